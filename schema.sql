@@ -1,0 +1,71 @@
+-- passpix schema. Idempotent: `wrangler d1 execute DB --local --file schema.sql` prepares an empty
+-- database and is safe to run again; the tests apply this same file.
+-- Every table is keyed by `org`: one school's rows are never reachable with another's org.
+
+CREATE TABLE IF NOT EXISTS orgs (
+  org TEXT PRIMARY KEY,
+  photos_enabled INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS students (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  email TEXT,
+  email_lower TEXT,
+  sis_id TEXT,
+  first_name TEXT,
+  last_name TEXT,
+  grade TEXT,
+  homeroom TEXT,
+  photo_opt_out INTEGER NOT NULL DEFAULT 0,
+  -- the version served now (NULL: no photo) and the one POST …/photo/restore brings back
+  photo_version TEXT,
+  restore_version TEXT,
+  photo_updated_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS students_by_email ON students (org, email_lower);
+CREATE INDEX IF NOT EXISTS students_by_sis ON students (org, sis_id);
+CREATE INDEX IF NOT EXISTS students_by_name ON students (org, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id);
+
+-- Every processed photo. Bytes live in R2 under orgs/<org>/photos/<student>/<version>/<size>.jpg.
+-- retired_at is set whenever a version is not the current one; the cron trigger purges versions
+-- retired longer than PHOTO_RETENTION_DAYS (a version whose pointer move never happened is retired
+-- from birth, so it is purged the same way).
+CREATE TABLE IF NOT EXISTS photo_versions (
+  org TEXT NOT NULL,
+  student_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  upload_id TEXT,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  retired_at TEXT,
+  PRIMARY KEY (org, student_id, version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS photo_versions_retired ON photo_versions (retired_at) WHERE retired_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS user_preferences (
+  org TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  hide_profile_pictures INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS audit_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  org TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  student_id TEXT,
+  upload_id TEXT,
+  details TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_org ON audit_events (org, seq DESC);

@@ -1,0 +1,7 @@
+import { env } from "cloudflare:workers";
+import { beforeAll } from "vitest";
+import { schemaStatements } from "../src/services/schema";
+
+beforeAll(async () => {
+  await env.DB.batch(schemaStatements(env.TEST_SCHEMA).map((sql) => env.DB.prepare(sql)));
+});
