@@ -69,3 +69,61 @@ CREATE TABLE IF NOT EXISTS audit_events (
   details TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_org ON audit_events (org, seq DESC);
+
+-- Bulk uploads. A draft collects a mapping file and images (staged in R2 under
+-- orgs/<org>/uploads/<id>/); submit turns matched rows into queue messages.
+CREATE TABLE IF NOT EXISTS uploads (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  submitted_at TEXT,
+  completed_at TEXT,
+  reverted_at TEXT,
+  format TEXT,
+  mapping_name TEXT,
+  -- a zip is extracted by the queue consumer: NULL (none) | extracting | extracted | failed
+  archive_status TEXT,
+  archive_message TEXT,
+  -- frozen at submit: the preview's counts and its problems that belong to no row (JSON)
+  frozen_counts TEXT,
+  frozen_problems TEXT,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_org ON uploads (org, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS uploads_drafts ON uploads (status, created_at);
+
+CREATE TABLE IF NOT EXISTS upload_files (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  -- what the header says (jpeg/png/webp) or, when it is not a usable image, the problem found on arrival
+  type TEXT,
+  problem_code TEXT,
+  problem_message TEXT,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (org, upload_id, name)
+) WITHOUT ROWID;
+
+-- One row per mapping row (or per file when there is no mapping), frozen at submit.
+-- status: pending → processed | failed | skipped; previous_version is what revert puts back.
+CREATE TABLE IF NOT EXISTS upload_rows (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  row INTEGER NOT NULL,
+  identifier TEXT NOT NULL,
+  file TEXT NOT NULL,
+  student_id TEXT,
+  matched_file TEXT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  previous_version TEXT,
+  new_version TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, upload_id, row)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS upload_rows_status ON upload_rows (org, upload_id, status);

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { decodeHeader, verify, verifyWithJwks } from "hono/jwt";
+import { decode, verify, verifyWithJwks } from "hono/jwt";
 import { ApiError } from "./errors";
 import { TokenClaims, type Role } from "./auth-claims";
 import type { AppEnv } from "./env";
@@ -15,7 +15,7 @@ export async function verifyBearer(header: string | undefined, env: Env) {
   let payload: unknown;
   try {
     // The algorithm is pinned by us, never taken from the token: `alg: none` and HS/RS confusion fail here.
-    const alg = decodeHeader(token).alg;
+    const alg = decode(token).header.alg;
     if (alg === "RS256" && env.JWT_JWKS_URL) {
       payload = await verifyWithJwks(token, { jwks_uri: env.JWT_JWKS_URL, allowedAlgorithms: ["RS256"] });
     } else {

@@ -1,0 +1,32 @@
+import { createApp } from "./lib/create-app";
+import { auditRouter } from "./routes/audit/audit.handlers";
+import { healthRouter } from "./routes/health/health.handlers";
+import { imagesRouter } from "./routes/images/images.handlers";
+import { integrationRouter } from "./routes/integration/integration.handlers";
+import { meRouter } from "./routes/me/me.handlers";
+import { photosRouter } from "./routes/photos/photos.handlers";
+import { studentsRouter } from "./routes/students/students.handlers";
+import { uploadsRouter } from "./routes/uploads/uploads.handlers";
+
+export const app = createApp();
+
+// API answers hold student data: never cached by browsers or proxies.
+app.use("/v1/*", async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+});
+
+const routers = [healthRouter, studentsRouter, photosRouter, imagesRouter, integrationRouter, meRouter, auditRouter, uploadsRouter];
+for (const router of routers) app.route("/", router);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "passpix",
+    version: "1.0.0",
+    description: "Student profile pictures for digital hall passes. Every /v1 route takes `Authorization: Bearer <JWT>`.",
+  },
+  security: [{ bearer: [] }],
+});

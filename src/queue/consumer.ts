@@ -1,0 +1,62 @@
+import { UploadQueueMessage } from "../schemas/upload";
+import { extractArchive, failArchive } from "../services/archive";
+import { deleteAllPhotosNow } from "../services/delete-all";
+import { processUploadRow, settleRow } from "./process-row";
+
+const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
+
+function run(env: Env, job: UploadQueueMessage) {
+  switch (job.kind) {
+    case "process_row":
+      return processUploadRow(env, job);
+    case "extract_archive":
+      return extractArchive(env, job.org, job.upload_id);
+    case "delete_all_photos":
+      return deleteAllPhotosNow(env, job.org);
+  }
+}
+
+/** Acks or retries each message on its own: one bad message never makes a whole batch run again. */
+export async function consumeUploadQueue(batch: MessageBatch<unknown>, env: Env) {
+  for (const message of batch.messages) {
+    const parsed = UploadQueueMessage.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ at: "queue.invalid_message", id: message.id, issues: parsed.error.issues.slice(0, 3) }));
+      message.ack();
+      continue;
+    }
+    try {
+      await run(env, parsed.data);
+      message.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ at: "queue.retry", kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
+
+/** Messages that used up their retries: end what they were for, so every upload reaches a final status. */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env) {
+  for (const message of batch.messages) {
+    const parsed = UploadQueueMessage.safeParse(message.body);
+    if (!parsed.success) {
+      message.ack();
+      continue;
+    }
+    const job = parsed.data;
+    try {
+      if (job.kind === "process_row") {
+        await settleRow(env.DB, job, "failed", "processing_failed", "This photo could not be processed after several attempts. Upload it again for this student.");
+      } else if (job.kind === "extract_archive") {
+        await failArchive(env.DB, job.org, job.upload_id, "The zip file could not be unpacked after several attempts. Upload it again, or upload the folder instead.");
+      } else {
+        // Deleting every photo must finish: run it once more here, and let this queue retry it.
+        await deleteAllPhotosNow(env, job.org);
+      }
+      message.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ at: "dlq.retry", kind: job.kind, error: String(err) }));
+      message.retry({ delaySeconds: 30 });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiError } from "../lib/errors";
+import { nowIso } from "../schemas/common";
+import { processPortrait } from "../services/imaging";
+import { setStudentPhoto } from "../services/photos";
+import { getStudentRecord } from "../services/students";
+import { finalizeIfDone, getUploadRow, stagedFileKey, type UploadRowRecord } from "../services/uploads";
+
+type RowRef = { org: string; upload_id: string; row: number };
+
+/** Ends a row that will not succeed; only a pending row changes, so a late duplicate cannot overwrite an outcome. */
+export async function settleRow(db: D1Database, ref: RowRef, status: "failed" | "skipped", code: string, message: string) {
+  await db
+    .prepare(
+      `UPDATE upload_rows SET status = ?4, code = ?5, message = ?6, updated_at = ?7
+       WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'`,
+    )
+    .bind(ref.org, ref.upload_id, ref.row, status, code, message, nowIso())
+    .run();
+  await finalizeIfDone(db, ref.org, ref.upload_id);
+}
+
+/**
+ * One mapping row: staged file → image pipeline → the student's photo. Safe to run any number
+ * of times: a row that is no longer pending is left alone, and the photo pointer, the row's
+ * `processed` status and the version it replaced commit in one transaction.
+ * Bad images end the row (failed with the pipeline's code); infrastructure errors throw, so the
+ * message is retried and, after its retries, the dead-letter consumer fails the row.
+ */
+export async function processUploadRow(env: Env, ref: RowRef) {
+  const db = env.DB;
+  const row = await db
+    .prepare("SELECT * FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND row = ?3")
+    .bind(ref.org, ref.upload_id, ref.row)
+    .first<UploadRowRecord>();
+  if (!row || row.status !== "pending") return;
+  const upload = await getUploadRow(db, ref.org, ref.upload_id);
+  if (upload?.status !== "processing") return;
+
+  await db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3").bind(ref.org, ref.upload_id, ref.row).run();
+  const student = row.student_id ? await getStudentRecord(db, ref.org, row.student_id) : null;
+  if (!student) return settleRow(db, ref, "failed", "unknown_student", "The student was removed from the roster after the upload was submitted.");
+  if (student.photo_opt_out) return settleRow(db, ref, "skipped", "opted_out", "The student opted out of photos after the upload was submitted; no photo was stored.");
+
+  const object = row.matched_file ? await env.PHOTOS.get(stagedFileKey(ref.org, ref.upload_id, row.matched_file)) : null;
+  if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);
+
+  let processed;
+  try {
+    processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
+  } catch (err) {
+    if (err instanceof ApiError) return settleRow(db, ref, "failed", err.code, err.message);
+    throw err;
+  }
+
+  const previous = student.photo_version;
+  const moved = await setStudentPhoto(env, ref.org, student.id, processed, {
+    actor: upload.created_by,
+    source: "upload",
+    version: row.new_version!,
+    uploadId: ref.upload_id,
+    expectedCurrent: previous,
+    alsoInTransaction: [
+      db
+        .prepare(
+          `UPDATE upload_rows SET status = 'processed', previous_version = ?4, code = NULL, message = NULL, updated_at = ?5
+           WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'
+             AND EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?6 AND photo_version = ?7)`,
+        )
+        .bind(ref.org, ref.upload_id, ref.row, previous, nowIso(), student.id, row.new_version),
+    ],
+  });
+  // The photo changed between our read and the move (an admin acted meanwhile): try again with fresh state.
+  if (!moved) throw new Error(`photo of ${student.id} changed while row ${ref.row} was processed`);
+  await finalizeIfDone(db, ref.org, ref.upload_id);
+}

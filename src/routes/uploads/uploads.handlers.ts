@@ -1,0 +1,158 @@
+import { createRouter } from "../../lib/create-app";
+import { ADMINS, requireRole } from "../../lib/auth";
+import { mediaType, readBodyLimited, tooLarge, unsupportedMediaType } from "../../lib/body";
+import { csvResponse, toCsv } from "../../lib/csv";
+import { ApiError, badRequest, conflict } from "../../lib/errors";
+import { nowIso } from "../../schemas/common";
+import { auditStatement } from "../../services/audit";
+import { requestDeleteAllPhotos } from "../../services/delete-all";
+import { IMAGE_LIMITS } from "../../services/imaging";
+import {
+  cancelUpload,
+  createUpload,
+  describeUpload,
+  enqueue,
+  listUploads,
+  reportLines,
+  requireDraft,
+  requireUpload,
+  revertUpload,
+  stagedArchiveKey,
+  stageFile,
+  stageMapping,
+  submitUpload,
+  UPLOAD_LIMITS,
+} from "../../services/uploads";
+import * as routes from "./uploads.routes";
+
+/** Workers plans cap request bodies at 100–500 MB; 1 GB is past all of them, so the platform answers first. */
+const MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024;
+
+export const uploadsRouter = createRouter();
+uploadsRouter.use("/v1/uploads", requireRole(...ADMINS));
+uploadsRouter.use("/v1/uploads/*", requireRole(...ADMINS));
+uploadsRouter.use("/v1/photos", requireRole("support"));
+
+uploadsRouter.openapi(routes.templateRoute, () =>
+  csvResponse(
+    toCsv(
+      ["student", "file"],
+      [
+        ["ada.lovelace@yourschool.org", "IMG_0001.jpg"],
+        ["001234", "Grade 9/IMG_0002.jpg"],
+      ],
+    ),
+    "passpix-mapping-template.csv",
+  ),
+);
+
+uploadsRouter.openapi(routes.createUploadRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const upload = await createUpload(c.env.DB, org, sub);
+  return c.json({ upload: await describeUpload(c.env, upload) }, 201);
+});
+
+uploadsRouter.openapi(routes.listUploadsRoute, async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  return c.json(await listUploads(c.env, c.get("principal").org, limit, cursor), 200);
+});
+
+uploadsRouter.openapi(routes.getUploadRoute, async (c) => {
+  const upload = await requireUpload(c.env.DB, c.get("principal").org, c.req.valid("param").id);
+  return c.json(await describeUpload(c.env, upload), 200);
+});
+
+uploadsRouter.openapi(routes.putMappingRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const upload = await requireUpload(c.env.DB, org, c.req.valid("param").id);
+  requireDraft(upload);
+  const bytes = await readBodyLimited(c.req.raw, UPLOAD_LIMITS.maxMappingBytes, "mapping file");
+  if (bytes.byteLength === 0) throw badRequest("validation_failed", "The mapping file is empty.", [{ path: "body", message: "Empty body" }]);
+  // An .xlsx is a zip: say what to do instead of reporting garbage rows.
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    throw unsupportedMediaType("an Excel workbook", "CSV: in Excel choose File › Save As › CSV UTF-8, then upload that file");
+  }
+  const name = c.req.valid("query").name ?? "mapping.csv";
+  await stageMapping(c.env, org, upload, name, bytes);
+  await auditStatement(c.env.DB, { org, actor: sub, action: "upload.mapping", upload_id: upload.id, details: { name, bytes: bytes.byteLength } }).run();
+  return c.json({ upload: await describeUpload(c.env, await requireUpload(c.env.DB, org, upload.id)) }, 200);
+});
+
+uploadsRouter.openapi(routes.putFileRoute, async (c) => {
+  const { org } = c.get("principal");
+  const { id, name } = c.req.valid("param");
+  const upload = await requireUpload(c.env.DB, org, id);
+  requireDraft(upload);
+  const bytes = await readBodyLimited(c.req.raw, IMAGE_LIMITS.maxBytes, "image");
+  if (bytes.byteLength === 0) throw badRequest("validation_failed", `The file ${name} is empty.`, [{ path: "body", message: "Empty body" }]);
+  const file = await stageFile(c.env, org, upload, name, bytes);
+  return c.json({ file }, 200);
+});
+
+uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const upload = await requireUpload(c.env.DB, org, c.req.valid("param").id);
+  requireDraft(upload);
+  if (upload.archive_status === "extracting") {
+    await c.req.raw.body?.cancel().catch(() => {});
+    throw conflict("archive_in_progress", "The previous zip file of this upload is still being unpacked. Wait until its files appear, then add another.");
+  }
+  const declared = Number(c.req.header("Content-Length") ?? NaN);
+  if (!Number.isFinite(declared) || !c.req.raw.body) {
+    throw new ApiError(411, "length_required", "Send the zip file with a Content-Length header (every browser and curl do; chunked uploads are not accepted for archives).");
+  }
+  if (declared > MAX_ARCHIVE_BYTES) {
+    await c.req.raw.body.cancel().catch(() => {});
+    throw tooLarge("zip file", declared, MAX_ARCHIVE_BYTES);
+  }
+  const type = mediaType(c.req.raw);
+  if (type && !["application/zip", "application/x-zip-compressed", "application/octet-stream", "multipart/x-zip"].includes(type)) {
+    await c.req.raw.body.cancel().catch(() => {});
+    throw unsupportedMediaType(type, "a .zip file (application/zip)");
+  }
+  // Streamed to R2 as it arrives (never held in memory); unpacked by the queue consumer.
+  const stored = await c.env.PHOTOS.put(stagedArchiveKey(org, upload.id), c.req.raw.body.pipeThrough(new FixedLengthStream(declared)));
+  if (!stored) throw new Error("R2 refused the archive");
+  await c.env.DB.batch([
+    c.env.DB.prepare("UPDATE uploads SET archive_status = 'extracting', archive_message = NULL WHERE org = ?1 AND id = ?2").bind(org, upload.id),
+    auditStatement(c.env.DB, { org, actor: sub, action: "upload.archive", upload_id: upload.id, details: { bytes: declared } }),
+  ]);
+  await enqueue(c.env.UPLOAD_QUEUE, [{ kind: "extract_archive", org, upload_id: upload.id }]);
+  return c.json({ upload: await describeUpload(c.env, await requireUpload(c.env.DB, org, upload.id)) }, 202);
+});
+
+uploadsRouter.openapi(routes.submitRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const upload = await submitUpload(c.env, org, c.req.valid("param").id, sub);
+  return c.json({ upload: await describeUpload(c.env, upload) }, 202);
+});
+
+const REPORT_COLUMNS = ["row", "identifier", "file", "student_id", "status", "code", "message"] as const;
+
+uploadsRouter.openapi(routes.reportRoute, async (c) => {
+  const upload = await requireUpload(c.env.DB, c.get("principal").org, c.req.valid("param").id);
+  const lines = await reportLines(c.env, upload);
+  return csvResponse(toCsv(REPORT_COLUMNS, lines.map((l) => REPORT_COLUMNS.map((k) => l[k]))), `passpix-upload-${upload.id}-report.csv`);
+});
+
+uploadsRouter.openapi(routes.revertRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const { id } = c.req.valid("param");
+  const reverted = await revertUpload(c.env, org, id, sub);
+  return c.json({ upload: await describeUpload(c.env, await requireUpload(c.env.DB, org, id)), students_reverted: reverted }, 200);
+});
+
+uploadsRouter.openapi(routes.cancelRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  await cancelUpload(c.env, org, c.req.valid("param").id, sub);
+  return c.body(null, 204);
+});
+
+uploadsRouter.openapi(routes.deleteAllRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  if (c.req.valid("query").confirm !== org) {
+    throw badRequest("validation_failed", `To delete every photo of the school, pass confirm=${org} (the school's id).`, [{ path: "confirm", message: "Must equal your org" }]);
+  }
+  await requestDeleteAllPhotos(c.env, org, sub);
+  return c.json({ status: "deleting" as const, requested_at: nowIso() }, 202);
+});

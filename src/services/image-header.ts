@@ -1,0 +1,562 @@
+/**
+ * Pure header parsing for uploaded photos: what the bytes really are (never the file name),
+ * how big the picture is, its EXIF orientation, and whether its structure is sound enough to be
+ * handed to the decoder. Nothing here decodes pixels or touches photon, so it is cheap enough to
+ * run on every upload before anything is buffered into WASM memory.
+ *
+ * Every refusal is an ApiError whose `code`/`message` read well on their own (the bulk uploader
+ * shows them as per-row problems):
+ *   415 unsupported_type   not JPEG/PNG/WebP (the message names what the file really is)
+ *   422 image_unreadable   empty, truncated, corrupt, zero-sized, or a variant the decoder cannot read
+ *   413 image_too_large    past IMAGE_LIMITS (the message names the image's size and the limit)
+ */
+import { ApiError } from "../lib/errors";
+
+export type ImageType = "jpeg" | "png" | "webp";
+
+/** `width`/`height` are as displayed, i.e. after the EXIF orientation is applied. */
+export type ImageInfo = { type: ImageType; width: number; height: number; orientation: number };
+
+/** Everything the header tells, for the pipeline (the public ImageInfo is a subset). */
+export type ImageHeader = ImageInfo & {
+  /** Dimensions as stored in the file (before orientation). */
+  storedWidth: number;
+  storedHeight: number;
+  /** Whether the picture may have transparent pixels (flattened onto white). */
+  hasAlpha: boolean;
+  /** Bytes of WASM memory the decoder needs per pixel (see IMAGE_LIMITS). */
+  decodeBytesPerPixel: number;
+};
+
+/**
+ * Limits, chosen from measurements of photon's WASM memory inside workerd (see
+ * test/imaging.test.ts, "memory"). photon decodes the whole picture to RGBA and the WASM linear
+ * memory of an isolate never shrinks, so the pixel count is what must be bounded.
+ *
+ * - maxPixels: pixels of an 8-bit JPEG, PNG or WebP. 16-bit PNGs need twice the memory per pixel
+ *   while decoding, so they get half of it (see `pixelLimit`).
+ * - maxSide: the longest side; also bounds very thin images whose row buffers would be huge.
+ * - maxBytes: the upload itself (it sits in the JS heap and, copied, in WASM memory).
+ */
+export const IMAGE_LIMITS: { readonly maxBytes: number; readonly maxPixels: number; readonly maxSide: number } = {
+  maxBytes: 15 * 1024 * 1024,
+  maxPixels: 7_000_000,
+  maxSide: 6000,
+};
+
+/** Bytes per pixel photon's decode path holds at its peak, per kind of input (measured). */
+const BYTES_PER_PIXEL_8BIT = 12;
+const BYTES_PER_PIXEL_16BIT = 24;
+
+/** The pixel limit for an image needing `decodeBytesPerPixel` (16-bit PNGs get a lower one). */
+export function pixelLimit(decodeBytesPerPixel: number): number {
+  return Math.floor((IMAGE_LIMITS.maxPixels * BYTES_PER_PIXEL_8BIT) / Math.max(decodeBytesPerPixel, BYTES_PER_PIXEL_8BIT));
+}
+
+const SAVE_AS = "Save it as JPEG or PNG and upload it again.";
+
+// ---------------------------------------------------------------------------------------------
+// Sniffing
+
+type Sniffed = { kind: ImageType } | { kind: "other"; name: string; message: string };
+
+const ascii = (b: Uint8Array, at: number, len: number) => {
+  let s = "";
+  for (let i = at; i < at + len && i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+};
+const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
+
+function other(name: string, message: string): Sniffed {
+  return { kind: "other", name, message };
+}
+
+/** What the bytes are, from their content alone. */
+export function sniffImageType(b: Uint8Array): Sniffed {
+  if (startsWith(b, [0xff, 0xd8, 0xff])) return { kind: "jpeg" };
+  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { kind: "png" };
+  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") return { kind: "webp" };
+
+  if (ascii(b, 4, 4) === "ftyp") {
+    const boxSize = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    const end = Math.min(b.length, Math.max(16, Math.min(boxSize, 256)));
+    const brands = [ascii(b, 8, 4)];
+    for (let p = 16; p + 4 <= end; p += 4) brands.push(ascii(b, p, 4));
+    const has = (...xs: string[]) => brands.some((x) => xs.includes(x));
+    if (has("avif", "avis")) return other("avif", `This file is an AVIF image. ${SAVE_AS}`);
+    if (has("heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1", "mif2"))
+      return other("heic", `This file is a HEIC image (iPhone format). ${SAVE_AS}`);
+    if (has("crx ")) return other("raw", `This file is a camera RAW image (Canon CR3). Export it as JPEG and upload that.`);
+    if (has("jxl ")) return other("jxl", `This file is a JPEG XL image. ${SAVE_AS}`);
+    if (has("qt  ", "isom", "iso2", "mp41", "mp42", "M4V ", "3gp4", "3gp5", "avc1", "dash"))
+      return other("video", "This file is a video, not a photo. Upload a JPEG or PNG photo.");
+    return other("isobmff", `This file is not a JPEG, PNG or WebP image (it looks like a HEIF/MP4-family file). ${SAVE_AS}`);
+  }
+  if (ascii(b, 0, 6) === "GIF87a" || ascii(b, 0, 6) === "GIF89a") return other("gif", `This file is a GIF image. ${SAVE_AS}`);
+  if (ascii(b, 0, 5) === "%PDF-") return other("pdf", "This file is a PDF document, not a photo. Export the photo from it as JPEG or PNG and upload that.");
+  if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) || startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b]))
+    return other("tiff", `This file is a TIFF image (or a camera RAW file). ${SAVE_AS}`);
+  if (ascii(b, 0, 2) === "BM" && b.length >= 26 && [12, 40, 52, 56, 64, 108, 124].includes(b[14]! | (b[15]! << 8)))
+    return other("bmp", `This file is a BMP (Windows bitmap) image. ${SAVE_AS}`);
+  if (ascii(b, 0, 4) === "PK\x03\x04" || ascii(b, 0, 4) === "PK\x05\x06")
+    return other("zip", "This file is a ZIP archive (or an Office document), not a photo. Unzip it and upload the photos inside, or use a bulk upload for archives.");
+  if (startsWith(b, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20])) return other("jp2", `This file is a JPEG 2000 image. ${SAVE_AS}`);
+  if (startsWith(b, [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20]) || startsWith(b, [0xff, 0x0a]))
+    return other("jxl", `This file is a JPEG XL image. ${SAVE_AS}`);
+  if (startsWith(b, [0x00, 0x00, 0x01, 0x00]) && b.length > 6) return other("ico", `This file is an icon (ICO), not a photo. ${SAVE_AS}`);
+  if (ascii(b, 0, 4) === "8BPS") return other("psd", `This file is a Photoshop document (PSD). ${SAVE_AS}`);
+  if (ascii(b, 0, 4) === "RIFF") return other("riff", "This file is an audio/video (RIFF) file, not a photo. Upload a JPEG or PNG photo.");
+  if (startsWith(b, [0x1f, 0x8b])) return other("gzip", "This file is a compressed (gzip) archive, not a photo. Upload a JPEG or PNG photo.");
+  if (ascii(b, 0, 4) === "Rar!" || startsWith(b, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))
+    return other("archive", "This file is a compressed archive (RAR/7z), not a photo. Upload a JPEG or PNG photo, or a ZIP archive in a bulk upload.");
+  if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
+    return other("office", "This file is an Office document, not a photo. Save the photo itself as JPEG or PNG and upload that.");
+
+  // Text formats: look at the start, skipping a BOM and white space.
+  const head = textHead(b);
+  if (head !== null) {
+    const lower = head.toLowerCase();
+    if (lower.startsWith("<svg") || (lower.startsWith("<") && lower.includes("<svg")))
+      return other("svg", "This file is an SVG drawing, not a photo. Export it as JPEG or PNG and upload that.");
+    if (lower.startsWith("<!doctype html") || lower.startsWith("<html") || lower.startsWith("<head") || lower.startsWith("<body"))
+      return other("html", "This file is a web page (HTML), not a photo. Save the photo itself as JPEG or PNG and upload that.");
+    return other("text", "This file is a text file, not a photo. Upload a JPEG, PNG or WebP photo.");
+  }
+  return other("unknown", "This file is not an image we can read. Upload a JPEG, PNG or WebP photo.");
+}
+
+/** The first ~1 KB as text when it looks like text (UTF-8/ASCII without control bytes), else null. */
+function textHead(b: Uint8Array): string | null {
+  let start = 0;
+  if (startsWith(b, [0xef, 0xbb, 0xbf])) start = 3;
+  const end = Math.min(b.length, start + 1024);
+  if (end <= start) return null;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c < 0x09 || (c > 0x0d && c < 0x20) || c === 0x7f) return null;
+  }
+  // Not fatal: a multi-byte character may be cut at `end`.
+  return new TextDecoder("utf-8").decode(b.subarray(start, end)).trimStart();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+/** "3.4 MB", "812 KB", "912 bytes". */
+export function formatBytes(n: number): string {
+  if (n >= MB) return `${(n / MB).toFixed(1).replace(/\.0$/, "")} MB`;
+  if (n >= KB) return `${Math.round(n / KB)} KB`;
+  return `${n} bytes`;
+}
+
+/** "12.0 megapixels" */
+function formatMegapixels(n: number): string {
+  return `${(n / 1_000_000).toFixed(1)} megapixels`;
+}
+
+function unreadable(message: string, details?: Record<string, unknown>): ApiError {
+  return new ApiError(422, "image_unreadable", message, details);
+}
+
+function truncated(kind: string): ApiError {
+  return unreadable(`This ${kind} file is incomplete: it ends before the end of the picture (it was probably cut off while copying or downloading). Upload the complete file.`, {
+    reason: "truncated",
+  });
+}
+
+function corrupt(kind: string, what: string): ApiError {
+  return unreadable(`This ${kind} file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`, {
+    reason: "corrupt",
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public entry point
+
+/**
+ * Sniffs the type, reads dimensions and EXIF orientation from the header, checks the file's
+ * structure and the limits. Throws the ApiErrors described at the top of this file.
+ */
+export function inspectImage(bytes: Uint8Array): ImageInfo {
+  const h = readImageHeader(bytes);
+  return { type: h.type, width: h.width, height: h.height, orientation: h.orientation };
+}
+
+/** inspectImage with the extra facts the pipeline needs. */
+export function readImageHeader(bytes: Uint8Array): ImageHeader {
+  if (bytes.length === 0) throw unreadable("The file is empty (0 bytes). Upload the photo again.", { reason: "empty" });
+  const sniffed = sniffImageType(bytes);
+  if (sniffed.kind === "other") {
+    throw new ApiError(415, "unsupported_type", sniffed.message, { detected_type: sniffed.name, accepted: ["image/jpeg", "image/png", "image/webp"] });
+  }
+  if (bytes.length > IMAGE_LIMITS.maxBytes) {
+    throw new ApiError(
+      413,
+      "image_too_large",
+      `This photo is ${formatBytes(bytes.length)}; the limit is ${formatBytes(IMAGE_LIMITS.maxBytes)}. Save it at a smaller size (about 1000×1250 pixels is plenty) and upload it again.`,
+      { bytes: bytes.length, max_bytes: IMAGE_LIMITS.maxBytes },
+    );
+  }
+  const parsed = sniffed.kind === "jpeg" ? parseJpeg(bytes) : sniffed.kind === "png" ? parsePng(bytes) : parseWebp(bytes);
+  return parsed;
+}
+
+/** Throws 413 when the dimensions are past the limits; called once the header gave them. */
+function checkDimensions(type: ImageType, w: number, h: number, bpp: number) {
+  const KIND = type === "jpeg" ? "JPEG" : type === "png" ? "PNG" : "WebP";
+  if (w <= 0 || h <= 0) throw unreadable(`This ${KIND} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, { reason: "zero_dimensions" });
+  const maxPixels = pixelLimit(bpp);
+  const pixels = w * h;
+  const side = Math.max(w, h);
+  if (pixels > maxPixels || side > IMAGE_LIMITS.maxSide) {
+    const sixteen = maxPixels < IMAGE_LIMITS.maxPixels ? " for a 16-bit PNG" : "";
+    throw new ApiError(
+      413,
+      "image_too_large",
+      `This photo is ${w}×${h} pixels (${formatMegapixels(pixels)}); the limit${sixteen} is ${formatMegapixels(maxPixels)} and ${IMAGE_LIMITS.maxSide} pixels on the longest side. Save it at a smaller size (about 1000×1250 pixels is plenty) and upload it again.`,
+      { width: w, height: h, pixels, max_pixels: maxPixels, max_side: IMAGE_LIMITS.maxSide },
+    );
+  }
+}
+
+function finish(type: ImageType, storedWidth: number, storedHeight: number, orientation: number, hasAlpha: boolean, bpp: number): ImageHeader {
+  const swap = orientation >= 5;
+  return {
+    type,
+    width: swap ? storedHeight : storedWidth,
+    height: swap ? storedWidth : storedHeight,
+    orientation,
+    storedWidth,
+    storedHeight,
+    hasAlpha,
+    decodeBytesPerPixel: bpp,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JPEG
+
+const u16be = (b: Uint8Array, p: number) => (b[p]! << 8) | b[p + 1]!;
+const u16le = (b: Uint8Array, p: number) => b[p]! | (b[p + 1]! << 8);
+const u32be = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+const u32le = (b: Uint8Array, p: number) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const u24le = (b: Uint8Array, p: number) => b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+
+const SOF_NAMES: Record<number, string> = {
+  0xc3: "lossless",
+  0xc5: "hierarchical",
+  0xc6: "hierarchical",
+  0xc7: "hierarchical",
+  0xc9: "arithmetic-coded",
+  0xca: "arithmetic-coded",
+  0xcb: "arithmetic-coded",
+  0xcd: "arithmetic-coded",
+  0xce: "arithmetic-coded",
+  0xcf: "arithmetic-coded",
+};
+
+function parseJpeg(b: Uint8Array): ImageHeader {
+  const len = b.length;
+  let pos = 2;
+  let orientation = 1;
+  let sof: { width: number; height: number; components: number } | null = null;
+  let scans = 0;
+  let sawEoi = false;
+
+  while (pos < len) {
+    if (b[pos] !== 0xff) throw corrupt("JPEG", `unexpected data at byte ${pos}`);
+    // Any number of 0xFF fill bytes may precede a marker.
+    while (pos < len && b[pos] === 0xff) pos++;
+    if (pos >= len) break;
+    const marker = b[pos]!;
+    pos++;
+    if (marker === 0xd9) {
+      sawEoi = true;
+      break;
+    }
+    if (marker === 0xd8) throw corrupt("JPEG", "a second start-of-image marker");
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue; // standalone markers
+    if (marker === 0x00) throw corrupt("JPEG", `unexpected data at byte ${pos - 1}`);
+    if (pos + 2 > len) throw truncated("JPEG");
+    const segLen = u16be(b, pos);
+    if (segLen < 2) throw corrupt("JPEG", "a segment with an impossible length");
+    const start = pos + 2;
+    const end = pos + segLen;
+    if (end > len) throw truncated("JPEG");
+
+    if (marker === 0xe1 && orientation === 1 && scans === 0 && segLen >= 8 && ascii(b, start, 6) === "Exif\0\0") {
+      orientation = exifOrientation(b, start + 6, end);
+    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (sof) throw corrupt("JPEG", "more than one frame header");
+      const variant = SOF_NAMES[marker];
+      if (variant) {
+        throw unreadable(`This JPEG uses ${variant} coding, which we cannot read. Open it in a photo editor, save it again as a standard JPEG, and upload it again.`, {
+          reason: "unsupported_variant",
+        });
+      }
+      if (segLen < 8) throw corrupt("JPEG", "a short frame header");
+      const precision = b[start]!;
+      const height = u16be(b, start + 1);
+      const width = u16be(b, start + 3);
+      const nf = b[start + 5]!;
+      if (segLen !== 8 + 3 * nf) throw corrupt("JPEG", "a frame header of the wrong length");
+      if (precision !== 8) {
+        throw unreadable(`This JPEG uses ${precision}-bit samples, which we cannot read. Save it again as a standard 8-bit JPEG and upload it again.`, {
+          reason: "unsupported_variant",
+        });
+      }
+      if (nf !== 1 && nf !== 3 && nf !== 4) throw corrupt("JPEG", `${nf} colour components`);
+      for (let i = 0; i < nf; i++) {
+        const hv = b[start + 6 + 3 * i + 1]!;
+        const hs = hv >> 4;
+        const vs = hv & 15;
+        if (hs < 1 || hs > 4 || vs < 1 || vs > 4) throw corrupt("JPEG", "invalid sampling factors");
+        if (b[start + 6 + 3 * i + 2]! > 3) throw corrupt("JPEG", "an invalid quantization table number");
+      }
+      if (height === 0) {
+        throw unreadable("This JPEG does not state its height in its header, which we cannot read. Save it again as a standard JPEG and upload it again.", {
+          reason: "unsupported_variant",
+        });
+      }
+      sof = { width, height, components: nf };
+      checkDimensions("jpeg", width, height, BYTES_PER_PIXEL_8BIT);
+    } else if (marker === 0xda) {
+      if (!sof) throw corrupt("JPEG", "image data before the frame header");
+      const ns = b[start];
+      if (ns === undefined || ns < 1 || ns > 4 || segLen !== 6 + 2 * ns) throw corrupt("JPEG", "an invalid scan header");
+      scans++;
+      // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.
+      let p = end;
+      for (;;) {
+        p = b.indexOf(0xff, p);
+        if (p < 0 || p + 1 >= len) throw truncated("JPEG");
+        const next = b[p + 1]!;
+        if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) {
+          p += next === 0xff ? 1 : 2;
+          continue;
+        }
+        break;
+      }
+      pos = p;
+      continue;
+    }
+    pos = end;
+  }
+
+  if (!sof) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
+  if (scans === 0) throw sawEoi ? corrupt("JPEG", "no image data") : truncated("JPEG");
+  if (!sawEoi) throw truncated("JPEG");
+  return finish("jpeg", sof.width, sof.height, orientation, false, BYTES_PER_PIXEL_8BIT);
+}
+
+/**
+ * The orientation (1..8) in a TIFF block (the payload of an Exif APP1 segment or a PNG eXIf
+ * chunk) spanning [t, end): IFD0 tag 0x0112. Anything malformed means 1.
+ */
+export function exifOrientation(b: Uint8Array, t: number, end: number): number {
+  if (t + 8 > end) return 1;
+  const order = ascii(b, t, 2);
+  if (order !== "II" && order !== "MM") return 1;
+  const le = order === "II";
+  const r16 = (p: number) => (le ? u16le(b, p) : u16be(b, p));
+  const r32 = (p: number) => (le ? u32le(b, p) : u32be(b, p));
+  if (r16(t + 2) !== 42) return 1;
+  const ifd = t + r32(t + 4);
+  if (ifd + 2 > end || ifd < t + 8) return 1;
+  const count = r16(ifd);
+  for (let i = 0; i < count; i++) {
+    const e = ifd + 2 + 12 * i;
+    if (e + 12 > end) return 1;
+    if (r16(e) !== 0x0112) continue;
+    const type = r16(e + 2);
+    const value = type === 3 ? r16(e + 8) : type === 4 ? r32(e + 8) : 0;
+    return value >= 1 && value <= 8 ? value : 1;
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PNG
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (PNG, zip) of b[start, end). */
+export function crc32(b: Uint8Array, start = 0, end = b.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const PNG_KNOWN_CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
+
+function parsePng(b: Uint8Array): ImageHeader {
+  const len = b.length;
+  let pos = 8;
+  let ihdr: { width: number; height: number; depth: number; colorType: number } | null = null;
+  let orientation = 1;
+  let hasPalette = false;
+  let hasTrns = false;
+  let idatState: "before" | "in" | "after" = "before";
+  let sawEnd = false;
+
+  while (pos < len) {
+    if (pos + 12 > len) throw truncated("PNG");
+    const size = u32be(b, pos);
+    const type = ascii(b, pos + 4, 4);
+    if (size > 0x7fffffff) throw corrupt("PNG", "a chunk with an impossible length");
+    if (!/^[A-Za-z]{4}$/.test(type)) throw corrupt("PNG", "an invalid chunk");
+    const data = pos + 8;
+    const end = data + size;
+    if (end + 4 > len) throw truncated("PNG");
+    if (crc32(b, pos + 4, end) !== u32be(b, end)) throw corrupt("PNG", `a checksum error in its ${type} chunk`);
+
+    if (!ihdr && type !== "IHDR") throw corrupt("PNG", "no header chunk");
+    if (idatState === "in" && type !== "IDAT") idatState = "after";
+
+    switch (type) {
+      case "IHDR": {
+        if (ihdr) throw corrupt("PNG", "two header chunks");
+        if (size !== 13) throw corrupt("PNG", "a header chunk of the wrong length");
+        const width = u32be(b, data);
+        const height = u32be(b, data + 4);
+        const depth = b[data + 8]!;
+        const colorType = b[data + 9]!;
+        if (!PNG_DEPTHS[colorType]?.includes(depth)) throw corrupt("PNG", `an invalid combination of colour type ${colorType} and bit depth ${depth}`);
+        if (b[data + 10] !== 0 || b[data + 11] !== 0 || b[data + 12]! > 1) throw corrupt("PNG", "an unknown compression, filter or interlace method");
+        if (width > 0x7fffffff || height > 0x7fffffff) throw corrupt("PNG", "impossible dimensions");
+        ihdr = { width, height, depth, colorType };
+        checkDimensions("png", width, height, depth === 16 ? BYTES_PER_PIXEL_16BIT : BYTES_PER_PIXEL_8BIT);
+        break;
+      }
+      case "PLTE":
+        if (idatState !== "before") throw corrupt("PNG", "a palette after the image data");
+        if (size === 0 || size % 3 !== 0 || size > 768) throw corrupt("PNG", "an invalid palette");
+        hasPalette = true;
+        break;
+      case "tRNS":
+        if (idatState !== "before") throw corrupt("PNG", "transparency data after the image data");
+        hasTrns = true;
+        break;
+      case "eXIf":
+        // Browsers honour the orientation only when the eXIf chunk precedes the image data.
+        if (idatState === "before" && orientation === 1) orientation = exifOrientation(b, data, end);
+        break;
+      case "IDAT":
+        if (idatState === "after") throw corrupt("PNG", "image data split by other chunks");
+        if (idatState === "before") {
+          if (ihdr!.colorType === 3 && !hasPalette) throw corrupt("PNG", "no palette");
+          if (size >= 2) {
+            const cmf = b[data]!;
+            const flg = b[data + 1]!;
+            if ((cmf & 0x0f) !== 8 || (cmf << 8 | flg) % 31 !== 0) throw corrupt("PNG", "invalid compressed image data");
+          }
+        }
+        idatState = "in";
+        break;
+      case "IEND":
+        sawEnd = true;
+        break;
+      default:
+        // Uppercase first letter = critical: the decoder must understand it (Apple's CgBI is one).
+        if (type.charCodeAt(0) < 0x61 && !PNG_KNOWN_CRITICAL.has(type)) {
+          throw unreadable(`This PNG uses a non-standard variant (chunk ${type}, e.g. an Apple-optimized PNG) that we cannot read. Open it in a photo editor, save it again as PNG or JPEG, and upload it again.`, {
+            reason: "unsupported_variant",
+          });
+        }
+    }
+    pos = end + 4;
+    if (sawEnd) break;
+  }
+  if (!ihdr) throw truncated("PNG");
+  if (idatState === "before") throw sawEnd ? corrupt("PNG", "no image data") : truncated("PNG");
+  if (!sawEnd) throw truncated("PNG");
+  const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || hasTrns;
+  return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? BYTES_PER_PIXEL_16BIT : BYTES_PER_PIXEL_8BIT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebP
+
+function parseWebp(b: Uint8Array): ImageHeader {
+  const len = b.length;
+  if (len < 20) throw truncated("WebP");
+  const riffEnd = 8 + u32le(b, 4);
+  if (riffEnd > len) throw truncated("WebP");
+  if (riffEnd < 20) throw corrupt("WebP", "an impossible file size in its header");
+  let pos = 12;
+  let canvas: { width: number; height: number } | null = null;
+  let image: { width: number; height: number; alpha: boolean } | null = null;
+  let vp8x = false;
+  let alphaFlag = false;
+  let animated = false;
+  let first = true;
+
+  while (pos + 8 <= riffEnd) {
+    const fourcc = ascii(b, pos, 4);
+    const size = u32le(b, pos + 4);
+    const data = pos + 8;
+    const end = data + size;
+    if (end > riffEnd) throw truncated("WebP");
+    switch (fourcc) {
+      case "VP8X":
+        if (!first) throw corrupt("WebP", "a misplaced extended header");
+        if (size < 10) throw corrupt("WebP", "a short extended header");
+        vp8x = true;
+        alphaFlag = (b[data]! & 0x10) !== 0;
+        animated = (b[data]! & 0x02) !== 0;
+        canvas = { width: u24le(b, data + 4) + 1, height: u24le(b, data + 7) + 1 };
+        break;
+      case "ANIM":
+      case "ANMF":
+        animated = true;
+        break;
+      case "ALPH":
+        alphaFlag = true;
+        break;
+      case "VP8 ": {
+        if (image) break;
+        if (size < 10) throw truncated("WebP");
+        const tag = b[data]! | (b[data + 1]! << 8) | (b[data + 2]! << 16);
+        if (tag & 1) throw corrupt("WebP", "not a key frame");
+        const firstPartition = tag >>> 5;
+        if (b[data + 3] !== 0x9d || b[data + 4] !== 0x01 || b[data + 5] !== 0x2a) throw corrupt("WebP", "an invalid VP8 start code");
+        if (10 + firstPartition > size) throw truncated("WebP");
+        image = { width: u16le(b, data + 6) & 0x3fff, height: u16le(b, data + 8) & 0x3fff, alpha: false };
+        break;
+      }
+      case "VP8L": {
+        if (image) break;
+        if (size < 5) throw truncated("WebP");
+        if (b[data] !== 0x2f) throw corrupt("WebP", "an invalid lossless signature");
+        const bits = u32le(b, data + 1);
+        if (bits >>> 29 !== 0) throw corrupt("WebP", "an unknown lossless version");
+        image = { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+        break;
+      }
+    }
+    first = false;
+    pos = end + (size & 1);
+  }
+  if (animated) {
+    throw new ApiError(415, "unsupported_type", `This file is an animated WebP. Save a still frame as JPEG or PNG and upload it again.`, {
+      detected_type: "webp_animated",
+      accepted: ["image/jpeg", "image/png", "image/webp"],
+    });
+  }
+  if (!image) throw vp8x || pos < riffEnd ? truncated("WebP") : corrupt("WebP", "no image data");
+  if (canvas && (canvas.width !== image.width || canvas.height !== image.height)) throw corrupt("WebP", "inconsistent dimensions");
+  checkDimensions("webp", image.width, image.height, BYTES_PER_PIXEL_8BIT);
+  return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, BYTES_PER_PIXEL_8BIT);
+}

@@ -1,0 +1,47 @@
+import type { PhotoSize } from "./imaging";
+
+export type PhotoRef = { org: string; studentId: string; version: string; size: PhotoSize };
+
+// Signing keys are imported once per isolate, not per URL: a lookup signs up to 500 URLs.
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string) {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+const toB64Url = (buf: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(buf))).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+function fromB64Url(s: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(s)) return null;
+  const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/") + "=");
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
+
+const payload = (ref: PhotoRef, exp: number) => new TextEncoder().encode(`img1\n${ref.org}\n${ref.studentId}\n${ref.version}\n${ref.size}\n${exp}`);
+
+/** Rounded up to a 10-minute window, so the same photo gets the same URL (and the browser's cached copy) for a while. */
+export function urlExpiry(nowMs: number, ttlSeconds: number) {
+  const window = 600;
+  return Math.ceil((Math.floor(nowMs / 1000) + ttlSeconds) / window) * window;
+}
+
+export function imagePath(ref: PhotoRef) {
+  return `/img/${ref.org}/${encodeURIComponent(ref.studentId)}/${ref.version}/${ref.size}.jpg`;
+}
+
+export async function signPhotoUrl(secret: string, origin: string, ref: PhotoRef, exp: number) {
+  const sig = await crypto.subtle.sign("HMAC", await hmacKey(secret), payload(ref, exp));
+  return `${origin}${imagePath(ref)}?exp=${exp}&sig=${toB64Url(sig)}`;
+}
+
+/** crypto.subtle.verify compares in constant time. */
+export async function verifyPhotoSignature(secret: string, ref: PhotoRef, exp: number, sig: string) {
+  const bytes = fromB64Url(sig);
+  if (!bytes) return false;
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), bytes, payload(ref, exp));
+}

@@ -1,0 +1,43 @@
+import { describe, it } from "vitest";
+import { PhotonImage, initPhoton } from "@cf-wasm/photon";
+import { processPortrait, wasmMemoryBytes } from "../src/services/imaging";
+import { gradient, encodeJpeg, encodePng, decodeJpeg, realFile, jpegSegments } from "./helpers/images";
+
+const mem = async () => (await wasmMemoryBytes()) / 1048576;
+
+describe("explore", () => {
+  it("view", async () => {
+    const img = PhotonImage.new_from_byteslice(realFile("jpeg420"));
+    const d = img.get_image_data().data;
+    console.log("isView", d.buffer === (await initPhoton.ensure()).memory.buffer, d.length);
+    img.free();
+    const out = processPortrait(realFile("jpeg420"));
+    for (const k of ["thumb", "card", "full"] as const) {
+      const r = decodeJpeg(out.renditions[k]);
+      console.log(k, r.width, r.height, out.renditions[k].length, jpegSegments(out.renditions[k]).map((s) => s.marker.toString(16)).join(","));
+    }
+  });
+  for (const [w, h] of [[640, 800], [1200, 1500], [1600, 2000], [2000, 2500], [2400, 3000], [3000, 4000]] as const) {
+    for (const kind of ["jpeg", "png", "png16", "rgba"]) {
+      it(`mem ${kind} ${w}x${h}`, async () => {
+        const r = gradient(w, h);
+        const bytes = kind === "jpeg" ? encodeJpeg(r, 85) : await encodePng(r, kind === "png16" ? { colorType: 2, bitDepth: 16 } : kind === "rgba" ? { colorType: 6 } : { colorType: 2 });
+        const m0 = await mem();
+        let t = Date.now();
+        const img = PhotonImage.new_from_byteslice(bytes);
+        const td = Date.now() - t;
+        img.free();
+        const m1 = await mem();
+        t = Date.now();
+        processPortrait(bytes);
+        const tp = Date.now() - t;
+        const m2 = await mem();
+        t = Date.now();
+        processPortrait(bytes);
+        const tp2 = Date.now() - t;
+        const m3 = await mem();
+        console.log(JSON.stringify({ kind, w, h, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, afterProcess: m2, after2: m3, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td, processMs: tp, process2Ms: tp2 }));
+      });
+    }
+  }
+});

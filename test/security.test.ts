@@ -1,0 +1,127 @@
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import { as, call, expectError, importRoster, json, newOrg, tokenFor, type Role } from "./helpers/api";
+
+const ADMINS: Role[] = ["admin", "support"];
+const ANYONE: Role[] = ["admin", "support", "teacher"];
+
+/**
+ * Every authenticated route and who may call it. The OpenAPI test below fails when a route is
+ * added without a line here, so no route escapes the matrix.
+ */
+export const ROUTE_ROLES: Array<{ method: string; path: string; roles: Role[]; body?: unknown }> = [
+  { method: "POST", path: "/v1/students/import", roles: ADMINS, body: { students: [] } },
+  { method: "GET", path: "/v1/students", roles: ADMINS },
+  { method: "GET", path: "/v1/students/{id}", roles: ADMINS },
+  { method: "DELETE", path: "/v1/students/{id}", roles: ADMINS },
+  { method: "PUT", path: "/v1/students/{id}/photo", roles: ADMINS },
+  { method: "DELETE", path: "/v1/students/{id}/photo", roles: ADMINS },
+  { method: "POST", path: "/v1/students/{id}/photo/restore", roles: ADMINS },
+  { method: "POST", path: "/v1/photos/lookup", roles: ANYONE, body: { student_ids: [] } },
+  { method: "GET", path: "/v1/integration", roles: ADMINS },
+  { method: "POST", path: "/v1/integration/enable", roles: ADMINS },
+  { method: "POST", path: "/v1/integration/disable", roles: ADMINS },
+  { method: "GET", path: "/v1/integration/missing.csv", roles: ADMINS },
+  { method: "GET", path: "/v1/me/preferences", roles: ANYONE },
+  { method: "PUT", path: "/v1/me/preferences", roles: ANYONE, body: { hide_profile_pictures: false } },
+  { method: "GET", path: "/v1/audit", roles: ADMINS },
+  { method: "GET", path: "/v1/uploads/template.csv", roles: ADMINS },
+  { method: "POST", path: "/v1/uploads", roles: ADMINS },
+  { method: "GET", path: "/v1/uploads", roles: ADMINS },
+  { method: "GET", path: "/v1/uploads/{id}", roles: ADMINS },
+  { method: "DELETE", path: "/v1/uploads/{id}", roles: ADMINS },
+  { method: "PUT", path: "/v1/uploads/{id}/mapping", roles: ADMINS, body: "email,file\n" },
+  { method: "PUT", path: "/v1/uploads/{id}/files/{name}", roles: ADMINS, body: "x" },
+  { method: "PUT", path: "/v1/uploads/{id}/archive", roles: ADMINS, body: "PK" },
+  { method: "POST", path: "/v1/uploads/{id}/submit", roles: ADMINS },
+  { method: "GET", path: "/v1/uploads/{id}/report.csv", roles: ADMINS },
+  { method: "POST", path: "/v1/uploads/{id}/revert", roles: ADMINS },
+  { method: "DELETE", path: "/v1/photos", roles: ["support"] },
+];
+const PUBLIC = new Set(["GET /health", "GET /img/{org}/{student}/{version}/{file}"]);
+
+const concrete = (path: string) => path.replace("/uploads/{id}", "/uploads/0000000000000000").replace("{id}", "nobody").replace("{name}", "a.jpg");
+
+describe("role × route matrix", () => {
+  it("covers every route in the OpenAPI document", async () => {
+    const doc = await json(await call("GET", "/openapi.json"));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const listed = new Set([...ROUTE_ROLES.map((r) => `${r.method} ${r.path}`), ...PUBLIC]);
+    expect(documented.filter((r) => !listed.has(r))).toEqual([]);
+    expect([...listed].filter((r) => !documented.includes(r))).toEqual([]);
+  });
+
+  for (const route of ROUTE_ROLES) {
+    it(`${route.method} ${route.path}`, async () => {
+      const org = newOrg();
+      const anonymous = await call(route.method, concrete(route.path), { body: route.body as any });
+      await expectError(anonymous, 401, "unauthorized");
+      expect(anonymous.headers.get("WWW-Authenticate")).toMatch(/Bearer/);
+      for (const role of ["admin", "teacher", "support"] as Role[]) {
+        const res = await call(route.method, concrete(route.path), { token: await tokenFor(org, role), body: route.body as any });
+        if (route.roles.includes(role)) expect([200, 201, 202, 204, 400, 404, 409, 411, 415, 422], `${role}`).toContain(res.status);
+        else await expectError(res, 403, "forbidden");
+      }
+    });
+  }
+});
+
+describe("tokens", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const b64 = (o: unknown) => btoa(JSON.stringify(o)).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
+
+  it("refuses alg none, a wrong key, expiry, missing claims, bad org and unknown roles", async () => {
+    const claims = { sub: "u1", org: "school-a", role: "admin", exp: now() + 600 };
+    const bad = [
+      `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`,
+      await sign(claims, "not-the-secret", "HS256"),
+      await sign({ ...claims, exp: now() - 10 }, env.JWT_SECRET, "HS256"),
+      await sign({ sub: "u1", org: "school-a", role: "admin" }, env.JWT_SECRET, "HS256"),
+      await sign({ ...claims, org: "../other" }, env.JWT_SECRET, "HS256"),
+      await sign({ ...claims, role: "superuser" }, env.JWT_SECRET, "HS256"),
+      await sign({ ...claims, sub: "" }, env.JWT_SECRET, "HS256"),
+      await sign(claims, env.JWT_SECRET, "HS512"),
+      "garbage",
+    ];
+    for (const token of bad) {
+      await expectError(await call("GET", "/v1/integration", { token }), 401, "unauthorized");
+    }
+    await expectError(await call("GET", "/v1/integration", { headers: { Authorization: "Basic abc" } }), 401, "unauthorized");
+    expect((await call("GET", "/v1/integration", { token: await sign(claims, env.JWT_SECRET, "HS256") })).status).toBe(200);
+  });
+});
+
+describe("two schools", () => {
+  it("never see each other's students, preferences or audit", async () => {
+    const a = newOrg("a");
+    const b = newOrg("b");
+    await importRoster(a);
+    const adminB = await as(b, "admin");
+    await expectError(await adminB("GET", "/v1/students/s1"), 404, "not_found");
+    await expectError(await adminB("DELETE", "/v1/students/s1/photo"), 404, "not_found");
+    await expectError(await adminB("POST", "/v1/students/s1/photo/restore"), 404, "not_found");
+    expect((await json(await adminB("GET", "/v1/students"))).students).toEqual([]);
+    expect((await json(await adminB("GET", "/v1/audit"))).events).toEqual([]);
+    expect((await json(await adminB("GET", "/v1/integration"))).student_count).toBe(0);
+    const teacherB = await as(b, "teacher");
+    const lookup = await json(await teacherB("POST", "/v1/photos/lookup", { body: { student_ids: ["s1"], with_names: true } }));
+    expect(lookup.photos).toEqual({ s1: null });
+    expect(lookup.names).toEqual({ s1: null });
+  });
+});
+
+describe("service routes", () => {
+  it("serves health, the OpenAPI document and the docs page without a token", async () => {
+    expect(await json(await call("GET", "/health"))).toEqual({ ok: true });
+    const doc = await json(await call("GET", "/openapi.json"));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths["/v1/photos/lookup"].post.requestBody.content["application/json"].schema).toBeTruthy();
+    const docs = await call("GET", "/docs");
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/openapi\.json/);
+    await expectError(await call("GET", "/v1/nothing-here"), 404, "not_found");
+  });
+});
