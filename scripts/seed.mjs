@@ -198,7 +198,13 @@ async function main(argv) {
     console.error(`seed failed: ${err.message}`);
     if (err instanceof ApiError) {
       if (err.details) console.error(`  details: ${JSON.stringify(err.details)}`);
-      if (err.status === 401) console.error("  hint: the server does not accept the token; was .dev.vars changed after the server started? Restart it.");
+      if (err.status === 401) {
+        console.error(
+          values.token
+            ? "  hint: the server rejected the --token given: is it an unexpired token for this server?"
+            : "  hint: the server rejected a token signed with JWT_SECRET from .dev.vars; was .dev.vars changed after the server started? Restart it.",
+        );
+      }
       if (err.status === 404 && !err.code) console.error("  hint: this route does not exist on that server; is --url pointing at passpix?");
     } else if (!(err instanceof ConnectionError)) {
       console.error(err.stack);

@@ -93,6 +93,11 @@ async function main() {
     process.exit(1);
   }
 
+  if (!(await portFree(opts.port))) {
+    fail(`port ${opts.port} on 127.0.0.1 is already in use (another \`wrangler dev\`?). Stop it or pick another: npm start -- --port ${opts.port === 8787 ? 8788 : opts.port + 1}`);
+    process.exit(1);
+  }
+
   // 1. Local secrets.
   const ensure = spawnSync(node, [path.join(ROOT, "scripts", "ensure-dev-vars.mjs")], { cwd: ROOT, env, stdio: "inherit" });
   if (ensure.status !== 0) {
@@ -115,10 +120,6 @@ async function main() {
   say(green("schema applied."));
 
   // 3. wrangler dev.
-  if (!(await portFree(opts.port))) {
-    fail(`port ${opts.port} on 127.0.0.1 is already in use (another \`wrangler dev\`?). Stop it or pick another: npm start -- --port 8788`);
-    process.exit(1);
-  }
   const base = `http://127.0.0.1:${opts.port}`;
   say(`starting wrangler dev on ${base} …`);
   const child = spawn(
@@ -141,6 +142,7 @@ async function main() {
 
   // Output: prefixed lines; in quiet mode only errors are shown, the rest kept for a failure report.
   const recent = [];
+  let skipStack = false;
   let ready = false;
   const pipe = (stream, out) => {
     let buf = "";
@@ -160,7 +162,13 @@ async function main() {
     if (!out.isTTY) line = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""); // no colour codes in logs
     recent.push(line);
     if (recent.length > 200) recent.shift();
-    if (opts.quiet && !/\b(error|✘|fatal)\b/i.test(line)) return;
+    if (opts.quiet) {
+      // offline machines: wrangler's failed fetch of the Request.cf placeholder is harmless noise
+      if (/Request\.cf|workers\.cloudflare\.com/.test(line)) return void (skipStack = true);
+      if (skipStack && /^\s+at /.test(line)) return;
+      skipStack = false;
+      if (!/\b(error|✘|fatal)\b/i.test(line)) return;
+    }
     out.write(`${dim("[wrangler]")} ${line}\n`);
   };
   pipe(child.stdout, process.stdout);

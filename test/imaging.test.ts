@@ -1,11 +1,17 @@
 import { describe, it } from "vitest";
 import { PhotonImage, initPhoton } from "@cf-wasm/photon";
 import { processPortrait, wasmMemoryBytes } from "../src/services/imaging";
-import { gradient, encodeJpeg, encodePng, decodeJpeg, realFile, jpegSegments } from "./helpers/images";
+import { BIG } from "./helpers/_tmp_big";
+import { fromBase64, gradient, encodeJpeg, encodePng, decodeJpeg, realFile, jpegSegments } from "./helpers/images";
 
 const mem = async () => (await wasmMemoryBytes()) / 1048576;
 
 describe("explore", () => {
+  it("jsmem", async () => {
+    const p = (globalThis as any).process;
+    console.log("memoryUsage", typeof p?.memoryUsage, (() => { try { return JSON.stringify(p.memoryUsage()); } catch (e) { return String(e); } })());
+    console.log("perf", JSON.stringify((performance as any).memory ?? null));
+  });
   it("view", async () => {
     const img = PhotonImage.new_from_byteslice(realFile("jpeg420"));
     const d = img.get_image_data().data;
@@ -17,6 +23,22 @@ describe("explore", () => {
       console.log(k, r.width, r.height, out.renditions[k].length, jpegSegments(out.renditions[k]).map((s) => s.marker.toString(16)).join(","));
     }
   });
+  for (const name of Object.keys(BIG)) {
+    it(`big ${name}`, async () => {
+      const bytes = fromBase64(BIG[name]!);
+      const m0 = await mem();
+      let t = Date.now();
+      const img = PhotonImage.new_from_byteslice(bytes);
+      const w = img.get_width(), h = img.get_height();
+      const td = Date.now() - t;
+      img.free();
+      const m1 = await mem();
+      console.log(JSON.stringify({ name, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td }));
+      t = Date.now();
+      try { processPortrait(bytes); } catch (e) { console.log(String(e)); }
+      console.log(JSON.stringify({ name, afterProcess: await mem(), processMs: Date.now() - t }));
+    });
+  }
   for (const [w, h] of [[640, 800], [1200, 1500], [1600, 2000], [2000, 2500], [2400, 3000], [3000, 4000]] as const) {
     for (const kind of ["jpeg", "png", "png16", "rgba"]) {
       it(`mem ${kind} ${w}x${h}`, async () => {
@@ -28,6 +50,7 @@ describe("explore", () => {
         const td = Date.now() - t;
         img.free();
         const m1 = await mem();
+        console.log(JSON.stringify({ kind, w, h, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td }));
         t = Date.now();
         processPortrait(bytes);
         const tp = Date.now() - t;

@@ -53,6 +53,8 @@ const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), pa
 const mix = (a, b, t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
 const scale = (c, k) => [c[0] * k, c[1] * k, c[2] * k];
 const clamp01 = (v) => (v < 0 ? 0 : v > 1 ? 1 : v);
+/** Math.hypot for two numbers, much faster in V8's hot loops. */
+const len = (x, y) => Math.sqrt(x * x + y * y);
 
 const SKIN = ["#f6d7c3", "#efc3a4", "#e5b08e", "#d69a72", "#c68458", "#a8693f", "#8d5530", "#6f4126", "#56321d"].map(hex);
 const HAIR = ["#1c1714", "#2b1d16", "#3b271b", "#55362a", "#6e4a2f", "#8a5a2b", "#a8753a", "#c9a063", "#b5532a", "#7a7470"].map(hex);
@@ -77,8 +79,8 @@ const IRIS = ["#2a1c14", "#3a2618", "#4a3222", "#34485a", "#3f5a3a", "#23201f"].
 function sdEllipse(px, py, cx, cy, rx, ry) {
   const x = (px - cx) / rx;
   const y = (py - cy) / ry;
-  const k0 = Math.hypot(x, y);
-  const k1 = Math.hypot(x / rx, y / ry);
+  const k0 = len(x, y);
+  const k1 = len(x / rx, y / ry);
   if (k1 === 0) return -Math.min(rx, ry);
   return (k0 * (k0 - 1)) / k1;
 }
@@ -96,7 +98,7 @@ function sdEllipseRot(px, py, cx, cy, rx, ry, angle) {
 function sdRoundBox(px, py, cx, cy, hx, hy, r) {
   const qx = Math.abs(px - cx) - hx + r;
   const qy = Math.abs(py - cy) - hy + r;
-  return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
+  return len(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
 }
 
 /**
@@ -108,7 +110,7 @@ function sdArcDown(px, py, cx, cy, half, ra, rb) {
   const y = py - cy;
   const sx = Math.sin(half);
   const sy = Math.cos(half);
-  return (sy * x > sx * y ? Math.hypot(x - sx * ra, y - sy * ra) : Math.abs(Math.hypot(x, y) - ra)) - rb;
+  return (sy * x > sx * y ? len(x - sx * ra, y - sy * ra) : Math.abs(len(x, y) - ra)) - rb;
 }
 
 /** Polynomial smooth minimum: unions two shapes with a rounded join of size k. */
@@ -124,7 +126,7 @@ function sdSegment(px, py, ax, ay, bx, by, r) {
   const bax = bx - ax;
   const bay = by - ay;
   const h = clamp01((pax * bax + pay * bay) / (bax * bax + bay * bay));
-  return Math.hypot(pax - bax * h, pay - bay * h) - r;
+  return len(pax - bax * h, pay - bay * h) - r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ function drawText(canvas, text, cx, cy, cell, color) {
             if (!on(c2, r2)) continue;
             const ccx = gx + (c2 + 0.5) * cell;
             const ccy = top + (r2 + 0.5) * cell;
-            d = Math.min(d, Math.hypot(px - ccx, py - ccy) - r);
+            d = Math.min(d, len(px - ccx, py - ccy) - r);
             // bridges to right / down / diagonal neighbours
             for (const [bc, br] of [[1, 0], [0, 1], [1, 1], [-1, 1]]) {
               if (on(c2 + bc, r2 + br) && !(bc !== 0 && br !== 0 && (on(c2 + bc, r2) || on(c2, r2 + br)))) {
@@ -329,9 +331,9 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   cv.paint((x, y) => {
     const t = y / height;
     let c = mix(bgTop, bgBottom, t * t * (3 - 2 * t));
-    const gd = Math.hypot((x - cx) / (u * 0.55), (y - headCy) / (u * 0.6));
+    const gd = len((x - cx) / (u * 0.55), (y - headCy) / (u * 0.6));
     c = mix(c, glowC, look.glow * clamp01(1 - gd) ** 2);
-    const vd = Math.hypot((x - cx) / width, (y - height * 0.45) / height);
+    const vd = len((x - cx) / width, (y - height * 0.45) / height);
     return scale(c, 1 - 0.22 * clamp01((vd - 0.35) / 0.5) ** 1.5);
   });
 
@@ -346,7 +348,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
 
   // hair colour with a soft highlight towards the upper left
   const hairColor = (x, y) => {
-    const t = clamp01(1 - Math.hypot((x - (cx - rx * 0.35)) / (rx * 1.4), (y - (headCy - ry * 0.75)) / (ry * 1.1)));
+    const t = clamp01(1 - len((x - (cx - rx * 0.35)) / (rx * 1.4), (y - (headCy - ry * 0.75)) / (ry * 1.1)));
     return mix(mix(hairLo, hair, 0.6 + 0.4 * clamp01((headCy + ry * 2 - y) / (ry * 2.5))), hairHi, t * t);
   };
 
@@ -455,8 +457,8 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
         for (const [x0, y0, x1, y1] of e) {
           const nx = y1 - y0;
           const ny = -(x1 - x0);
-          const len = Math.hypot(nx, ny);
-          d = Math.max(d, ((x - x0) * nx + (y - y0) * ny) / len * (side > 0 ? -1 : 1));
+          const n = len(nx, ny);
+          d = Math.max(d, (((x - x0) * nx + (y - y0) * ny) / n) * (side > 0 ? -1 : 1));
         }
         return d - u * 0.004;
       };
@@ -502,7 +504,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
       const nx = (x - cx) / rx;
       const ny = (y - headCy) / ry;
       const rr = nx * nx + ny * ny;
-      const light = clamp01(1 - Math.hypot(nx + 0.35, ny + 0.35) / 1.3);
+      const light = clamp01(1 - len(nx + 0.35, ny + 0.35) / 1.3);
       return mix(mix(skin, skinShade, clamp01((rr - 0.55) / 0.6) * 0.7 + (nx > 0 ? nx * 0.08 : 0)), skinLight, light * 0.6);
     },
     { bbox: [cx - rx * 1.1, headCy - ry * 1.1, cx + rx * 1.1, headCy + ry * 1.1] },
