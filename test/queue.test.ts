@@ -29,7 +29,7 @@ async function deliver(testEnv: Env, bodies: UploadQueueMessage[], queueName = "
     bodies.map((body) => ({ id: `m${++messageSeq}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue!(batch as MessageBatch<unknown>, testEnv, ctx);
+  await worker.queue(batch as MessageBatch<unknown>, testEnv);
   return { result: await getQueueResult(batch, ctx), ids: batch.messages.map((m) => m.id) };
 }
 

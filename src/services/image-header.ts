@@ -10,6 +10,7 @@
  *   422 image_unreadable   empty, truncated, corrupt, zero-sized, or a variant the decoder cannot read
  *   413 image_too_large    past IMAGE_LIMITS (the message names the image's size and the limit)
  */
+import { Unzlib } from "fflate";
 import { ApiError } from "../lib/errors";
 
 export type ImageType = "jpeg" | "png" | "webp";
@@ -484,6 +485,75 @@ function parsePng(b: Uint8Array): ImageHeader {
   if (!sawEnd) throw truncated("PNG");
   const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || hasTrns;
   return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? BYTES_PER_PIXEL_16BIT : BYTES_PER_PIXEL_8BIT);
+}
+
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ADAM7: [number, number, number, number][] = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/**
+ * Inflates a PNG's image data as a stream (keeping none of it) and checks that it holds every row
+ * with a valid filter type. The PNG decoder inside photon panics on bad compressed data, and a
+ * panic leaks the WASM memory it had allocated for good; this check costs a fraction of a decode.
+ * Call after readImageHeader accepted the file.
+ */
+export function verifyPngImageData(b: Uint8Array): void {
+  let pos = 8;
+  const idats: Uint8Array[] = [];
+  let w = 0, h = 0, depth = 8, colorType = 2, interlaced = false;
+  while (pos + 12 <= b.length) {
+    const size = u32be(b, pos);
+    const type = ascii(b, pos + 4, 4);
+    const data = b.subarray(pos + 8, pos + 8 + size);
+    if (type === "IHDR") {
+      w = u32be(data, 0);
+      h = u32be(data, 4);
+      depth = data[8]!;
+      colorType = data[9]!;
+      interlaced = data[12] === 1;
+    } else if (type === "IDAT") idats.push(data);
+    else if (type === "IEND") break;
+    pos += 12 + size;
+  }
+  const bitsPerPixel = (PNG_CHANNELS[colorType] ?? 4) * depth;
+  const passes: { rows: number; stride: number }[] = [];
+  for (const [x0, y0, dx, dy] of interlaced ? ADAM7 : [[0, 0, 1, 1] as const]) {
+    const cols = w > x0 ? Math.ceil((w - x0) / dx) : 0;
+    const rows = h > y0 ? Math.ceil((h - y0) / dy) : 0;
+    if (cols > 0 && rows > 0) passes.push({ rows, stride: 1 + Math.ceil((cols * bitsPerPixel) / 8) });
+  }
+  let pass = 0, row = 0, off = 0, badFilter = false;
+  const inflater = new Unzlib((chunk) => {
+    let i = 0;
+    while (i < chunk.length && pass < passes.length) {
+      const p = passes[pass]!;
+      if (off === 0 && chunk[i]! > 4) badFilter = true;
+      const take = Math.min(p.stride - off, chunk.length - i);
+      i += take;
+      off += take;
+      if (off === p.stride) {
+        off = 0;
+        if (++row === p.rows) {
+          pass++;
+          row = 0;
+        }
+      }
+    }
+  });
+  try {
+    idats.forEach((d, i) => inflater.push(d, i === idats.length - 1));
+  } catch {
+    throw pass < passes.length && idats.length > 0 && !badFilter ? corrupt("PNG", "its compressed image data is invalid or incomplete") : corrupt("PNG", "its compressed image data is invalid");
+  }
+  if (badFilter) throw corrupt("PNG", "invalid row filters in its image data");
+  if (pass < passes.length) throw corrupt("PNG", "its image data is incomplete");
 }
 
 // ---------------------------------------------------------------------------------------------

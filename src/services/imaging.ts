@@ -18,7 +18,7 @@
  */
 import { PhotonImage, initPhoton } from "@cf-wasm/photon";
 import { ApiError } from "../lib/errors";
-import { IMAGE_LIMITS, type ImageInfo, type ImageType, inspectImage, readImageHeader } from "./image-header";
+import { IMAGE_LIMITS, type ImageInfo, type ImageType, inspectImage, readImageHeader, verifyPngImageData } from "./image-header";
 
 export { IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
 
@@ -47,6 +47,7 @@ type Raster = { width: number; height: number; data: Uint8Array };
  */
 export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   const header = readImageHeader(bytes);
+  if (header.type === "png") verifyPngImageData(bytes);
   const info: ImageInfo = { type: header.type, width: header.width, height: header.height, orientation: header.orientation };
 
   const fullSize = fitInside(header.width, header.height, RENDITIONS.full.width, RENDITIONS.full.height);

@@ -48,7 +48,9 @@ studentsRouter.post("/v1/students/import", async (c) => {
     }
     const result = await importStudents(c.env.DB, org, rows);
     const { created, updated, unchanged } = result;
-    await auditStatement(c.env.DB, { org, actor: sub, action: "roster.import", details: { created, updated, unchanged, problems: result.problems.length } }).run();
+    if (created || updated) {
+      await auditStatement(c.env.DB, { org, actor: sub, action: "roster.import", details: { created, updated, unchanged, problems: result.problems.length } }).run();
+    }
     return c.json(result, 200);
 });
 
