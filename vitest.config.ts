@@ -15,6 +15,12 @@ export default defineConfig({
           URL_SIGNING_SECRET: "test-url-secret-0123456789abcdef0123456789abcdef",
           TEST_SCHEMA: schema,
         },
+        // Suites push thousands of writes through one account in seconds; the limits themselves
+        // are tested in test/rate-limit.test.ts.
+        ratelimits: {
+          USER_WRITE_LIMIT: { namespace_id: "7101", simple: { limit: 1_000_000, period: 10 } },
+          SCHOOL_WRITE_LIMIT: { namespace_id: "7102", simple: { limit: 1_000_000, period: 10 } },
+        },
       },
     }),
   ],

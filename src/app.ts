@@ -4,6 +4,7 @@ import { healthRouter } from "./routes/health/health.handlers";
 import { imagesRouter } from "./routes/images/images.handlers";
 import { integrationRouter } from "./routes/integration/integration.handlers";
 import { meRouter } from "./routes/me/me.handlers";
+import { pagesRouter } from "./routes/pages/pages.handlers";
 import { photosRouter } from "./routes/photos/photos.handlers";
 import { studentsRouter } from "./routes/students/students.handlers";
 import { uploadsRouter } from "./routes/uploads/uploads.handlers";
@@ -19,6 +20,7 @@ app.use("/v1/*", async (c, next) => {
 
 const routers = [healthRouter, studentsRouter, photosRouter, imagesRouter, integrationRouter, meRouter, auditRouter, uploadsRouter];
 for (const router of routers) app.route("/", router);
+app.route("/", pagesRouter);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.doc31("/openapi.json", {

@@ -1,107 +1,506 @@
-import { describe, it } from "vitest";
-import { PhotonImage, initPhoton } from "@cf-wasm/photon";
-import { processPortrait, wasmMemoryBytes } from "../src/services/imaging";
-import { BIG } from "./helpers/_tmp_big";
-import { pngChunk, concat, PNG_SIGNATURE, zlib, fromBase64, gradient, encodeJpeg, encodePng, decodeJpeg, realFile, jpegSegments } from "./helpers/images";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../src/lib/errors";
+import { IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
+import {
+  BLACK,
+  BLUE,
+  commentSegment,
+  concat,
+  decodeJpeg,
+  encodeJpeg,
+  encodePng,
+  exifSegment,
+  exifTiff,
+  FOREIGN_FILES,
+  gradient,
+  GRAY,
+  GREEN,
+  iccSegment,
+  insertJpegSegments,
+  jpegMarkers,
+  jpegSegments,
+  near,
+  orientedJpeg,
+  orientedPng,
+  PNG_SIGNATURE,
+  pngChunk,
+  portraitJpeg,
+  portraitPng,
+  quadrants,
+  raster,
+  realFile,
+  RED,
+  segment,
+  solid,
+  WHITE,
+  xmpSegment,
+  YELLOW,
+  zlib,
+  type Color,
+  type Raster,
+} from "./helpers/images";
 
-const mem = async () => (await wasmMemoryBytes()) / 1048576;
+const MiB = 1024 * 1024;
+const FUZZ_N = Number((import.meta as any).env?.VITE_FUZZ_N ?? 25);
 
-describe("explore", () => {
-  it("jsmem", async () => {
-    const p = (globalThis as any).process;
-    console.log("memoryUsage", typeof p?.memoryUsage, (() => { try { return JSON.stringify(p.memoryUsage()); } catch (e) { return String(e); } })());
-    console.log("perf", JSON.stringify((performance as any).memory ?? null));
+/** Runs fn and returns the ApiError it throws (fails on success or on any other error, e.g. a WASM RuntimeError). */
+function apiError(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw new Error(`expected an ApiError, got ${String(err)}`);
+  }
+  throw new Error("expected an ApiError, but it succeeded");
+}
+
+function renditions(bytes: Uint8Array): Record<PhotoSize, Raster> & { info: ReturnType<typeof inspectImage>; raw: Record<PhotoSize, Uint8Array> } {
+  const out = processPortrait(bytes);
+  return {
+    info: out.info,
+    raw: out.renditions,
+    thumb: decodeJpeg(out.renditions.thumb),
+    card: decodeJpeg(out.renditions.card),
+    full: decodeJpeg(out.renditions.full),
+  };
+}
+
+/** The colors at the four corners, sampled `inset` (a fraction of the size) inside. */
+function expectCorners(r: Raster, [tl, tr, bl, br]: Color[], inset = 0.1) {
+  const x0 = r.width * inset, x1 = r.width * (1 - inset), y0 = r.height * inset, y1 = r.height * (1 - inset);
+  const got = [
+    [x0, y0],
+    [x1, y0],
+    [x0, y1],
+    [x1, y1],
+  ].map(([x, y], i) => near(r, x!, y!, [tl, tr, bl, br][i]!, 60));
+  expect(got, `corners of ${r.width}×${r.height}`).toEqual([true, true, true, true]);
+}
+
+/** Replaces the width/height in a JPEG's frame header (the rest of the file is left as it is). */
+function withJpegSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
+  const out = jpeg.slice();
+  const sof = jpegSegments(out).find((s) => s.marker >= 0xc0 && s.marker <= 0xc2)!;
+  new DataView(out.buffer).setUint16(sof.start + 5, height);
+  new DataView(out.buffer).setUint16(sof.start + 7, width);
+  return out;
+}
+
+function ihdr(width: number, height: number, depth = 8, colorType = 2, interlace = 0): Uint8Array {
+  const d = new Uint8Array(13);
+  const dv = new DataView(d.buffer);
+  dv.setUint32(0, width);
+  dv.setUint32(4, height);
+  d.set([depth, colorType, 0, 0, interlace], 8);
+  return pngChunk("IHDR", d);
+}
+
+/** A PNG whose header claims width×height (its image data is a stub: only inspectImage is run on it). */
+function pngHeaderOnly(width: number, height: number, depth = 8): Uint8Array {
+  return concat([PNG_SIGNATURE, ihdr(width, height, depth), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+}
+
+/** Pads a JPEG with comment segments (after SOI) up to about `total` bytes. */
+function padJpeg(jpeg: Uint8Array, total: number): Uint8Array {
+  const segments: Uint8Array[] = [];
+  let size = jpeg.length;
+  while (size + 4 < total) {
+    const n = Math.min(65533, total - size - 4);
+    segments.push(commentSegment("x".repeat(n)));
+    size += n + 4;
+  }
+  return insertJpegSegments(jpeg, segments);
+}
+
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Memory first: WASM memory only grows, so these numbers are this file's peak.
+describe("memory", () => {
+  it("an image at the limits stays inside the WASM memory budget, and repeated work does not grow it", async () => {
+    const side = Math.floor(Math.sqrt(IMAGE_LIMITS.maxPixels));
+    const jpeg = padJpeg(encodeJpeg(gradient(side, side), 92), IMAGE_LIMITS.maxBytes - 16);
+    expect(jpeg.length).toBeLessThanOrEqual(IMAGE_LIMITS.maxBytes);
+    expect(inspectImage(jpeg)).toMatchObject({ width: side, height: side });
+    const png = await encodePng(raster(side, side, (x, y) => [x & 255, y & 255, (x * y) & 255, 128 + ((x + y) & 127)]), { colorType: 6 });
+    const before = await wasmMemoryBytes();
+
+    let t = Date.now();
+    const out = processPortrait(jpeg);
+    const jpegMs = Date.now() - t;
+    const afterFirst = await wasmMemoryBytes();
+    expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 800, height: 800 });
+    t = Date.now();
+    processPortrait(png);
+    const pngMs = Date.now() - t;
+    for (let i = 0; i < 3; i++) {
+      processPortrait(jpeg);
+      processPortrait(portraitJpeg(640, 800));
+      processPortrait(png);
+    }
+    const after = await wasmMemoryBytes();
+    t = Date.now();
+    processPortrait(portraitJpeg(640, 800));
+    const smallMs = Date.now() - t;
+    console.log(
+      JSON.stringify({
+        at: "imaging memory",
+        limit_image: `${side}x${side}`,
+        jpeg_bytes: jpeg.length,
+        png_bytes: png.length,
+        wasm_mib_before: before / MiB,
+        wasm_mib_after_limit_jpeg: afterFirst / MiB,
+        wasm_mib_after_all: after / MiB,
+        budget_mib: WASM_MEMORY_BUDGET / MiB,
+        ms_limit_jpeg: jpegMs,
+        ms_limit_png: pngMs,
+        ms_640x800_jpeg: smallMs,
+      }),
+    );
+    expect(afterFirst).toBeLessThanOrEqual(WASM_MEMORY_BUDGET);
+    expect(after).toBeLessThanOrEqual(WASM_MEMORY_BUDGET);
+    // Later images reuse the memory the first one grew: no creep.
+    expect(after - afterFirst).toBeLessThanOrEqual(8 * MiB);
   });
-  it("leak", async () => {
-    const good = encodeJpeg(gradient(1500, 2000), 85);
-    const segs = jpegSegments(good);
-    const sos = segs.at(-1)!.end;
-    for (const mode of ["garbage", "cut", "pngcrc"]) {
-      for (let i = 0; i < 4; i++) {
-        let bad: Uint8Array;
-        if (mode === "garbage") {
-          bad = good.slice();
-          for (let p = sos + 1000; p < bad.length - 2000; p++) bad[p] = (p * 7919) % 255;
-        } else {
-          // truncated scan then EOI appended
-          bad = new Uint8Array([...good.subarray(0, sos + Math.floor((good.length - sos) / 2)), 0xff, 0xd9]);
-        }
-        const m0 = await mem();
-        let res = "ok";
-        try { processPortrait(bad); } catch (e) { res = String(e).slice(0, 120); }
-        console.log(mode, i, res, m0, "->", await mem());
+
+  it("refuses an image past the limits before decoding it (no memory is spent)", async () => {
+    const before = await wasmMemoryBytes();
+    const big = withJpegSize(portraitJpeg(64, 80), 3000, 4000);
+    const err = apiError(() => processPortrait(big));
+    expect(err.status).toBe(413);
+    expect(await wasmMemoryBytes()).toBe(before);
+  });
+});
+
+describe("inspectImage: what the file is", () => {
+  const refused: [string, RegExp, RegExp][] = [
+    ["heic", /HEIC image \(iPhone format\)/, /Save it as JPEG or PNG/],
+    ["avif", /AVIF image/, /Save it as JPEG or PNG/],
+    ["gif", /GIF image/, /Save it as JPEG or PNG/],
+    ["svg", /SVG drawing/, /Export it as JPEG or PNG/],
+    ["pdf", /PDF document/, /as JPEG or PNG/],
+    ["tiff", /TIFF image/, /Save it as JPEG or PNG/],
+    ["bmp", /BMP \(Windows bitmap\)/, /Save it as JPEG or PNG/],
+    ["zip", /ZIP archive/, /Unzip it/],
+  ];
+  for (const [name, message, advice] of refused) {
+    it(`refuses ${name} with 415 unsupported_type naming it`, () => {
+      const file = FOREIGN_FILES[name]!();
+      for (const fn of [() => inspectImage(file), () => processPortrait(file)]) {
+        const err = apiError(fn);
+        expect(err.status).toBe(415);
+        expect(err.code).toBe("unsupported_type");
+        expect(err.message).toMatch(message);
+        expect(err.message).toMatch(advice);
       }
-    }
-  });
-  it("leakpng", async () => {
-    const w = 1500, h = 2000;
-    const raw = new Uint8Array((w * 3 + 1) * h);
-    for (let i = 0; i < raw.length; i++) raw[i] = i % (w * 3 + 1) === 0 ? 0 : (i * 31) & 0xff;
-    const z = await zlib(raw);
-    const ihdr = new Uint8Array(13); new DataView(ihdr.buffer).setUint32(0, w); new DataView(ihdr.buffer).setUint32(4, h); ihdr[8] = 8; ihdr[9] = 2;
-    const broken = z.slice(); for (let p = Math.floor(z.length * 0.6); p < z.length - 10; p++) broken[p] = (p * 7919) & 0xff;
-    const short = z.slice(0, Math.floor(z.length * 0.6));
-    for (const [mode, data] of [["garbage", broken], ["short", short]] as const) {
-      for (let i = 0; i < 3; i++) {
-        const png = concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", data), pngChunk("IEND")]);
-        const m0 = await mem();
-        let res = "ok";
-        try { processPortrait(png); } catch (e) { res = String(e).slice(0, 150); }
-        console.log(mode, i, res, m0, "->", await mem());
-      }
-    }
-    const good = concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", z), pngChunk("IEND")]);
-    const m0 = await mem(); processPortrait(good); console.log("good after", m0, "->", await mem());
-  });
-  it("view", async () => {
-    const img = PhotonImage.new_from_byteslice(realFile("jpeg420"));
-    const d = img.get_image_data().data;
-    console.log("isView", d.buffer === (await initPhoton.ensure()).memory.buffer, d.length);
-    img.free();
-    const out = processPortrait(realFile("jpeg420"));
-    for (const k of ["thumb", "card", "full"] as const) {
-      const r = decodeJpeg(out.renditions[k]);
-      console.log(k, r.width, r.height, out.renditions[k].length, jpegSegments(out.renditions[k]).map((s) => s.marker.toString(16)).join(","));
-    }
-  });
-  for (const name of Object.keys(BIG)) {
-    it(`big ${name}`, async () => {
-      const bytes = fromBase64(BIG[name]!);
-      const m0 = await mem();
-      let t = Date.now();
-      const img = PhotonImage.new_from_byteslice(bytes);
-      const w = img.get_width(), h = img.get_height();
-      const td = Date.now() - t;
-      img.free();
-      const m1 = await mem();
-      console.log(JSON.stringify({ name, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td }));
-      t = Date.now();
-      try { processPortrait(bytes); } catch (e) { console.log(String(e)); }
-      console.log(JSON.stringify({ name, afterProcess: await mem(), processMs: Date.now() - t }));
     });
   }
-  for (const [w, h] of [[640, 800], [1200, 1500], [1600, 2000], [2000, 2500], [2400, 3000], [3000, 4000]] as const) {
-    for (const kind of ["jpeg", "png", "png16", "rgba"]) {
-      it(`mem ${kind} ${w}x${h}`, async () => {
-        const r = gradient(w, h);
-        const bytes = kind === "jpeg" ? encodeJpeg(r, 85) : await encodePng(r, kind === "png16" ? { colorType: 2, bitDepth: 16 } : kind === "rgba" ? { colorType: 6 } : { colorType: 2 });
-        const m0 = await mem();
-        let t = Date.now();
-        const img = PhotonImage.new_from_byteslice(bytes);
-        const td = Date.now() - t;
-        img.free();
-        const m1 = await mem();
-        console.log(JSON.stringify({ kind, w, h, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td }));
-        t = Date.now();
-        processPortrait(bytes);
-        const tp = Date.now() - t;
-        const m2 = await mem();
-        t = Date.now();
-        processPortrait(bytes);
-        const tp2 = Date.now() - t;
-        const m3 = await mem();
-        console.log(JSON.stringify({ kind, w, h, bytes: bytes.length, mp: (w * h) / 1e6, base: m0, afterDecode: m1, afterProcess: m2, after2: m3, perPx: +(((m1 - m0) * 1048576) / (w * h)).toFixed(2), decodeMs: td, processMs: tp, process2Ms: tp2 }));
-      });
+
+  it("refuses random bytes, text and HTML as not an image", () => {
+    const rnd = prng(7);
+    const random = Uint8Array.from({ length: 2000 }, () => Math.floor(rnd() * 256));
+    random[0] = 0x13;
+    expect(apiError(() => processPortrait(random))).toMatchObject({ status: 415, code: "unsupported_type", message: expect.stringMatching(/not an image/) });
+    const csv = new TextEncoder().encode("email,file\nann@school.org,ann.jpg\n");
+    expect(apiError(() => inspectImage(csv))).toMatchObject({ status: 415, message: expect.stringMatching(/text file/) });
+    const html = new TextEncoder().encode("<!DOCTYPE html><html><body>Not found</body></html>");
+    expect(apiError(() => inspectImage(html))).toMatchObject({ status: 415, message: expect.stringMatching(/web page/) });
+  });
+
+  it("refuses an empty file with 422", () => {
+    expect(apiError(() => processPortrait(new Uint8Array(0)))).toMatchObject({ status: 422, code: "image_unreadable", message: expect.stringMatching(/empty/) });
+  });
+
+  it("reads type and size of JPEG (baseline, progressive, CMYK, gray), PNG and WebP from the header", () => {
+    expect(inspectImage(portraitJpeg(300, 400))).toEqual({ type: "jpeg", width: 300, height: 400, orientation: 1 });
+    for (const name of ["progressiveJpeg", "jpeg420", "cmykJpeg", "grayJpeg"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "jpeg", width: 64, height: 80, orientation: 1 });
+    for (const name of ["png16", "interlacedPng", "palettePng", "grayPng"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "png", width: 64, height: 80, orientation: 1 });
+    for (const name of ["lossyWebp", "losslessWebp", "alphaWebp", "alphaLosslessWebp"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "webp", width: 64, height: 80, orientation: 1 });
+  });
+
+  it("reads the EXIF orientation in both byte orders and reports the displayed size", () => {
+    const display = quadrants(40, 60);
+    for (let o = 1; o <= 8; o++) {
+      for (const littleEndian of [false, true]) {
+        const info = inspectImage(orientedJpeg(display, o, { littleEndian }));
+        expect(info).toEqual({ type: "jpeg", width: 40, height: 60, orientation: o });
+      }
     }
+    // An Exif segment that is not the first APP segment, and one with a GPS IFD, still count.
+    const withOthers = insertJpegSegments(encodeJpeg(solid(30, 20, GRAY)), [iccSegment(), exifSegment({ orientation: 6, gps: true })]);
+    expect(inspectImage(withOthers)).toEqual({ type: "jpeg", width: 20, height: 30, orientation: 6 });
+  });
+
+  it("ignores a malformed orientation rather than failing", () => {
+    const bad = insertJpegSegments(encodeJpeg(solid(30, 20, GRAY)), [segment(0xe1, concat([new TextEncoder().encode("Exif\0\0MM\0*\xff\xff\xff\xff")]))]);
+    expect(inspectImage(bad).orientation).toBe(1);
+    expect(inspectImage(insertJpegSegments(encodeJpeg(solid(30, 20, GRAY)), [exifSegment({ orientation: 9 })])).orientation).toBe(1);
+  });
+
+  it("413 past the pixel limit, naming the image's size and the limit", () => {
+    const err = apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), 3000, 4000)));
+    expect(err).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(err.message).toContain("3000×4000");
+    expect(err.message).toContain("12.0 megapixels");
+    expect(err.message).toContain(`${(IMAGE_LIMITS.maxPixels / 1e6).toFixed(1)} megapixels`);
+    const png = apiError(() => inspectImage(pngHeaderOnly(2100, 2000)));
+    expect(png).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(png.message).toContain("2100×2000");
+    // 16-bit PNGs need more memory to decode, so their limit is lower and says so.
+    const png16 = apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16)));
+    expect(png16.message).toMatch(/for a 16-bit PNG is 3\.\d+ megapixels/);
+    // Just under the limit passes the size check (the stub image data is not looked at by inspectImage).
+    expect(inspectImage(pngHeaderOnly(2000, 2000))).toMatchObject({ width: 2000, height: 2000 });
+  });
+
+  it("413 past the longest-side limit", () => {
+    const err = apiError(() => inspectImage(pngHeaderOnly(IMAGE_LIMITS.maxSide + 1, 10)));
+    expect(err).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(err.message).toContain(`${IMAGE_LIMITS.maxSide} pixels on the longest side`);
+  });
+
+  it("413 past the byte limit, naming the size and the limit", () => {
+    const big = padJpeg(portraitJpeg(64, 80), IMAGE_LIMITS.maxBytes + 5000);
+    const err = apiError(() => processPortrait(big));
+    expect(err).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(err.message).toMatch(/This photo is 8(\.0)? MB; the limit is 8 MB/);
+    expect(err.details).toMatchObject({ bytes: big.length, max_bytes: IMAGE_LIMITS.maxBytes });
+  });
+
+  it("422 for zero dimensions", () => {
+    expect(apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), 0, 80)))).toMatchObject({ status: 422, code: "image_unreadable" });
+    expect(apiError(() => inspectImage(pngHeaderOnly(0, 10)))).toMatchObject({ status: 422, code: "image_unreadable" });
+  });
+});
+
+describe("damaged files never reach the decoder as a crash", () => {
+  const isUnreadable = (fn: () => unknown) => expect(apiError(fn)).toMatchObject({ status: 422, code: "image_unreadable" });
+
+  it("truncated JPEG (no end marker, cut scan data) → 422", () => {
+    const jpeg = portraitJpeg(320, 400);
+    for (const cut of [3, 20, 200, Math.floor(jpeg.length / 2), jpeg.length - 2]) isUnreadable(() => processPortrait(jpeg.subarray(0, cut)));
+    isUnreadable(() => processPortrait(realFile("progressiveJpeg").subarray(0, 400)));
+    const message = apiError(() => processPortrait(jpeg.subarray(0, jpeg.length / 2))).message;
+    expect(message).toMatch(/incomplete/);
+  });
+
+  it("truncated or inconsistent PNG → 422", async () => {
+    const png = await portraitPng(200, 250);
+    for (const cut of [8, 20, 40, Math.floor(png.length / 2), png.length - 12, png.length - 1]) isUnreadable(() => processPortrait(png.subarray(0, cut)));
+    // A flipped byte: the chunk checksum no longer matches.
+    const flipped = png.slice();
+    flipped[png.length - 40]! ^= 0x55;
+    isUnreadable(() => processPortrait(flipped));
+    // Chunk lengths that run past the end; a missing IHDR; IDAT missing.
+    const runaway = png.slice();
+    new DataView(runaway.buffer).setUint32(33, 0x7fff0000);
+    isUnreadable(() => processPortrait(runaway));
+    isUnreadable(() => processPortrait(concat([PNG_SIGNATURE, pngChunk("IEND")])));
+    isUnreadable(() => processPortrait(concat([PNG_SIGNATURE, ihdr(10, 10), pngChunk("IEND")])));
+    // Impossible colour type / bit depth.
+    const idat = pngChunk("IDAT", await zlib(new Uint8Array(10)));
+    isUnreadable(() => processPortrait(concat([PNG_SIGNATURE, ihdr(10, 10, 16, 3), idat, pngChunk("IEND")])));
+  });
+
+  it("PNG whose compressed data is broken but checksums are right → 422, without a decoder panic", async () => {
+    const w = 600, h = 700;
+    const raw = new Uint8Array((w * 3 + 1) * h).map((_, i) => (i % (w * 3 + 1) === 0 ? 0 : (i * 31) & 0xff));
+    const z = await zlib(raw);
+    const garbage = z.slice();
+    for (let p = Math.floor(z.length * 0.5); p < z.length - 10; p++) garbage[p] = (p * 7919) & 0xff;
+    const badFilter = raw.slice();
+    badFilter[(w * 3 + 1) * 10] = 9;
+    const before = await wasmMemoryBytes();
+    for (const data of [garbage, z.subarray(0, z.length >> 1), await zlib(raw.subarray(0, raw.length - 100)), await zlib(badFilter)]) {
+      isUnreadable(() => processPortrait(concat([PNG_SIGNATURE, ihdr(w, h), pngChunk("IDAT", data), pngChunk("IEND")])));
+    }
+    // photon never saw them: a panic would have leaked memory.
+    expect(await wasmMemoryBytes()).toBe(before);
+    // The same file, intact, is fine.
+    expect(processPortrait(concat([PNG_SIGNATURE, ihdr(w, h), pngChunk("IDAT", z), pngChunk("IEND")])).info).toMatchObject({ width: w, height: h });
+  });
+
+  it("truncated WebP or RIFF size mismatch → 422", () => {
+    for (const name of ["lossyWebp", "losslessWebp", "alphaWebp"] as const) {
+      const webp = realFile(name);
+      for (const cut of [12, 20, 30, webp.length - 1]) isUnreadable(() => processPortrait(webp.subarray(0, cut)));
+      const lying = webp.slice();
+      new DataView(lying.buffer).setUint32(4, webp.length + 100, true);
+      isUnreadable(() => processPortrait(lying));
+    }
+  });
+
+  it("flipped and cut bytes anywhere give a result or an ApiError, never a RuntimeError", async () => {
+    const rnd = prng(42);
+    const sources = [portraitJpeg(120, 150), realFile("progressiveJpeg"), await portraitPng(120, 150), realFile("palettePng"), realFile("lossyWebp"), realFile("losslessWebp")];
+    let failures = 0;
+    for (const src of sources) {
+      for (let i = 0; i < FUZZ_N; i++) {
+        const bad = src.slice(0, i % 5 === 0 ? Math.floor(rnd() * src.length) : src.length);
+        for (let k = 0; k < 3; k++) bad[Math.floor(rnd() * bad.length)] = Math.floor(rnd() * 256);
+        try {
+          processPortrait(bad);
+        } catch (err) {
+          expect(err, String(err)).toBeInstanceOf(ApiError);
+          expect([413, 415, 422]).toContain((err as ApiError).status);
+          failures++;
+        }
+      }
+    }
+    expect(failures).toBeGreaterThan(0);
+  });
+});
+
+describe("processPortrait", () => {
+  it("exports the sizes", () => {
+    expect(PHOTO_SIZES).toEqual(["thumb", "card", "full"]);
+  });
+
+  // The displayed picture has red/green on top and blue/yellow below; each file stores it
+  // transformed the other way and tagged, so only a pipeline applying the tag gets it right.
+  for (let o = 1; o <= 8; o++) {
+    it(`applies EXIF orientation ${o}`, () => {
+      const display = quadrants(200, 300, RED, GREEN, BLUE, YELLOW);
+      const r = renditions(orientedJpeg(display, o, { littleEndian: o % 2 === 0, gps: o === 6 }));
+      expect(r.info).toEqual({ type: "jpeg", width: 200, height: 300, orientation: o });
+      expect([r.full.width, r.full.height]).toEqual([200, 300]);
+      expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+      // The crops keep the same orientation (and the top of the picture).
+      expectCorners(r.card, [RED, GREEN, BLUE, YELLOW]);
+      expectCorners(r.thumb, [RED, GREEN, BLUE, YELLOW]);
+    });
   }
+
+  it("applies the orientation of a PNG eXIf chunk", async () => {
+    const r = renditions(await orientedPng(quadrants(200, 300), 6));
+    expect(r.info).toMatchObject({ width: 200, height: 300, orientation: 6 });
+    expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+  });
+
+  const sizes: [string, number, number, [number, number]][] = [
+    ["portrait", 1200, 1500, [800, 1000]],
+    ["tall portrait", 600, 1500, [400, 1000]],
+    ["landscape", 1500, 1000, [800, 533]],
+    ["square", 900, 900, [800, 800]],
+    ["small (never upscaled)", 300, 200, [300, 200]],
+    ["tiny", 7, 9, [7, 9]],
+  ];
+  for (const [name, w, h, full] of sizes) {
+    it(`output sizes for a ${name} ${w}×${h} source`, () => {
+      const out = processPortrait(portraitJpeg(w, h));
+      const dims = Object.fromEntries(PHOTO_SIZES.map((s) => [s, ((r) => [r.width, r.height])(decodeJpeg(out.renditions[s]))]));
+      expect(dims).toEqual({ thumb: [128, 128], card: [320, 400], full });
+      expect(out.info).toEqual({ type: "jpeg", width: w, height: h, orientation: 1 });
+    });
+  }
+
+  it("portrait crops keep the top of the picture (the face), with a little headroom", () => {
+    // Red band on the top 20%, blue band on the bottom 20%, gray between.
+    const tall = raster(400, 1200, (_, y) => (y < 240 ? RED : y >= 960 ? BLUE : GRAY));
+    const r = renditions(encodeJpeg(tall));
+    expect([r.full.width, r.full.height]).toEqual([333, 1000]);
+    // The thumb starts inside the red band (a centered crop would show only gray)…
+    expect(near(r.thumb, 64, 4, RED)).toBe(true);
+    expect(near(r.thumb, 64, 120, GRAY)).toBe(true);
+    // …but not at the very top: some of the band is cut as headroom. Red covers the top ~100/333 of the thumb.
+    const redRows = Array.from({ length: 128 }, (_, y) => near(r.thumb, 64, y, RED)).filter(Boolean).length;
+    expect(redRows).toBeGreaterThan(25);
+    expect(redRows).toBeLessThan(60);
+    expect(near(r.card, 160, 10, RED)).toBe(true);
+    expect(near(r.card, 160, 395, BLUE)).toBe(false);
+  });
+
+  it("landscape crops are centered horizontally", () => {
+    const wide = raster(1200, 400, (x) => (x < 400 ? RED : x < 800 ? GREEN : BLUE));
+    const r = renditions(encodeJpeg(wide));
+    expectCorners(r.thumb, [GREEN, GREEN, GREEN, GREEN]);
+    expectCorners(r.card, [GREEN, GREEN, GREEN, GREEN]);
+    expectCorners(r.full, [RED, BLUE, RED, BLUE]);
+  });
+
+  it("outputs carry no metadata at all (EXIF, GPS, XMP, ICC, comments)", () => {
+    const input = insertJpegSegments(portraitJpeg(300, 400), [exifSegment({ orientation: 1, gps: true, make: "SecretCam" }), xmpSegment(), iccSegment(), commentSegment("student 123 home address")]);
+    const text = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
+    expect(text(input)).toContain("SecretCam");
+    const out = processPortrait(input);
+    for (const size of PHOTO_SIZES) {
+      const bytes = out.renditions[size];
+      const markers = jpegMarkers(bytes);
+      const allowed = new Set([0xd8, 0xe0, 0xdb, 0xc0, 0xc1, 0xc2, 0xc4, 0xdd, 0xda, 0xd9]);
+      expect(markers.filter((m) => !allowed.has(m)).map((m) => m.toString(16)), size).toEqual([]);
+      expect(markers[0]).toBe(0xd8);
+      expect(markers.at(-1)).toBe(0xd9);
+      const app0 = jpegSegments(bytes).find((s) => s.marker === 0xe0);
+      if (app0) expect(text(bytes.subarray(app0.start + 4, app0.start + 9))).toBe("JFIF\0");
+      for (const needle of ["Exif", "SecretCam", "ICC_PROFILE", "acsp", "ns.adobe.com", "home address"]) expect(text(bytes)).not.toContain(needle);
+    }
+  });
+
+  it("gives transparent pixels a white background, semi-transparent ones blended on white", async () => {
+    const img = raster(100, 100, (x, y) => (y < 50 ? (x < 50 ? [255, 0, 0, 255] : [0, 0, 0, 0]) : x < 50 ? [0, 0, 0, 128] : [0, 0, 255, 0]));
+    for (const bytes of [await encodePng(img, { colorType: 6 }), await encodePng(img, { colorType: 6, bitDepth: 16 })]) {
+      const r = renditions(bytes);
+      expect(near(r.full, 25, 25, RED, 30)).toBe(true);
+      expect(near(r.full, 75, 25, WHITE, 10)).toBe(true);
+      expect(near(r.full, 75, 75, WHITE, 10)).toBe(true);
+      expect(near(r.full, 25, 75, [127, 127, 127], 12)).toBe(true);
+    }
+    // WebP with alpha (lossy + ALPH, and lossless): red top-left quadrant, the rest transparent.
+    for (const name of ["alphaWebp", "alphaLosslessWebp"] as const) {
+      const r = renditions(realFile(name));
+      expectCorners(r.full, [RED, WHITE, WHITE, WHITE]);
+    }
+  });
+
+  it("decodes WebP (lossy and lossless), progressive/CMYK/gray JPEG, 16-bit/palette/gray/interlaced PNG", () => {
+    const gray = (c: Color): Color => {
+      const v = Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
+      return [v, v, v];
+    };
+    for (const name of ["lossyWebp", "losslessWebp", "progressiveJpeg", "jpeg420", "cmykJpeg", "png16", "palettePng", "interlacedPng"] as const) {
+      const r = renditions(realFile(name));
+      expect(r.info, name).toMatchObject({ width: 64, height: 80 });
+      expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+      expectCorners(r.thumb, [RED, GREEN, BLUE, YELLOW], 0.15);
+    }
+    for (const name of ["grayJpeg", "grayPng"] as const) expectCorners(renditions(realFile(name)).full, [RED, GREEN, BLUE, YELLOW].map(gray));
+  });
+
+  it("PNG in every colour type decodes with the right colours", async () => {
+    const src = quadrants(80, 100, RED, GREEN, BLUE, [255, 255, 255]);
+    for (const colorType of [0, 2, 4, 6] as const) {
+      for (const bitDepth of [8, 16] as const) {
+        const r = renditions(await encodePng(src, { colorType, bitDepth }));
+        const expected = colorType === 0 || colorType === 4 ? [RED, GREEN, BLUE, WHITE].map((c) => [Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]), 0, 0] as Color).map((c): Color => [c[0], c[0], c[0]]) : [RED, GREEN, BLUE, WHITE];
+        expectCorners(r.full, expected);
+      }
+    }
+  });
+
+  it("keeps a photo's look: full-size output of a portrait is close to the source, JPEG is compact", () => {
+    const src = gradient(800, 1000);
+    const out = processPortrait(encodeJpeg(src, 95));
+    const full = decodeJpeg(out.renditions.full);
+    let diff = 0;
+    for (let i = 0; i < full.data.length; i += 4) diff += Math.abs(full.data[i]! - src.data[i]!) + Math.abs(full.data[i + 1]! - src.data[i + 1]!) + Math.abs(full.data[i + 2]! - src.data[i + 2]!);
+    expect(diff / (800 * 1000 * 3)).toBeLessThan(3);
+    const photo = processPortrait(portraitJpeg(1200, 1500));
+    expect(photo.renditions.full.length).toBeLessThan(150_000);
+    expect(photo.renditions.thumb.length).toBeLessThan(20_000);
+  });
+
+  it("a black-and-white picture stays neutral (no colour cast)", () => {
+    const r = renditions(encodeJpeg(quadrants(300, 400, BLACK, WHITE, WHITE, BLACK)));
+    expectCorners(r.card, [BLACK, WHITE, WHITE, BLACK]);
+  });
+
+  it("exifTiff helper builds what the parser reads (sanity of the fixtures)", () => {
+    expect(exifTiff({ orientation: 3, littleEndian: true }).subarray(0, 2)).toEqual(Uint8Array.of(0x49, 0x49));
+  });
 });

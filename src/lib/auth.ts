@@ -3,6 +3,7 @@ import { decode, verify, verifyWithJwks } from "hono/jwt";
 import { ApiError } from "./errors";
 import { TokenClaims, type Role } from "./auth-claims";
 import type { AppEnv } from "./env";
+import { enforceWriteLimits } from "./rate-limit";
 
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="passpix"' });
@@ -31,14 +32,20 @@ export async function verifyBearer(header: string | undefined, env: Env) {
   return claims.data;
 }
 
-/** Authenticates the caller and checks the role; every /v1 route declares the roles it admits. */
+/**
+ * Authenticates the caller and checks the role; every /v1 route declares the roles it admits.
+ * Write requests are also counted against the caller's and the school's rate limits here, so no
+ * write route can be added without them.
+ */
 export const requireRole = (...allowed: Role[]) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const claims = await verifyBearer(c.req.header("Authorization"), c.env);
     if (!allowed.includes(claims.role)) {
       throw new ApiError(403, "forbidden", `This action needs the ${allowed.join(" or ")} role; you are signed in as ${claims.role}.`);
     }
-    c.set("principal", { sub: claims.sub, org: claims.org, role: claims.role });
+    const principal = { sub: claims.sub, org: claims.org, role: claims.role };
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") await enforceWriteLimits(c.env, principal);
+    c.set("principal", principal);
     await next();
   });
 

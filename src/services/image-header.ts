@@ -25,33 +25,43 @@ export type ImageHeader = ImageInfo & {
   storedHeight: number;
   /** Whether the picture may have transparent pixels (flattened onto white). */
   hasAlpha: boolean;
-  /** Bytes of WASM memory the decoder needs per pixel (see IMAGE_LIMITS). */
+  /** Peak bytes of WASM memory the decoder needs per pixel (see DECODE_COST). */
   decodeBytesPerPixel: number;
 };
 
 /**
- * Limits, chosen from measurements of photon's WASM memory inside workerd (see
- * test/imaging.test.ts, "memory"). photon decodes the whole picture to RGBA and the WASM linear
- * memory of an isolate never shrinks, so the pixel count is what must be bounded.
+ * Limits, chosen from measurements of photon's WASM memory inside workerd (test/imaging.test.ts,
+ * "memory"; README "Image limits"). photon decodes the whole picture to RGBA through several
+ * intermediate buffers, and an isolate's WASM memory never shrinks once grown, so the pixel count
+ * is what must be bounded, before decoding.
  *
- * - maxPixels: pixels of an 8-bit JPEG, PNG or WebP. 16-bit PNGs need twice the memory per pixel
- *   while decoding, so they get half of it (see `pixelLimit`).
- * - maxSide: the longest side; also bounds very thin images whose row buffers would be huge.
- * - maxBytes: the upload itself (it sits in the JS heap and, copied, in WASM memory).
+ * - maxPixels: for ordinary files (JPEG, 8-bit PNG, WebP). Files that need more memory per pixel
+ *   to decode (16-bit PNG, progressive CMYK JPEG) get a proportionally lower limit: `pixelLimit`.
+ * - maxSide: the longest side (a sanity bound for extreme aspect ratios).
+ * - maxBytes: the upload itself (it sits in the JS heap and, copied, in WASM memory while decoding).
  */
 export const IMAGE_LIMITS: { readonly maxBytes: number; readonly maxPixels: number; readonly maxSide: number } = {
-  maxBytes: 15 * 1024 * 1024,
-  maxPixels: 7_000_000,
+  maxBytes: 8 * 1024 * 1024,
+  maxPixels: 4_000_000,
   maxSide: 6000,
 };
 
-/** Bytes per pixel photon's decode path holds at its peak, per kind of input (measured). */
-const BYTES_PER_PIXEL_8BIT = 12;
-const BYTES_PER_PIXEL_16BIT = 24;
+/**
+ * Peak WASM bytes per pixel while photon decodes, rounded up from what was measured at 5 and 12 MP:
+ * baseline JPEG 11.6 (4:2:0) to 13.1 (4:4:4), progressive JPEG 14.6 to 15.1, CMYK JPEG 12.6,
+ * 8-bit PNG 11.5 to 13.7, WebP 12.1 (lossless) to 14.5 (lossy), 16-bit PNG 14.5 to 16.2,
+ * progressive CMYK JPEG 19.1.
+ */
+export const DECODE_COST = { standard: 15.5, png16: 16.5, progressiveCmyk: 19.5 } as const;
 
-/** The pixel limit for an image needing `decodeBytesPerPixel` (16-bit PNGs get a lower one). */
-export function pixelLimit(decodeBytesPerPixel: number): number {
-  return Math.floor((IMAGE_LIMITS.maxPixels * BYTES_PER_PIXEL_8BIT) / Math.max(decodeBytesPerPixel, BYTES_PER_PIXEL_8BIT));
+/** The pixel limit for a file whose decode needs `bytesPerPixel` (see DECODE_COST). */
+export function pixelLimit(bytesPerPixel: number): number {
+  return Math.floor((IMAGE_LIMITS.maxPixels * DECODE_COST.standard) / Math.max(bytesPerPixel, DECODE_COST.standard) / 1000) * 1000;
+}
+
+/** Upper bound of photon's WASM memory (beyond its ~1.5 MB at start) to decode this file. */
+export function decodeMemoryEstimate(h: Pick<ImageHeader, "storedWidth" | "storedHeight" | "decodeBytesPerPixel">, fileBytes: number): number {
+  return Math.ceil(h.storedWidth * h.storedHeight * h.decodeBytesPerPixel + fileBytes);
 }
 
 const SAVE_AS = "Save it as JPEG or PNG and upload it again.";
@@ -153,9 +163,9 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-/** "12.0 megapixels" */
+/** "12.0 megapixels", "3.76 megapixels" */
 function formatMegapixels(n: number): string {
-  return `${(n / 1_000_000).toFixed(1)} megapixels`;
+  return `${(n / 1_000_000).toFixed(2).replace(/0$/, "")} megapixels`;
 }
 
 function unreadable(message: string, details?: Record<string, unknown>): ApiError {
@@ -197,7 +207,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
     throw new ApiError(
       413,
       "image_too_large",
-      `This photo is ${formatBytes(bytes.length)}; the limit is ${formatBytes(IMAGE_LIMITS.maxBytes)}. Save it at a smaller size (about 1000×1250 pixels is plenty) and upload it again.`,
+      `This photo is ${formatBytes(bytes.length)}; the limit is ${formatBytes(IMAGE_LIMITS.maxBytes)}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
       { bytes: bytes.length, max_bytes: IMAGE_LIMITS.maxBytes },
     );
   }
@@ -206,18 +216,18 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
 }
 
 /** Throws 413 when the dimensions are past the limits; called once the header gave them. */
-function checkDimensions(type: ImageType, w: number, h: number, bpp: number) {
+function checkDimensions(type: ImageType, w: number, h: number, bytesPerPixel: number, variant = "") {
   const KIND = type === "jpeg" ? "JPEG" : type === "png" ? "PNG" : "WebP";
   if (w <= 0 || h <= 0) throw unreadable(`This ${KIND} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, { reason: "zero_dimensions" });
-  const maxPixels = pixelLimit(bpp);
+  const maxPixels = pixelLimit(bytesPerPixel);
   const pixels = w * h;
-  const side = Math.max(w, h);
-  if (pixels > maxPixels || side > IMAGE_LIMITS.maxSide) {
-    const sixteen = maxPixels < IMAGE_LIMITS.maxPixels ? " for a 16-bit PNG" : "";
+  if (pixels > maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide) {
+    const forKind = maxPixels < IMAGE_LIMITS.maxPixels && variant ? ` for ${variant}` : "";
+    const what = pixels > maxPixels ? `the limit${forKind} is ${formatMegapixels(maxPixels)}` : `the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`;
     throw new ApiError(
       413,
       "image_too_large",
-      `This photo is ${w}×${h} pixels (${formatMegapixels(pixels)}); the limit${sixteen} is ${formatMegapixels(maxPixels)} and ${IMAGE_LIMITS.maxSide} pixels on the longest side. Save it at a smaller size (about 1000×1250 pixels is plenty) and upload it again.`,
+      `This photo is ${w}×${h} pixels (${formatMegapixels(pixels)}); ${what}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
       { width: w, height: h, pixels, max_pixels: maxPixels, max_side: IMAGE_LIMITS.maxSide },
     );
   }
@@ -259,13 +269,24 @@ const SOF_NAMES: Record<number, string> = {
   0xcf: "arithmetic-coded",
 };
 
+type JpegFrame = { width: number; height: number; progressive: boolean; components: { id: number; tq: number }[]; cost: number };
+
+/**
+ * Walks the JPEG's segments: the frame header (size, components), the tables and scan headers
+ * the decoder will rely on (photon's decoder panics on inconsistent ones), and the entropy-coded
+ * data up to the end-of-image marker (a file without one was cut off).
+ */
 function parseJpeg(b: Uint8Array): ImageHeader {
   const len = b.length;
   let pos = 2;
   let orientation = 1;
-  let sof: { width: number; height: number; components: number } | null = null;
+  let frame: JpegFrame | null = null;
   let scans = 0;
   let sawEoi = false;
+  let quantTables = 0; // bit i: table i defined
+  let dcTables = 0;
+  let acTables = 0;
+  let sawHuffman = false;
 
   while (pos < len) {
     if (b[pos] !== 0xff) throw corrupt("JPEG", `unexpected data at byte ${pos}`);
@@ -288,46 +309,46 @@ function parseJpeg(b: Uint8Array): ImageHeader {
     const end = pos + segLen;
     if (end > len) throw truncated("JPEG");
 
-    if (marker === 0xe1 && orientation === 1 && scans === 0 && segLen >= 8 && ascii(b, start, 6) === "Exif\0\0") {
-      orientation = exifOrientation(b, start + 6, end);
-    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (sof) throw corrupt("JPEG", "more than one frame header");
-      const variant = SOF_NAMES[marker];
-      if (variant) {
-        throw unreadable(`This JPEG uses ${variant} coding, which we cannot read. Open it in a photo editor, save it again as a standard JPEG, and upload it again.`, {
-          reason: "unsupported_variant",
-        });
+    if (marker === 0xe1) {
+      if (orientation === 1 && scans === 0 && segLen >= 8 && ascii(b, start, 6) === "Exif\0\0") orientation = exifOrientation(b, start + 6, end);
+    } else if (marker === 0xdb) {
+      for (let p = start; p < end; ) {
+        const pq = b[p]! >> 4;
+        const tq = b[p]! & 15;
+        if (pq > 1 || tq > 3) throw corrupt("JPEG", "an invalid quantization table");
+        p += 1 + 64 * (pq + 1);
+        if (p > end) throw corrupt("JPEG", "a quantization table of the wrong length");
+        quantTables |= 1 << tq;
       }
-      if (segLen < 8) throw corrupt("JPEG", "a short frame header");
-      const precision = b[start]!;
-      const height = u16be(b, start + 1);
-      const width = u16be(b, start + 3);
-      const nf = b[start + 5]!;
-      if (segLen !== 8 + 3 * nf) throw corrupt("JPEG", "a frame header of the wrong length");
-      if (precision !== 8) {
-        throw unreadable(`This JPEG uses ${precision}-bit samples, which we cannot read. Save it again as a standard 8-bit JPEG and upload it again.`, {
-          reason: "unsupported_variant",
-        });
+    } else if (marker === 0xc4) {
+      sawHuffman = true;
+      for (let p = start; p < end; ) {
+        if (p + 17 > end) throw corrupt("JPEG", "a Huffman table of the wrong length");
+        const tc = b[p]! >> 4;
+        const th = b[p]! & 15;
+        if (tc > 1 || th > 3) throw corrupt("JPEG", "an invalid Huffman table");
+        let total = 0;
+        let codes = 0;
+        for (let l = 1; l <= 16; l++) {
+          const count = b[p + l]!;
+          total += count;
+          codes = (codes << 1) + count;
+          if (codes > (1 << l)) throw corrupt("JPEG", "an invalid Huffman table");
+        }
+        if (total > 256) throw corrupt("JPEG", "an invalid Huffman table");
+        p += 17 + total;
+        if (p > end) throw corrupt("JPEG", "a Huffman table of the wrong length");
+        if (tc === 0) dcTables |= 1 << th;
+        else acTables |= 1 << th;
       }
-      if (nf !== 1 && nf !== 3 && nf !== 4) throw corrupt("JPEG", `${nf} colour components`);
-      for (let i = 0; i < nf; i++) {
-        const hv = b[start + 6 + 3 * i + 1]!;
-        const hs = hv >> 4;
-        const vs = hv & 15;
-        if (hs < 1 || hs > 4 || vs < 1 || vs > 4) throw corrupt("JPEG", "invalid sampling factors");
-        if (b[start + 6 + 3 * i + 2]! > 3) throw corrupt("JPEG", "an invalid quantization table number");
-      }
-      if (height === 0) {
-        throw unreadable("This JPEG does not state its height in its header, which we cannot read. Save it again as a standard JPEG and upload it again.", {
-          reason: "unsupported_variant",
-        });
-      }
-      sof = { width, height, components: nf };
-      checkDimensions("jpeg", width, height, BYTES_PER_PIXEL_8BIT);
+    } else if (marker === 0xdd) {
+      if (segLen !== 4) throw corrupt("JPEG", "an invalid restart interval");
+    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc8 && marker !== 0xcc) {
+      if (frame) throw corrupt("JPEG", "more than one frame header");
+      frame = parseJpegFrame(b, marker, start, segLen);
     } else if (marker === 0xda) {
-      if (!sof) throw corrupt("JPEG", "image data before the frame header");
-      const ns = b[start];
-      if (ns === undefined || ns < 1 || ns > 4 || segLen !== 6 + 2 * ns) throw corrupt("JPEG", "an invalid scan header");
+      if (!frame) throw corrupt("JPEG", "image data before the frame header");
+      checkJpegScan(b, start, segLen, frame, { quantTables, dcTables, acTables, sawHuffman });
       scans++;
       // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.
       let p = end;
@@ -347,10 +368,91 @@ function parseJpeg(b: Uint8Array): ImageHeader {
     pos = end;
   }
 
-  if (!sof) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
+  if (!frame) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
   if (scans === 0) throw sawEoi ? corrupt("JPEG", "no image data") : truncated("JPEG");
   if (!sawEoi) throw truncated("JPEG");
-  return finish("jpeg", sof.width, sof.height, orientation, false, BYTES_PER_PIXEL_8BIT);
+  return finish("jpeg", frame.width, frame.height, orientation, false, frame.cost);
+}
+
+function parseJpegFrame(b: Uint8Array, marker: number, start: number, segLen: number): JpegFrame {
+  const variant = SOF_NAMES[marker];
+  if (variant) {
+    throw unreadable(`This JPEG uses ${variant} coding, which we cannot read. Open it in a photo editor, save it again as a standard JPEG, and upload it again.`, {
+      reason: "unsupported_variant",
+    });
+  }
+  if (segLen < 8) throw corrupt("JPEG", "a short frame header");
+  const precision = b[start]!;
+  const height = u16be(b, start + 1);
+  const width = u16be(b, start + 3);
+  const nf = b[start + 5]!;
+  if (segLen !== 8 + 3 * nf) throw corrupt("JPEG", "a frame header of the wrong length");
+  if (precision !== 8) {
+    throw unreadable(`This JPEG uses ${precision}-bit samples, which we cannot read. Save it again as a standard 8-bit JPEG and upload it again.`, {
+      reason: "unsupported_variant",
+    });
+  }
+  if (nf !== 1 && nf !== 3 && nf !== 4) throw corrupt("JPEG", `${nf} colour components`);
+  const components: JpegFrame["components"] = [];
+  for (let i = 0; i < nf; i++) {
+    const c = start + 6 + 3 * i;
+    const id = b[c]!;
+    const hs = b[c + 1]! >> 4;
+    const vs = b[c + 1]! & 15;
+    const tq = b[c + 2]!;
+    if (hs < 1 || hs > 4 || vs < 1 || vs > 4) throw corrupt("JPEG", "invalid sampling factors");
+    if (tq > 3) throw corrupt("JPEG", "an invalid quantization table number");
+    if (components.some((x) => x.id === id)) throw corrupt("JPEG", "two colour components with the same number");
+    components.push({ id, tq });
+  }
+  if (height === 0) {
+    throw unreadable("This JPEG does not state its height in its header, which we cannot read. Save it again as a standard JPEG and upload it again.", {
+      reason: "unsupported_variant",
+    });
+  }
+  const progressive = marker === 0xc2;
+  const cost = progressive && nf === 4 ? DECODE_COST.progressiveCmyk : DECODE_COST.standard;
+  checkDimensions("jpeg", width, height, cost, "a progressive CMYK JPEG");
+  return { width, height, progressive, components, cost };
+}
+
+function checkJpegScan(
+  b: Uint8Array,
+  start: number,
+  segLen: number,
+  frame: JpegFrame,
+  tables: { quantTables: number; dcTables: number; acTables: number; sawHuffman: boolean },
+) {
+  const ns = b[start]!;
+  if (ns < 1 || ns > frame.components.length || segLen !== 6 + 2 * ns) throw corrupt("JPEG", "an invalid scan header");
+  const sel = start + 1 + 2 * ns;
+  const ss = b[sel]!;
+  const se = b[sel + 1]!;
+  const ah = b[sel + 2]! >> 4;
+  const al = b[sel + 2]! & 15;
+  if (frame.progressive) {
+    if (ss > se || se > 63 || (ss === 0 && se !== 0) || (ss > 0 && ns !== 1) || ah > 13 || al > 13 || (ah !== 0 && al !== ah - 1)) {
+      throw corrupt("JPEG", "an invalid progressive scan");
+    }
+  } else if (ss !== 0 || se !== 63 || ah !== 0 || al !== 0) {
+    throw corrupt("JPEG", "an invalid scan header");
+  }
+  // Without any Huffman table the decoder uses the standard ones (Motion-JPEG frames).
+  const needDc = tables.sawHuffman && ss === 0 && ah === 0;
+  const needAc = tables.sawHuffman && se > 0;
+  const seen = new Set<number>();
+  for (let i = 0; i < ns; i++) {
+    const id = b[start + 1 + 2 * i]!;
+    const td = b[start + 2 + 2 * i]! >> 4;
+    const ta = b[start + 2 + 2 * i]! & 15;
+    const component = frame.components.find((c) => c.id === id);
+    if (!component || seen.has(id)) throw corrupt("JPEG", "a scan of an unknown colour component");
+    seen.add(id);
+    if (td > 3 || ta > 3 || (needDc && !(tables.dcTables & (1 << td))) || (needAc && !(tables.acTables & (1 << ta)))) {
+      throw corrupt("JPEG", "a scan that uses a missing Huffman table");
+    }
+    if (!(tables.quantTables & (1 << component.tq))) throw corrupt("JPEG", "a missing quantization table");
+  }
 }
 
 /**
@@ -438,7 +540,7 @@ function parsePng(b: Uint8Array): ImageHeader {
         if (b[data + 10] !== 0 || b[data + 11] !== 0 || b[data + 12]! > 1) throw corrupt("PNG", "an unknown compression, filter or interlace method");
         if (width > 0x7fffffff || height > 0x7fffffff) throw corrupt("PNG", "impossible dimensions");
         ihdr = { width, height, depth, colorType };
-        checkDimensions("png", width, height, depth === 16 ? BYTES_PER_PIXEL_16BIT : BYTES_PER_PIXEL_8BIT);
+        checkDimensions("png", width, height, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, "a 16-bit PNG");
         break;
       }
       case "PLTE":
@@ -484,7 +586,7 @@ function parsePng(b: Uint8Array): ImageHeader {
   if (idatState === "before") throw sawEnd ? corrupt("PNG", "no image data") : truncated("PNG");
   if (!sawEnd) throw truncated("PNG");
   const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || hasTrns;
-  return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? BYTES_PER_PIXEL_16BIT : BYTES_PER_PIXEL_8BIT);
+  return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard);
 }
 
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -550,7 +652,7 @@ export function verifyPngImageData(b: Uint8Array): void {
   try {
     idats.forEach((d, i) => inflater.push(d, i === idats.length - 1));
   } catch {
-    throw pass < passes.length && idats.length > 0 && !badFilter ? corrupt("PNG", "its compressed image data is invalid or incomplete") : corrupt("PNG", "its compressed image data is invalid");
+    throw corrupt("PNG", "its compressed image data is invalid or incomplete");
   }
   if (badFilter) throw corrupt("PNG", "invalid row filters in its image data");
   if (pass < passes.length) throw corrupt("PNG", "its image data is incomplete");
@@ -627,6 +729,6 @@ function parseWebp(b: Uint8Array): ImageHeader {
   }
   if (!image) throw vp8x || pos < riffEnd ? truncated("WebP") : corrupt("WebP", "no image data");
   if (canvas && (canvas.width !== image.width || canvas.height !== image.height)) throw corrupt("WebP", "inconsistent dimensions");
-  checkDimensions("webp", image.width, image.height, BYTES_PER_PIXEL_8BIT);
-  return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, BYTES_PER_PIXEL_8BIT);
+  checkDimensions("webp", image.width, image.height, DECODE_COST.standard);
+  return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, DECODE_COST.standard);
 }

@@ -18,9 +18,16 @@
  */
 import { PhotonImage, initPhoton } from "@cf-wasm/photon";
 import { ApiError } from "../lib/errors";
-import { IMAGE_LIMITS, type ImageInfo, type ImageType, inspectImage, readImageHeader, verifyPngImageData } from "./image-header";
+import { DECODE_COST, IMAGE_LIMITS, type ImageInfo, type ImageType, inspectImage, readImageHeader, verifyPngImageData } from "./image-header";
 
-export { IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
+export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
+
+/**
+ * What photon's WASM memory may reach: ~1.5 MB at start + the worst decode at the limits
+ * (maxBytes copied in + maxPixels × DECODE_COST.standard ≈ 8 + 59 MB) + slack. With the JS heap
+ * (the upload itself, ~7 MB of small rasters, the app) this leaves 30+ MB of the 128 MB isolate.
+ */
+export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
 
 export type PhotoSize = "thumb" | "card" | "full";
 export const PHOTO_SIZES: readonly PhotoSize[] = ["thumb", "card", "full"];

@@ -12,7 +12,8 @@ type Row = { id: string; first_name: string | null; last_name: string | null; ph
  * round trip (a batch; the ids travel as one JSON array because D1 binds at most 100 parameters).
  */
 export async function lookupPhotos(env: Env, origin: string, who: Principal, req: LookupRequest) {
-  const db = env.DB;
+  // Read from the nearest D1 replica (when read replication is on): pass views are read-heavy and global.
+  const db = env.DB.withSession("first-unconstrained");
   const ids = [...new Set(req.student_ids)];
   const [orgRes, prefRes, studentsRes] = await db.batch([
     db.prepare("SELECT photos_enabled FROM orgs WHERE org = ?1").bind(who.org),
