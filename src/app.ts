@@ -1,4 +1,5 @@
 import { createApp } from "./lib/create-app";
+import { limitRequestBodies } from "./routes/body-limits";
 import { auditRouter } from "./routes/audit/audit.handlers";
 import { healthRouter } from "./routes/health/health.handlers";
 import { imagesRouter } from "./routes/images/images.handlers";
@@ -17,6 +18,8 @@ app.use("/v1/*", async (c, next) => {
   c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
 });
+
+app.use("/v1/*", limitRequestBodies);
 
 const routers = [healthRouter, studentsRouter, photosRouter, imagesRouter, integrationRouter, meRouter, auditRouter, uploadsRouter];
 for (const router of routers) app.route("/", router);

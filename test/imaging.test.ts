@@ -347,6 +347,7 @@ describe("damaged files never reach the decoder as a crash", () => {
         try {
           processPortrait(bad);
         } catch (err) {
+          if ((import.meta as any).env?.VITE_FUZZ_DUMP && (err as ApiError).details && ((err as ApiError).details as any).reason === "decode_failed") console.log("DUMP " + btoa(String.fromCharCode(...bad)));
           expect(err, String(err)).toBeInstanceOf(ApiError);
           expect([413, 415, 422]).toContain((err as ApiError).status);
           failures++;

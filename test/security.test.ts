@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
+import { bodyLimitFor } from "../src/routes/body-limits";
 import { as, call, expectError, importRoster, json, newOrg, tokenFor, type Role } from "./helpers/api";
 
 const ADMINS: Role[] = ["admin", "support"];
@@ -69,6 +70,45 @@ describe("role × route matrix", () => {
   }
 });
 
+describe("oversized bodies", () => {
+  for (const route of ROUTE_ROLES.filter((r) => r.method !== "GET")) {
+    it(`${route.method} ${route.path} → 413 before reading the body`, async () => {
+      const path = concrete(route.path);
+      const limit = bodyLimitFor(route.method, new URL(`http://x${path}`).pathname);
+      const role = route.roles[0]!;
+      const res = await call(route.method, path, {
+        token: await tokenFor(newOrg(), role),
+        body: new Uint8Array(16),
+        headers: { "Content-Type": "application/octet-stream", "Content-Length": String(limit.bytes + 1) },
+      });
+      const err = await expectError(res, 413, limit.what === "image" ? "image_too_large" : "too_large");
+      expect(err.message).toMatch(/limit/);
+    });
+  }
+});
+
+describe("file names are only names", () => {
+  it("keeps ../, absolute and backslash paths inside the upload", async () => {
+    const org = newOrg();
+    const admin = await as(org, "admin");
+    const { upload } = await json(await admin("POST", "/v1/uploads"));
+    const names: Record<string, string> = {
+      "../../../../etc/passwd.jpg": "etc/passwd.jpg",
+      "/abs/olute.jpg": "abs/olute.jpg",
+      "..\\..\\win\\dows.jpg": "win/dows.jpg",
+      "./a/./b/../c.jpg": "a/b/c.jpg",
+    };
+    for (const [raw, expected] of Object.entries(names)) {
+      const res = await admin("PUT", `/v1/uploads/${upload.id}/files/${encodeURIComponent(raw)}`, { body: new TextEncoder().encode("not an image") });
+      expect(res.status).toBe(200);
+      expect((await json(res)).file.name).toBe(expected);
+    }
+    const keys = (await env.PHOTOS.list({ prefix: "orgs/" })).objects.map((o) => o.key).filter((k) => k.includes(upload.id));
+    expect(keys.every((k) => k.startsWith(`orgs/${org}/uploads/${upload.id}/files/`))).toBe(true);
+    await expectError(await admin("PUT", `/v1/uploads/${upload.id}/files/${encodeURIComponent("../..")}`, { body: new Uint8Array(4) }), 400, "validation_failed");
+  });
+});
+
 describe("tokens", () => {
   const now = () => Math.floor(Date.now() / 1000);
   const b64 = (o: unknown) => btoa(JSON.stringify(o)).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
@@ -95,6 +135,25 @@ describe("tokens", () => {
 });
 
 describe("two schools", () => {
+  it("every route that names a resource answers 404 for another school's", async () => {
+    const a = newOrg("a");
+    await importRoster(a);
+    const adminA = await as(a, "admin");
+    const { upload } = await json(await adminA("POST", "/v1/uploads"));
+    const named = ROUTE_ROLES.filter((r) => r.path.includes("{id}"));
+    expect(named.length).toBeGreaterThan(10);
+    for (const route of named) {
+      const path = route.path.replace("/uploads/{id}", `/uploads/${upload.id}`).replace("{id}", "s1").replace("{name}", "a.jpg");
+      for (const role of route.roles) {
+        const res = await call(route.method, path, { token: await tokenFor(newOrg("b"), role), body: route.body as any });
+        await expectError(res, 404, "not_found");
+      }
+    }
+    // and school A still has everything
+    expect((await adminA("GET", "/v1/students/s1")).status).toBe(200);
+    expect((await adminA("GET", `/v1/uploads/${upload.id}`)).status).toBe(200);
+  });
+
   it("never see each other's students, preferences or audit", async () => {
     const a = newOrg("a");
     const b = newOrg("b");

@@ -327,17 +327,23 @@ function parseJpeg(b: Uint8Array): ImageHeader {
         const tc = b[p]! >> 4;
         const th = b[p]! & 15;
         if (tc > 1 || th > 3) throw corrupt("JPEG", "an invalid Huffman table");
+        // Canonical codes: after the codes of each length l, the next code must still fit in l
+        // bits (no code may be all ones), as libjpeg and photon's decoder require.
         let total = 0;
-        let codes = 0;
-        for (let l = 1; l <= 16; l++) {
+        let code = 0;
+        let maxLength = 0;
+        for (let l = 1; l <= 16; l++) if (b[p + l]! > 0) maxLength = l;
+        for (let l = 1; l <= maxLength; l++) {
           const count = b[p + l]!;
           total += count;
-          codes = (codes << 1) + count;
-          if (codes > (1 << l)) throw corrupt("JPEG", "an invalid Huffman table");
+          code += count;
+          if (code >= 1 << l) throw corrupt("JPEG", "an invalid Huffman table");
+          code <<= 1;
         }
         if (total > 256) throw corrupt("JPEG", "an invalid Huffman table");
+        if (p + 17 + total > end) throw corrupt("JPEG", "a Huffman table of the wrong length");
+        if (tc === 0) for (let i = p + 17; i < p + 17 + total; i++) if (b[i]! > 15) throw corrupt("JPEG", "an invalid Huffman table");
         p += 17 + total;
-        if (p > end) throw corrupt("JPEG", "a Huffman table of the wrong length");
         if (tc === 0) dcTables |= 1 << th;
         else acTables |= 1 << th;
       }

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/create-app";
 import { ANYONE, requireRole } from "../../lib/auth";
-import { limitBody } from "../../lib/body";
 import { getPreferences, setPreferences } from "../../services/integration";
 import { errors } from "../students/students.routes";
 
@@ -26,7 +25,6 @@ const putPreferencesRoute = createRoute({
 
 export const meRouter = createRouter();
 meRouter.use("/v1/me/*", requireRole(...ANYONE));
-meRouter.put("/v1/me/preferences", limitBody(4096));
 
 meRouter.openapi(getPreferencesRoute, async (c) => {
   const { org, sub } = c.get("principal");

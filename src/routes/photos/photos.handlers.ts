@@ -1,11 +1,10 @@
 import { createRouter } from "../../lib/create-app";
 import { requireRole } from "../../lib/auth";
-import { limitBody } from "../../lib/body";
 import { lookupPhotos } from "../../services/lookup";
 import { lookupRoute } from "./photos.routes";
 
 export const photosRouter = createRouter();
-photosRouter.use("/v1/photos/lookup", requireRole("teacher", "admin", "support"), limitBody(64 * 1024));
+photosRouter.use("/v1/photos/lookup", requireRole("teacher", "admin", "support"));
 
 photosRouter.openapi(lookupRoute, async (c) => {
   const body = c.req.valid("json");

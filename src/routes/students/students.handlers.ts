@@ -1,8 +1,9 @@
 import { createRouter } from "../../lib/create-app";
 import { ADMINS, requireRole } from "../../lib/auth";
-import { limitBody, mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
+import { mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
 import { badRequest, conflict, validationFailed } from "../../lib/errors";
-import { IMAGE_LIMITS, processPortrait } from "../../services/imaging";
+import { processPortrait } from "../../services/imaging";
+import { BODY_LIMITS } from "../body-limits";
 import {
   deleteStudent,
   deleteStudentPhoto,
@@ -16,13 +17,11 @@ import { auditStatement } from "../../services/audit";
 import { importStudents, listStudents, parseRosterCsv, toStudent } from "../../services/students";
 import * as routes from "./students.routes";
 
-const ROSTER_BODY_LIMIT = 10 * 1024 * 1024;
 const origin = (url: string) => new URL(url).origin;
 
 export const studentsRouter = createRouter();
 studentsRouter.use("/v1/students", requireRole(...ADMINS));
 studentsRouter.use("/v1/students/*", requireRole(...ADMINS));
-studentsRouter.post("/v1/students/import", limitBody(ROSTER_BODY_LIMIT, "roster"));
 
 // Documented from its route definition but validated here, row by row: one bad row is a problem
 // in the answer, not a 400 for the whole roster, and CSV and JSON rows share one row schema.
@@ -32,7 +31,7 @@ studentsRouter.post("/v1/students/import", async (c) => {
     const type = mediaType(c.req.raw);
     let rows: { row: number; values: Record<string, unknown> }[];
     if (type === "application/json") {
-      const body = (await readJsonLimited(c.req.raw, ROSTER_BODY_LIMIT)) as { students?: unknown };
+      const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
       if (!body || typeof body !== "object" || !Array.isArray(body.students)) {
         throw validationFailed([{ path: "students", message: "Expected an array of students" }], "request body");
       }
@@ -41,7 +40,7 @@ studentsRouter.post("/v1/students/import", async (c) => {
         values: values && typeof values === "object" ? (values as Record<string, unknown>) : {},
       }));
     } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
-      const bytes = await readBodyLimited(c.req.raw, ROSTER_BODY_LIMIT, "roster");
+      const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
       rows = parseRosterCsv(new TextDecoder().decode(bytes));
     } else {
       throw unsupportedMediaType(type, "text/csv or application/json");
@@ -80,7 +79,7 @@ studentsRouter.openapi(routes.putPhotoRoute, async (c) => {
     await c.req.raw.body?.cancel().catch(() => {});
     throw conflict("opted_out", "This student's family opted out of photos, so no photo can be stored. Change photo_opt_out in the roster first.");
   }
-  const bytes = await readBodyLimited(c.req.raw, IMAGE_LIMITS.maxBytes, "image");
+  const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.image.bytes, BODY_LIMITS.image.what);
   if (bytes.byteLength === 0) throw badRequest("validation_failed", "The request body is empty: send the image file as the body.", [{ path: "body", message: "Empty body" }]);
   const processed = processPortrait(bytes);
   await setStudentPhoto(c.env, org, id, processed, { actor: sub, source: "api", version: newVersionId() });
