@@ -152,7 +152,7 @@ export function planDelivery({ count = 500, org = "demo", seed = "passpix", doma
     let identifier;
     if (r.chance(0.55)) {
       identifier = p.student.email;
-      if (r.chance(0.12)) identifier = identifier.replace(/^[a-z]|\.[a-z]/g, (m) => m.toUpperCase()); // Ada.Lovelace@…
+      if (r.chance(0.12)) identifier = identifier.replace(/^[^@]+/, (local) => local.replace(/^[a-z]|\.[a-z]/g, (m) => m.toUpperCase())); // Ada.Lovelace@…
     } else {
       identifier = p.student.sis_id;
       if (r.chance(0.06)) identifier = String(Number(identifier)); // Excel dropped the zeros
@@ -161,19 +161,19 @@ export function planDelivery({ count = 500, org = "demo", seed = "passpix", doma
   });
 
   const extras = { files: [], rows: [] };
-  if (problems) {
+  if (problems && photos.length >= 4) {
     const n = photos.length;
-    // a retake for a student who moved away (not in the roster)
-    extras.files.push({ rel: "Retakes/IMG_9001.jpg", seed: "transfer", initials: "NR" });
-    extras.rows.push([`new.transfer@${emailDomain}`, "Retakes/IMG_9001.jpg"]);
-    // a photo the photographer forgot to deliver
-    extras.rows.push([students[Math.floor(n / 2)].sis_id, `Grade ${students[Math.floor(n / 2)].grade}/IMG_${String(n + 50).padStart(4, "0")}.jpg`]);
-    // a retake nobody put in the mapping
-    extras.files.push({ rel: "Retakes/IMG_9002.jpg", seed: "unreferenced", initials: "??" });
-    // an iPhone retake in HEIC
+    // the photographer forgot one photo: the mapping names a file that is not delivered
+    photos[Math.floor(n / 2)].omit = true;
+    // an iPhone retake in HEIC replaces the last student's photo
+    photos[n - 1].omit = true;
     extras.files.push({ rel: "Retakes/IMG_9003.HEIC", heic: true });
-    const last = students[n - 1];
-    extras.rows.push([`${last.email}`, "Retakes/IMG_9003.HEIC"]);
+    mapping[n - 1] = [photos[n - 1].student.email, "Retakes/IMG_9003.HEIC"];
+    // a retake for a student who moved away (not in the roster)
+    extras.files.push({ rel: "Retakes/IMG_9001.jpg", seed: "transfer", initials: "NT" });
+    extras.rows.push([`new.transfer@${emailDomain}`, "Retakes/IMG_9001.jpg"]);
+    // a retake nobody put in the mapping
+    extras.files.push({ rel: "Retakes/IMG_9002.jpg", seed: "unreferenced", initials: "X" });
   }
   return { students, photos, mapping: [...mapping, ...extras.rows], extras, emailDomain };
 }
@@ -204,7 +204,7 @@ export async function makeDemoDelivery({ out, count = 500, width = 640, height =
   rmSync(photosDir, { recursive: true, force: true });
   mkdirSync(photosDir, { recursive: true });
 
-  const jobs = plan.photos.map((p) => ({
+  const jobs = plan.photos.filter((p) => !p.omit).map((p) => ({
     abs: path.join(photosDir, ...p.file.split("/")),
     seed: p.student.id,
     initials: initials ? `${p.student.first_name[0]}${p.student.last_name.replace(/^(de la|van der|o')\s*/i, "")[0]}` : undefined,

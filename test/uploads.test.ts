@@ -19,7 +19,7 @@ async function currentVersion(org: string, id: string) {
 
 describe("bulk upload with a mapping file", () => {
   it("Excel CSV (BOM, CRLF, header): preview, submit, progress to completed, report", async () => {
-    const { org, admin } = await school();
+    const { admin } = await school();
     const id = await newUpload(admin);
     await putFile(admin, id, "IMG_0001.JPG", small(1));
     await putFile(admin, id, "Grade 10/IMG_0002.jpg", small(2));
