@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/lib/errors";
-import { IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
+import { IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
 import {
   BLACK,
   BLUE,
@@ -326,6 +326,17 @@ describe("damaged files never reach the decoder as a crash", () => {
     expect(processPortrait(concat([PNG_SIGNATURE, ihdr(w, h), pngChunk("IDAT", z), pngChunk("IEND")])).info).toMatchObject({ width: w, height: h });
   });
 
+  it("after decoder panics have leaked too much memory, refuses big photos with a retryable 503 (small ones still work)", () => {
+    try {
+      setLeakedBytesForTests(60 * MiB);
+      const err = apiError(() => processPortrait(portraitJpeg(1600, 2000)));
+      expect(err).toMatchObject({ status: 503, code: "image_service_busy", headers: { "Retry-After": "60" } });
+      expect(processPortrait(portraitJpeg(320, 400)).info.width).toBe(320);
+    } finally {
+      setLeakedBytesForTests(0);
+    }
+  });
+
   it("truncated WebP or RIFF size mismatch → 422", () => {
     for (const name of ["lossyWebp", "losslessWebp", "alphaWebp"] as const) {
       const webp = realFile(name);
@@ -347,7 +358,6 @@ describe("damaged files never reach the decoder as a crash", () => {
         try {
           processPortrait(bad);
         } catch (err) {
-          if ((import.meta as any).env?.VITE_FUZZ_DUMP && (err as ApiError).details && ((err as ApiError).details as any).reason === "decode_failed") console.log("DUMP " + btoa(String.fromCharCode(...bad)));
           expect(err, String(err)).toBeInstanceOf(ApiError);
           expect([413, 415, 422]).toContain((err as ApiError).status);
           failures++;

@@ -32,7 +32,10 @@ export async function processUploadRow(env: Env, ref: RowRef) {
     .prepare("SELECT * FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND row = ?3")
     .bind(ref.org, ref.upload_id, ref.row)
     .first<UploadRowRecord>();
-  if (!row || row.status !== "pending") return;
+  if (!row) return;
+  // Already settled (a redelivery, or a retry after a crash past the commit): only the upload's
+  // final status may still be missing.
+  if (row.status !== "pending") return finalizeIfDone(db, ref.org, ref.upload_id);
   const upload = await getUploadRow(db, ref.org, ref.upload_id);
   if (upload?.status !== "processing") return;
 

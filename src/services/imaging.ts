@@ -18,7 +18,17 @@
  */
 import { PhotonImage, initPhoton } from "@cf-wasm/photon";
 import { ApiError } from "../lib/errors";
-import { DECODE_COST, IMAGE_LIMITS, type ImageInfo, type ImageType, inspectImage, readImageHeader, verifyPngImageData } from "./image-header";
+import {
+  DECODE_COST,
+  decodeMemoryEstimate,
+  IMAGE_LIMITS,
+  type ImageHeader,
+  type ImageInfo,
+  type ImageType,
+  inspectImage,
+  readImageHeader,
+  verifyPngImageData,
+} from "./image-header";
 
 export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
 
@@ -28,6 +38,21 @@ export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType
  * (the upload itself, ~7 MB of small rasters, the app) this leaves 30+ MB of the 128 MB isolate.
  */
 export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
+
+/**
+ * photon's WASM memory before any work (measured: 1.3 MB). A decoder panic frees nothing it had
+ * allocated, so each one leaks up to that decode's memory for the life of the isolate. Past this
+ * hard limit (leaks + the next decode) the isolate refuses photos with a retryable 503 rather than
+ * risk the 128 MB limit; other isolates carry on. Files are checked before decoding so that
+ * panics are rare (only entropy-coded data damaged in ways the header cannot show).
+ */
+const WASM_BASE = 1.5 * 1024 * 1024;
+const WASM_HARD_LIMIT = 88 * 1024 * 1024;
+let leakedByPanics = 0;
+let photonMemory: WebAssembly.Memory | undefined;
+void initPhoton.ensure().then((out) => {
+  photonMemory = out.memory;
+});
 
 export type PhotoSize = "thumb" | "card" | "full";
 export const PHOTO_SIZES: readonly PhotoSize[] = ["thumb", "card", "full"];
@@ -63,7 +88,7 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   const storedTarget = swap ? { width: fullSize.height, height: fullSize.width } : fullSize;
 
   let stored: Raster;
-  const decoded = decode(bytes, header.type);
+  const decoded = decode(bytes, header);
   try {
     const w = decoded.get_width();
     const h = decoded.get_height();
@@ -88,6 +113,11 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   };
 }
 
+/** For tests: pretend decoder panics have leaked this many bytes (0 resets). */
+export function setLeakedBytesForTests(bytes: number) {
+  leakedByPanics = bytes;
+}
+
 /** Bytes of the photon WASM instance's linear memory (it only ever grows); for logs and tests. */
 export async function wasmMemoryBytes(): Promise<number> {
   const out = await initPhoton.ensure();
@@ -103,13 +133,21 @@ function unreadable(message: string, details?: unknown): ApiError {
 
 const TYPE_NAMES: Record<ImageType, string> = { jpeg: "JPEG", png: "PNG", webp: "WebP" };
 
-function decode(bytes: Uint8Array, type: ImageType): PhotonImage {
+function decode(bytes: Uint8Array, header: ImageHeader): PhotonImage {
+  const need = decodeMemoryEstimate(header, bytes.length);
+  if (leakedByPanics > 0 && WASM_BASE + leakedByPanics + need > WASM_HARD_LIMIT) {
+    console.error(JSON.stringify({ at: "imaging.refused_after_panics", leaked_bound: leakedByPanics, need, wasm_bytes: photonMemory?.buffer.byteLength }));
+    throw new ApiError(503, "image_service_busy", "Photos cannot be processed on this server right now. Try again in a minute.", undefined, { "Retry-After": "60" });
+  }
   try {
     return PhotonImage.new_from_byteslice(bytes);
   } catch (err) {
-    // photon panics (RuntimeError: unreachable) on anything its decoder rejects.
-    console.warn(JSON.stringify({ at: "imaging.decode", type, bytes: bytes.length, error: String(err) }));
-    throw unreadable(`This ${TYPE_NAMES[type]} file is damaged and could not be decoded. Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`, {
+    // photon panics (RuntimeError: unreachable) on anything its decoder rejects, leaking what it
+    // had allocated: at most this decode's need, and never more than the memory beyond the base.
+    const size = photonMemory?.buffer.byteLength ?? Infinity;
+    leakedByPanics = Math.min(leakedByPanics + need, size - WASM_BASE);
+    console.warn(JSON.stringify({ at: "imaging.decode_failed", type: header.type, bytes: bytes.length, error: String(err), leaked_bound: leakedByPanics, wasm_bytes: size }));
+    throw unreadable(`This ${TYPE_NAMES[header.type]} file is damaged and could not be decoded. Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`, {
       reason: "decode_failed",
     });
   }

@@ -1,0 +1,20 @@
+// The API's shapes, taken from the zod schemas that validate and document it (type-only imports:
+// nothing of the server is bundled), so the pages cannot drift from the contract unnoticed.
+import type { z } from "@hono/zod-openapi";
+import type { IntegrationState as IntegrationSchema } from "../../routes/integration/integration.routes";
+import type { LookupResponse as LookupSchema } from "../../routes/photos/photos.routes";
+import type { Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../schemas/student";
+import type { Upload as UploadSchema, UploadProblem as UploadProblemSchema, UploadStatus as UploadStatusType } from "../../schemas/upload";
+
+export type IntegrationState = z.infer<typeof IntegrationSchema>;
+export type LookupResponse = z.infer<typeof LookupSchema>;
+export type Student = z.infer<typeof StudentSchema>;
+export type StudentWithPhoto = z.infer<typeof StudentWithPhotoSchema>;
+export type Photo = z.infer<typeof PhotoSchema>;
+export type Upload = z.infer<typeof UploadSchema>;
+export type UploadProblem = z.infer<typeof UploadProblemSchema>;
+export type UploadStatus = UploadStatusType;
+export type Preferences = { hide_profile_pictures: boolean };
+export type Page<K extends string, T> = { [key in K]: T[] } & { next_cursor: string | null };
+
+export const FINAL_STATUSES: ReadonlySet<UploadStatus> = new Set(["completed", "completed_with_errors", "failed", "cancelled", "reverted"]);

@@ -1,0 +1,1 @@
+import type { Upload } from "./lib/types"; export const x: Upload | null = null; document.title;
