@@ -1,6 +1,6 @@
 import { nowIso } from "../schemas/common";
-import { purgeRetiredVersions } from "./photos";
-import { cancelUpload, enqueue } from "./uploads";
+import { deleteR2Prefix, purgeRetiredVersions } from "./photos";
+import { cancelUpload, enqueue, stagingPrefix } from "./uploads";
 
 const minutesAgo = (nowMs: number, minutes: number) => new Date(nowMs - minutes * 60_000).toISOString();
 
@@ -37,11 +37,32 @@ export async function cancelAbandonedDrafts(env: Env, nowMs = Date.now()) {
   return results.length;
 }
 
+/**
+ * Originals as received (with their EXIF/GPS) are needed only until processing is over: a week
+ * after an upload finished, its staged files go; its rows (the report) stay.
+ */
+export async function dropStagedFilesOfFinishedUploads(env: Env, nowMs = Date.now()) {
+  const { results } = await env.DB.prepare(
+    `SELECT u.org, u.id FROM uploads u
+     WHERE u.status IN ('completed', 'completed_with_errors', 'failed', 'reverted', 'cancelled') AND u.completed_at < ?1
+       AND EXISTS (SELECT 1 FROM upload_files f WHERE f.org = u.org AND f.upload_id = u.id)
+     LIMIT 100`,
+  )
+    .bind(minutesAgo(nowMs, Number(env.DRAFT_RETENTION_DAYS) * 24 * 60))
+    .all<{ org: string; id: string }>();
+  for (const u of results) {
+    await deleteR2Prefix(env.PHOTOS, stagingPrefix(u.org, u.id));
+    await env.DB.prepare("DELETE FROM upload_files WHERE org = ?1 AND upload_id = ?2").bind(u.org, u.id).run();
+  }
+  return results.length;
+}
+
 /** The cron trigger: each task is bounded and picks up where the last run stopped. */
 export async function runHousekeeping(env: Env, cron = "", nowMs = Date.now()) {
   const resent = await resendStalledRows(env, nowMs);
   const drafts = await cancelAbandonedDrafts(env, nowMs);
+  const staged = await dropStagedFilesOfFinishedUploads(env, nowMs);
   const purged = await purgeRetiredVersions(env, nowMs);
-  console.log(JSON.stringify({ at: "housekeeping", cron, resent, drafts, purged }));
-  return { resent, drafts, purged };
+  console.log(JSON.stringify({ at: "housekeeping", cron, resent, drafts, staged, purged }));
+  return { resent, drafts, staged, purged };
 }
