@@ -255,8 +255,27 @@ describe("inspectImage: what the file is", () => {
     // 16-bit PNGs need more memory to decode, so their limit is lower and says so.
     const png16 = apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16)));
     expect(png16.message).toMatch(/for a 16-bit PNG is 3\.\d+ megapixels/);
+    const justOver = apiError(() => inspectImage(pngHeaderOnly(2001, 2000)));
+    expect(justOver.message).toContain("This photo is 2001×2000 pixels (4,002,000 pixels); the limit is 4.0 megapixels (4,000,000 pixels)");
     // Just under the limit passes the size check (the stub image data is not looked at by inspectImage).
     expect(inspectImage(pngHeaderOnly(2000, 2000))).toMatchObject({ width: 2000, height: 2000 });
+  });
+
+  it("a progressive CMYK JPEG (the costliest to decode) has a lower pixel limit", () => {
+    const cmyk = realFile("cmykJpeg");
+    const sof = jpegSegments(cmyk).find((x) => x.marker === 0xc0)!;
+    const progressive = withJpegSize(cmyk, 2000, 1700);
+    progressive[sof.start + 1] = 0xc2;
+    const err = apiError(() => inspectImage(progressive));
+    expect(err).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(err.message).toMatch(/the limit for a progressive CMYK JPEG is 3\.\d+ megapixels/);
+  });
+
+  it("refuses an animated WebP with 415", () => {
+    const webp = realFile("alphaWebp");
+    expect(String.fromCharCode(...webp.subarray(12, 16))).toBe("VP8X");
+    webp[20]! |= 0x02;
+    expect(apiError(() => inspectImage(webp))).toMatchObject({ status: 415, code: "unsupported_type", message: expect.stringMatching(/animated WebP/) });
   });
 
   it("413 past the longest-side limit", () => {
@@ -269,8 +288,11 @@ describe("inspectImage: what the file is", () => {
     const big = padJpeg(portraitJpeg(64, 80), IMAGE_LIMITS.maxBytes + 5000);
     const err = apiError(() => processPortrait(big));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(err.message).toMatch(/This photo is 8(\.0)? MB; the limit is 8 MB/);
+    // Just past the limit, rounding would make both "8 MB": the exact numbers are given.
+    expect(err.message).toContain(`This photo is ${big.length.toLocaleString("en-US")} bytes; the limit is 8 MB (8,388,608 bytes)`);
     expect(err.details).toMatchObject({ bytes: big.length, max_bytes: IMAGE_LIMITS.maxBytes });
+    const huge = apiError(() => inspectImage(padJpeg(portraitJpeg(64, 80), 12.5 * MiB)));
+    expect(huge.message).toMatch(/^This photo is 12\.5 MB; the limit is 8 MB\. /);
   });
 
   it("422 for zero dimensions", () => {
@@ -514,4 +536,29 @@ describe("processPortrait", () => {
   it("exifTiff helper builds what the parser reads (sanity of the fixtures)", () => {
     expect(exifTiff({ orientation: 3, littleEndian: true }).subarray(0, 2)).toEqual(Uint8Array.of(0x49, 0x49));
   });
+});
+
+// The measurements behind IMAGE_LIMITS and DECODE_COST, opt-in (they decode past the limits, up
+// to 12 MP, which only works because miniflare does not enforce the 128 MB limit). WASM memory
+// never shrinks, so run one at a time for clean numbers, e.g.:
+//   for t in "jpeg 2000x2500" "png 3000x4000"; do VITE_PASSPIX_MEASURE=1 npx vitest run test/imaging.test.ts -t "memory curve $t\$"; done
+const MEASURE = Boolean((import.meta as { env?: Record<string, string | undefined> }).env?.VITE_PASSPIX_MEASURE);
+describe.skipIf(!MEASURE)("memory curve", () => {
+  const kinds = { jpeg: "baseline JPEG 4:4:4", png: "PNG RGB 8-bit", rgba: "PNG RGBA 8-bit", png16: "PNG RGB 16-bit" } as const;
+  for (const [w, h] of [[640, 800], [1200, 1500], [2000, 2500], [3000, 4000]] as const) {
+    for (const kind of Object.keys(kinds) as (keyof typeof kinds)[]) {
+      it(`memory curve ${kind} ${w}x${h}`, async () => {
+        const { PhotonImage } = await import("@cf-wasm/photon");
+        const r = gradient(w, h);
+        const bytes = kind === "jpeg" ? encodeJpeg(r, 85) : await encodePng(r, { colorType: kind === "rgba" ? 6 : 2, bitDepth: kind === "png16" ? 16 : 8 });
+        const before = await wasmMemoryBytes();
+        const t = Date.now();
+        const img = PhotonImage.new_from_byteslice(bytes);
+        const decodeMs = Date.now() - t;
+        img.free();
+        const after = await wasmMemoryBytes();
+        console.log(JSON.stringify({ kind: kinds[kind], size: `${w}x${h}`, file_bytes: bytes.length, wasm_mib: after / MiB, bytes_per_pixel: +((after - before) / (w * h)).toFixed(2), decode_ms: decodeMs }));
+      });
+    }
+  }
 });

@@ -51,7 +51,8 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   try {
     processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
   } catch (err) {
-    if (err instanceof ApiError) return settleRow(db, ref, "failed", err.code, err.message);
+    // A bad image ends its row; a busy image service (5xx) is worth another try later.
+    if (err instanceof ApiError && err.status < 500) return settleRow(db, ref, "failed", err.code, err.message);
     throw err;
   }
 

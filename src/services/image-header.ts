@@ -168,6 +168,16 @@ function formatMegapixels(n: number): string {
   return `${(n / 1_000_000).toFixed(2).replace(/0$/, "")} megapixels`;
 }
 
+/** "8,393,608" */
+const withCommas = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/** A size and its limit in words; exact numbers when rounding would make them look equal. */
+function sizeAndLimit(n: number, limit: number, format: (x: number) => string, unit: string): [string, string] {
+  const a = format(n);
+  const b = format(limit);
+  return a === b ? [`${withCommas(n)} ${unit}`, `${b} (${withCommas(limit)} ${unit})`] : [a, b];
+}
+
 function unreadable(message: string, details?: Record<string, unknown>): ApiError {
   return new ApiError(422, "image_unreadable", message, details);
 }
@@ -204,10 +214,11 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
     throw new ApiError(415, "unsupported_type", sniffed.message, { detected_type: sniffed.name, accepted: ["image/jpeg", "image/png", "image/webp"] });
   }
   if (bytes.length > IMAGE_LIMITS.maxBytes) {
+    const [size, limit] = sizeAndLimit(bytes.length, IMAGE_LIMITS.maxBytes, formatBytes, "bytes");
     throw new ApiError(
       413,
       "image_too_large",
-      `This photo is ${formatBytes(bytes.length)}; the limit is ${formatBytes(IMAGE_LIMITS.maxBytes)}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
+      `This photo is ${size}; the limit is ${limit}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
       { bytes: bytes.length, max_bytes: IMAGE_LIMITS.maxBytes },
     );
   }
@@ -223,11 +234,12 @@ function checkDimensions(type: ImageType, w: number, h: number, bytesPerPixel: n
   const pixels = w * h;
   if (pixels > maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide) {
     const forKind = maxPixels < IMAGE_LIMITS.maxPixels && variant ? ` for ${variant}` : "";
-    const what = pixels > maxPixels ? `the limit${forKind} is ${formatMegapixels(maxPixels)}` : `the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`;
+    const [size, limit] = sizeAndLimit(pixels, maxPixels, formatMegapixels, "pixels");
+    const what = pixels > maxPixels ? `the limit${forKind} is ${limit}` : `the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`;
     throw new ApiError(
       413,
       "image_too_large",
-      `This photo is ${w}×${h} pixels (${formatMegapixels(pixels)}); ${what}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
+      `This photo is ${w}×${h} pixels (${size}); ${what}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
       { width: w, height: h, pixels, max_pixels: maxPixels, max_side: IMAGE_LIMITS.maxSide },
     );
   }
@@ -289,7 +301,11 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   let sawHuffman = false;
 
   while (pos < len) {
-    if (b[pos] !== 0xff) throw corrupt("JPEG", `unexpected data at byte ${pos}`);
+    // Stray bytes between segments are skipped, as libjpeg and photon's decoder do (some cameras write them).
+    if (b[pos] !== 0xff) {
+      pos = b.indexOf(0xff, pos);
+      if (pos < 0) break;
+    }
     // Any number of 0xFF fill bytes may precede a marker.
     while (pos < len && b[pos] === 0xff) pos++;
     if (pos >= len) break;
@@ -560,7 +576,8 @@ function parsePng(b: Uint8Array): ImageHeader {
         break;
       case "eXIf":
         // Browsers honour the orientation only when the eXIf chunk precedes the image data.
-        if (idatState === "before" && orientation === 1) orientation = exifOrientation(b, data, end);
+        // (Some writers wrongly keep JPEG's "Exif\0\0" prefix.)
+        if (idatState === "before" && orientation === 1) orientation = exifOrientation(b, ascii(b, data, 6) === "Exif\0\0" ? data + 6 : data, end);
         break;
       case "IDAT":
         if (idatState === "after") throw corrupt("PNG", "image data split by other chunks");

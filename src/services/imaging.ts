@@ -243,25 +243,24 @@ function taps(srcLen: number, offset: number, span: number, dstLen: number): Tap
   const scale = span / dstLen;
   const filterScale = Math.max(1, scale);
   const support = 2 * filterScale;
-  const n = Math.ceil(support) * 2 + 1;
+  // Every output reads exactly n consecutive sources, all inside [0, srcLen): no bounds checks later.
+  const n = Math.min(srcLen, Math.ceil(support) * 2 + 1);
   const start = new Int32Array(dstLen);
   const weights = new Float32Array(dstLen * n);
   for (let i = 0; i < dstLen; i++) {
     const center = offset + (i + 0.5) * scale;
-    let left = Math.floor(center - support);
-    let right = Math.ceil(center + support);
-    if (left < 0) left = 0;
-    if (right > srcLen) right = srcLen;
-    if (right - left > n) right = left + n;
-    start[i] = left;
+    const left = Math.max(0, Math.floor(center - support));
+    const right = Math.min(srcLen, Math.ceil(center + support));
+    const first = Math.min(left, srcLen - n);
+    start[i] = first;
     let sum = 0;
-    for (let j = left; j < right; j++) {
+    for (let j = left; j < right && j < first + n; j++) {
       const w = catmullRom((j + 0.5 - center) / filterScale);
-      weights[i * n + (j - left)] = w;
+      weights[i * n + (j - first)] = w;
       sum += w;
     }
-    if (sum !== 0) for (let k = 0; k < right - left; k++) weights[i * n + k]! /= sum;
-    else weights[i * n + Math.min(Math.max(0, Math.floor(center) - left), right - left - 1)] = 1;
+    if (sum !== 0) for (let k = 0; k < n; k++) weights[i * n + k]! /= sum;
+    else weights[i * n + Math.min(Math.max(0, Math.floor(center) - first), n - 1)] = 1;
   }
   return { taps: n, start, weights };
 }
@@ -277,6 +276,12 @@ export function resample(
   th: number,
   alpha: boolean,
 ): Raster {
+  if (!alpha && win.x === 0 && win.y === 0 && win.width === src.width && win.height === src.height && tw === src.width && th === src.height) {
+    // Same size: a copy with alpha forced opaque (cheaper than an identity filter).
+    const out = new Uint8Array(src.data);
+    for (let i = 3; i < out.length; i += 4) out[i] = 255;
+    return { width: tw, height: th, data: out };
+  }
   const sw = src.width;
   const sd = src.data;
   const tx = taps(sw, win.x, win.width, tw);
@@ -291,40 +296,44 @@ export function resample(
   const xs = tx.start;
   const xw = tx.weights;
 
-  const filterRow = (sy: number, slot: number) => {
-    const base = sy * sw * 4;
-    let o = slot * rowLen;
-    for (let x = 0; x < tw; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
-      let p = base + xs[x]! * 4;
-      const wBase = x * nx;
-      for (let k = 0; k < nx; k++, p += 4) {
-        const w = xw[wBase + k]!;
-        if (w === 0) continue;
-        if (alpha) {
-          const al = sd[p + 3]! * w;
-          r += sd[p]! * al;
-          g += sd[p + 1]! * al;
-          b += sd[p + 2]! * al;
-          a += al;
-        } else {
-          r += sd[p]! * w;
-          g += sd[p + 1]! * w;
-          b += sd[p + 2]! * w;
+  // Horizontal pass of source row sy into ring slot `slot` (two versions: the branch is hoisted).
+  const filterRow = alpha
+    ? (sy: number, slot: number) => {
+        const base = sy * sw * 4;
+        let o = slot * rowLen;
+        for (let x = 0; x < tw; x++) {
+          let r = 0, g = 0, b = 0, a = 0;
+          let p = base + xs[x]! * 4;
+          for (let k = x * nx, kEnd = k + nx; k < kEnd; k++, p += 4) {
+            const al = sd[p + 3]! * xw[k]!;
+            r += sd[p]! * al;
+            g += sd[p + 1]! * al;
+            b += sd[p + 2]! * al;
+            a += al;
+          }
+          ring[o++] = r / 255;
+          ring[o++] = g / 255;
+          ring[o++] = b / 255;
+          ring[o++] = a;
         }
       }
-      if (alpha) {
-        ring[o++] = r / 255;
-        ring[o++] = g / 255;
-        ring[o++] = b / 255;
-        ring[o++] = a;
-      } else {
-        ring[o++] = r;
-        ring[o++] = g;
-        ring[o++] = b;
-      }
-    }
-  };
+    : (sy: number, slot: number) => {
+        const base = sy * sw * 4;
+        let o = slot * rowLen;
+        for (let x = 0; x < tw; x++) {
+          let r = 0, g = 0, b = 0;
+          let p = base + xs[x]! * 4;
+          for (let k = x * nx, kEnd = k + nx; k < kEnd; k++, p += 4) {
+            const w = xw[k]!;
+            r += sd[p]! * w;
+            g += sd[p + 1]! * w;
+            b += sd[p + 2]! * w;
+          }
+          ring[o++] = r;
+          ring[o++] = g;
+          ring[o++] = b;
+        }
+      };
 
   const ny = ty.taps;
   const acc = new Float32Array(rowLen);

@@ -156,26 +156,24 @@ export function jpegSegments(bytes: Uint8Array): { marker: number; start: number
   return out;
 }
 
-/** Every marker of the file, including those after the first scan (e.g. DHT/SOS of progressive files, EOI). */
+/** Every marker of the file in order, including those after the first scan (more DHT/SOS of progressive files, EOI). */
 export function jpegMarkers(bytes: Uint8Array): number[] {
-  const markers = jpegSegments(bytes).map((s) => s.marker);
-  let p = jpegSegments(bytes).at(-1)!.end;
-  while (p < bytes.length - 1) {
-    if (bytes[p] === 0xff) {
-      const m = bytes[p + 1]!;
-      if (m !== 0x00 && m !== 0xff && !(m >= 0xd0 && m <= 0xd7)) {
-        markers.push(m);
-        if (m === 0xd9) break;
-        const len = (bytes[p + 2]! << 8) | bytes[p + 3]!;
-        if (m !== 0xda) {
-          p += 2 + len;
-          continue;
-        }
-        p += 2 + len;
-        continue;
-      }
+  const markers: number[] = [];
+  let p = 2;
+  markers.push(0xd8);
+  while (p + 1 < bytes.length) {
+    if (bytes[p] !== 0xff) {
+      p++; // entropy-coded data
+      continue;
     }
-    p++;
+    const m = bytes[p + 1]!;
+    if (m === 0x00 || m === 0xff || (m >= 0xd0 && m <= 0xd7)) {
+      p += m === 0xff ? 1 : 2; // stuffed byte, fill byte, restart marker
+      continue;
+    }
+    markers.push(m);
+    if (m === 0xd9) break;
+    p += 2 + ((bytes[p + 2]! << 8) | bytes[p + 3]!);
   }
   return markers;
 }
