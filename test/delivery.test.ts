@@ -80,6 +80,18 @@ describe("lookup", () => {
 });
 
 describe("signed image URLs", () => {
+  it("work for student ids with @, + and : in them", async () => {
+    const org = newOrg();
+    await importRoster(org, [{ id: "jane.doe+2@school.org", email: "jane@school.org" }, { id: "sis:0042", sis_id: "0042" }]);
+    const admin = await as(org, "admin");
+    for (const id of ["jane.doe+2@school.org", "sis:0042"]) {
+      const put = await admin("PUT", `/v1/students/${encodeURIComponent(id)}/photo`, { body: portraitJpeg(200, 250), headers: { "Content-Type": "image/jpeg" } });
+      expect(put.status).toBe(200);
+      const url = (await json(await admin("POST", "/v1/photos/lookup", { body: { student_ids: [id] } }))).photos[id];
+      expect((await get(url)).status).toBe(200);
+    }
+  });
+
   it("serve JPEG with ETag, private caching, nosniff, and 304 on a matching If-None-Match", async () => {
     const { teacher } = await schoolWithPhotos();
     const url = (await json(await teacher("POST", "/v1/photos/lookup", { body: { student_ids: ["s1"] } }))).photos.s1;
