@@ -278,14 +278,9 @@ export async function listUploads(env: Env, org: string, limit: number, cursor?:
     .bind(org, after ? String(after[0]) : null, after ? String(after[1]) : null, limit + 1)
     .all<UploadRow>();
   const page = results.slice(0, limit);
-  // Drafts are listed with their stored state only: a live preview per draft would cost a roster read each.
-  const uploads = await Promise.all(page.map((u) => (u.status === "draft" ? describeDraftSummary(u) : describeUpload(env, u))));
+  const uploads = await Promise.all(page.map((u) => describeUpload(env, u)));
   const last = page.at(-1);
   return { uploads, next_cursor: results.length > limit && last ? encodeCursor([last.created_at, last.id]) : null };
-}
-
-function describeDraftSummary(upload: UploadRow): Upload {
-  return toApi(upload, { rows: 0, matched: 0, unmatched: 0, files_received: 0, missing_files: 0, unreferenced_files: 0, processed: 0, failed: 0, pending: 0 }, []);
 }
 
 /** Rows as they go into upload_rows at submit: ready rows pending, the rest skipped with their first blocking problem. */
