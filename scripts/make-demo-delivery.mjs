@@ -16,7 +16,7 @@
 // With --url and --token (an admin token), the roster is imported with POST /v1/students/import.
 //
 //   import { makeDemoDelivery } from "./scripts/make-demo-delivery.mjs";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -268,7 +268,6 @@ export async function makeDemoDelivery({ out, count = 500, width = 640, height =
 
 /** POST /v1/students/import with the roster CSV. Returns the API's answer. */
 export async function importRoster({ url, token, rosterCsv, csvText }) {
-  const { readFileSync } = await import("node:fs");
   const body = csvText ?? readFileSync(rosterCsv, "utf8");
   let res;
   try {

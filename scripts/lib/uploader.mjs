@@ -257,7 +257,7 @@ export function formatDuration(ms) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
 }
 
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const seconds = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -266,8 +266,8 @@ const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
  *   const p = createProgress({ out, tty, label: "Uploading", total: 500, unit: "files", totalBytes });
  *   p.update(done, doneBytes); p.note("a line above the bar"); p.finish();
  */
-export function createProgress({ out, tty, label, total, unit = "files", totalBytes = null, now = () => Date.now() }) {
-  const t0 = now();
+export function createProgress({ out, tty, label, total, unit = "files", totalBytes = null, now = () => Date.now(), start }) {
+  const t0 = start ?? now();
   let done = 0;
   let bytes = 0;
   let extra = "";
@@ -278,15 +278,18 @@ export function createProgress({ out, tty, label, total, unit = "files", totalBy
 
   function line() {
     const elapsed = now() - t0;
-    const frac = total > 0 ? Math.min(1, done / total) : 1;
-    const rate = elapsed > 0 ? (done * 1000) / elapsed : 0;
+    const bytesOnly = unit === "bytes";
+    const finished = bytesOnly ? bytes >= totalBytes : done >= total;
+    const frac = bytesOnly ? (totalBytes > 0 ? Math.min(1, bytes / totalBytes) : 1) : total > 0 ? Math.min(1, done / total) : 1;
+    const rate = elapsed > 0 ? ((bytesOnly ? bytes / 1048576 : done) * 1000) / elapsed : 0;
     let eta = NaN;
-    if (done >= total) eta = 0;
+    if (finished) eta = 0;
     else if (totalBytes && bytes > 0) eta = (elapsed * (totalBytes - bytes)) / bytes;
     else if (done > 0) eta = (elapsed * (total - done)) / done;
-    const parts = [`${String(Math.floor(frac * 100)).padStart(3)}%`, `${done}/${total} ${unit}`];
+    const parts = [`${String(Math.floor(frac * 100)).padStart(3)}%`];
+    if (!bytesOnly) parts.push(`${done}/${total} ${unit}`);
     if (totalBytes) parts.push(`${(bytes / 1048576).toFixed(1)}/${(totalBytes / 1048576).toFixed(1)} MB`);
-    parts.push(`${rate.toFixed(1)} ${unit}/s`, done >= total ? `${formatDuration(elapsed)} elapsed` : `ETA ${formatDuration(eta)}`);
+    parts.push(`${rate.toFixed(1)} ${bytesOnly ? "MB" : unit}/s`, finished ? `${formatDuration(elapsed)} elapsed` : `ETA ${formatDuration(eta)}`);
     if (extra) parts.push(extra);
     const barWidth = tty ? Math.max(10, Math.min(30, width() - 80)) : 20;
     const filled = Math.round(frac * barWidth);
@@ -303,7 +306,7 @@ export function createProgress({ out, tty, label, total, unit = "files", totalBy
       out.write(`\r\x1b[2K${line()}`);
       drawn = true;
     } else {
-      const step = total > 0 ? Math.floor((Math.min(done, total) / total) * 10) : 10;
+      const step = unit === "bytes" ? (totalBytes > 0 ? Math.floor((Math.min(bytes, totalBytes) / totalBytes) * 10) : 10) : total > 0 ? Math.floor((Math.min(done, total) / total) * 10) : 10;
       if (step > lastStep || force) {
         if (step > lastStep) lastStep = step;
         out.write(`${line()}\n`);
@@ -330,7 +333,7 @@ export function createProgress({ out, tty, label, total, unit = "files", totalBy
     finish() {
       if (tty) {
         out.write(`\r\x1b[2K${line()}\n`);
-      } else if (lastStep < 10 || (total > 0 && done < total)) {
+      } else if (lastStep < 10) {
         out.write(`${line()}\n`);
       }
       drawn = false;
@@ -408,7 +411,9 @@ export function describeProblems(problems, { limit = 15, truncated = false } = {
   for (const [code, list] of ordered) {
     const mark = WARNING_CODES.has(code) ? "!" : "✗";
     lines.push(`  ${mark} ${list.length}${truncated ? "+" : ""} × ${code}: ${plainWords(code)}`);
-    const examples = list.slice(0, Math.max(0, Math.min(perGroup, limit - shown)));
+    // Warnings do not stop anything: a few examples are enough.
+    const cap = WARNING_CODES.has(code) ? Math.min(3, perGroup) : perGroup;
+    const examples = list.slice(0, Math.max(0, Math.min(cap, limit - shown)));
     for (const p of examples) {
       const where = [p.row != null ? `row ${p.row}` : null, p.file ? p.file : null].filter(Boolean).join(", ");
       lines.push(`      ${where ? `${where}: ` : ""}${p.message}`);
@@ -484,10 +489,21 @@ function authFailure(e) {
   );
 }
 
+/** The most telling reason in an error's cause chain: a code like ECONNREFUSED, else the innermost message. */
+export function causeText(e) {
+  let c = e;
+  for (let depth = 0; c && depth < 6; depth++) {
+    if (typeof c.code === "string") return c.code;
+    const inner = Array.isArray(c.errors) ? c.errors.find((x) => typeof x?.code === "string") : null;
+    if (inner) return inner.code;
+    if (!c.cause) break;
+    c = c.cause;
+  }
+  return c?.message || String(c ?? "no answer");
+}
+
 function connectionFailure(url, e) {
-  const cause = e?.cause?.cause ?? e?.cause ?? e;
-  const code = cause?.code ?? cause?.name ?? cause?.message ?? "no answer";
-  return new UploadFailure(`Could not reach the passpix service at ${url} (${code}).`, {
+  return new UploadFailure(`Could not reach the passpix service at ${url} (${causeText(e)}).`, {
     hint: "Check the --url (copy it from the passpix admin page), your network connection, and that the service is running.",
   });
 }
@@ -704,7 +720,7 @@ async function run(options, ctx) {
   if (options.sourceKind === "folder") {
     const t = Date.now();
     failedToSend = await sendFiles({ client, url, id, files: scan.files, concurrency, out, tty, say, retriesRef: () => retries });
-    times.upload = Date.now() - t;
+    times.upload = Math.max(1, Date.now() - t);
     const sent = scan.files.length - failedToSend.length;
     const mb = scan.files.reduce((n, f) => n + f.size, 0) / 1048576;
     say(`Sent ${sent}/${scan.files.length} files in ${seconds(times.upload)} (${((sent * 1000) / times.upload).toFixed(1)} files/s, ${((mb * 1000) / times.upload).toFixed(1)} MB/s${retries ? `, ${plural(retries, "retry", "retries")}` : ""})`);
@@ -724,7 +740,7 @@ async function run(options, ctx) {
   } else {
     const t = Date.now();
     await sendArchive({ url, token, id, file: options.source, size: zipSize, out, tty, say });
-    times.upload = Date.now() - t;
+    times.upload = Math.max(1, Date.now() - t);
     say(`Sent the zip file in ${seconds(times.upload)} (${(zipSize / 1048576 / (times.upload / 1000)).toFixed(1)} MB/s)`);
     const t2 = Date.now();
     await waitForExtraction({ client, url, id, out, tty, pollMs, stallMs });
@@ -755,10 +771,9 @@ async function run(options, ctx) {
     const message = submitted.body?.error?.message ?? "The upload cannot be submitted.";
     if (code === "nothing_to_process") {
       say("");
-      say("Nothing to process. The problems:");
-      for (const l of describeProblems(preview.problems ?? [], { limit: 15, truncated: preview.problems_truncated })) say(l);
-      await saveReport({ client, id, cwd, say }).catch(() => {});
-      throw new UploadFailure(message, { hint: `Nothing was submitted; upload ${id} stays a draft (add files with --upload ${id}, or fix the mapping and start again).` });
+      say("Nothing can be processed: no row has both a matched student and its photo. The problems are listed above.");
+      await saveReport({ client, id, cwd, say: (l) => say(`${l} (the preview's verdict for every row)`) }).catch(() => {});
+      throw new UploadFailure(message, { hint: `Nothing was submitted. Fix the mapping or the files and run again (add --upload ${id} to reuse this draft).` });
     }
     throw new UploadFailure(`Submitting failed: ${message} (${code ?? 409})`);
   }
@@ -773,7 +788,7 @@ async function run(options, ctx) {
   }
 
   // 6. Processing.
-  const final = await waitForProcessing({ client, url, id, out, tty, pollMs, stallMs });
+  const final = await waitForProcessing({ client, url, id, out, tty, pollMs, stallMs, start: t4 });
   times.processing = Date.now() - t4;
 
   // 7. The report.
@@ -885,16 +900,16 @@ async function sendFiles({ client, url, id, files, concurrency, out, tty, say, r
 
 /** Streams the zip (with retries on network trouble) and follows the bytes with a progress bar. */
 async function sendArchive({ url, token, id, file, size, out, tty, say }) {
-  const progress = createProgress({ out, tty, label: "Uploading", total: 1, unit: "zip", totalBytes: size });
+  const progress = createProgress({ out, tty, label: "Uploading", total: 1, unit: "bytes", totalBytes: size });
   const attempts = 4;
   for (let attempt = 1; ; attempt++) {
     let res;
     try {
-      res = await streamArchive({ url, token, uploadId: id, file, size, onBytes: (b) => progress.update(b >= size ? 1 : 0, b) });
+      res = await streamArchive({ url, token, uploadId: id, file, size, onBytes: (b) => progress.update(0, b) });
     } catch (e) {
       if (attempt < attempts) {
         const wait = backoff(attempt);
-        progress.note(`  Connection trouble (${e.code ?? e.message}); sending the zip again in ${seconds(wait)}…`);
+        progress.note(`  Connection trouble (${causeText(e)}); sending the zip again in ${seconds(wait)}…`);
         await sleep(wait);
         continue;
       }
@@ -902,7 +917,7 @@ async function sendArchive({ url, token, id, file, size, out, tty, say }) {
       throw connectionFailure(url, e);
     }
     if (res.status === 202) {
-      progress.update(1, size);
+      progress.update(0, size);
       progress.finish();
       return;
     }
@@ -962,7 +977,7 @@ async function waitForExtraction({ client, url, id, out, tty, pollMs, stallMs })
   }
 }
 
-async function waitForProcessing({ client, url, id, out, tty, pollMs, stallMs }) {
+async function waitForProcessing({ client, url, id, out, tty, pollMs, stallMs, start }) {
   let progress = null;
   let lastDone = -1;
   let lastChange = Date.now();
@@ -977,7 +992,7 @@ async function waitForProcessing({ client, url, id, out, tty, pollMs, stallMs })
     const c = u.counts ?? {};
     const done = (c.processed ?? 0) + (c.failed ?? 0);
     const total = done + (c.pending ?? 0);
-    progress ??= createProgress({ out, tty, label: "Processing", total, unit: "photos" });
+    progress ??= createProgress({ out, tty, label: "Processing", total, unit: "photos", start });
     progress.setTotal(total);
     progress.update(done, 0, c.failed ? `${c.failed} failed` : "");
     if (FINAL.has(u.status)) {
@@ -1000,7 +1015,10 @@ async function waitForProcessing({ client, url, id, out, tty, pollMs, stallMs })
 function printPreview(u, say) {
   const c = u.counts ?? {};
   say("");
-  say(`Preview of upload ${u.id}${u.format ? ` (mapping: ${u.mapping_file ?? (u.format === "file_names" ? "file names" : u.format)})` : ""}`);
+  const source = u.mapping_file
+    ? `the mapping file ${u.mapping_file}`
+    : { file_names: "photos matched by their file names", pspa: "the PSPA index in the delivery" }[u.format] ?? (u.format ? `the ${u.format.toUpperCase()} mapping in the delivery` : null);
+  say(`Preview of upload ${u.id}${source ? ` (${source})` : ""}`);
   const rows = [
     ["Rows in the mapping", c.rows],
     ["Matched students", c.matched],
