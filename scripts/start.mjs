@@ -124,7 +124,7 @@ async function main() {
   say(`starting wrangler dev on ${base} …`);
   const child = spawn(
     node,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--show-interactive-dev-session=false", ...persist],
+    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--show-interactive-dev-session=false", "--test-scheduled", ...persist],
     // its own process group: Ctrl-C reaches only us, we forward it once, and can end workerd too
     { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32" },
   );
@@ -251,6 +251,13 @@ async function main() {
   }
   ready = true;
   say(green(`server is up (${(health.ms / 1000).toFixed(1)} s).`));
+
+  // `wrangler dev` runs no cron triggers, and its local queue forgets messages when the worker
+  // reloads: run the housekeeping trigger (which re-sends stalled rows) as production would.
+  const housekeeping = setInterval(() => {
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`).then((r) => r.arrayBuffer(), () => {});
+  }, 60_000);
+  housekeeping.unref();
 
   // 5. Seed.
   let seedNote = "";
