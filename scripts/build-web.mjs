@@ -55,12 +55,11 @@ try {
     .filter(([file]) => !file.endsWith(".map"))
     .map(([file, o]) => `${path.basename(file)} ${(o.bytes / 1024).toFixed(1)} KB`);
   copyFileSync(path.join(ROOT, "src/web/favicon.svg"), path.join(ASSETS, "favicon.svg"));
-  // Headers for the static files (Workers Static Assets reads public/_headers).
+  // Headers for the static files (Workers Static Assets reads public/_headers and never serves it).
   writeFileSync(
     path.join(OUT, "_headers"),
     ["/assets/*", "  X-Content-Type-Options: nosniff", "  Referrer-Policy: no-referrer", "  Cache-Control: public, max-age=0, must-revalidate", ""].join("\n"),
   );
-  writeFileSync(path.join(OUT, ".assetsignore"), "_headers\n");
   console.log(`[build-web] ${sizes.join(", ")} in ${Date.now() - started} ms`);
 } catch (err) {
   // esbuild has already printed the errors with file and line.
