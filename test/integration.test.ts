@@ -11,6 +11,8 @@ describe("integration state, preferences and audit", () => {
       can_enable: false,
       photo_count: 0,
       student_count: 4,
+      eligible_count: 3,
+      eligible_photo_count: 0,
       coverage: 0,
       last_upload: null,
     });

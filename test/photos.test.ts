@@ -122,7 +122,7 @@ describe("one student's photo", () => {
     const { admin } = await schoolWithRoster();
     await putPhoto(admin, "s1", portraitJpeg(640, 800));
     const state = await json(await admin("GET", "/v1/integration"));
-    expect(state).toMatchObject({ enabled: false, can_enable: true, photo_count: 1, student_count: 4, coverage: 0.333 });
+    expect(state).toMatchObject({ enabled: false, can_enable: true, photo_count: 1, student_count: 4, eligible_count: 3, eligible_photo_count: 1, coverage: 0.333 });
     const enabled = await json(await admin("POST", "/v1/integration/enable"));
     expect(enabled).toMatchObject({ enabled: true, can_enable: false });
   });

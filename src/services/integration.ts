@@ -40,13 +40,16 @@ export async function getIntegrationState(db: D1Database, org: string) {
   const c = (counts?.results[0] ?? {}) as { student_count: number; photo_count: number; eligible_count: number | null; eligible_with_photo: number | null };
   const enabled = (orgRow?.results[0] as { photos_enabled?: number } | undefined)?.photos_enabled === 1;
   const eligible = c.eligible_count ?? 0;
+  const eligibleWithPhoto = c.eligible_with_photo ?? 0;
   return {
     enabled,
     can_enable: !enabled && c.photo_count > 0,
     photo_count: c.photo_count,
     student_count: c.student_count,
+    eligible_count: eligible,
+    eligible_photo_count: eligibleWithPhoto,
     // Share of students who should have a photo (not opted out) and do, 0–1.
-    coverage: eligible ? Math.round(((c.eligible_with_photo ?? 0) / eligible) * 1000) / 1000 : 0,
+    coverage: eligible ? Math.round((eligibleWithPhoto / eligible) * 1000) / 1000 : 0,
     last_upload: (lastUpload?.results[0] as LastUpload | undefined) ?? null,
   };
 }

@@ -122,7 +122,12 @@ export async function renderProfilePictures({ root }: PageContext) {
             { class: "meter", role: "meter", "aria-labelledby": meterLabel, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct, "aria-valuetext": `${pct}%` },
             meterFill(pct),
           ),
-          h("p", { class: "coverage-text" }, `${fmtNumber(s.photo_count)} of ${plural(s.student_count, "student")} have a photo`),
+          h(
+            "p",
+            { class: "coverage-text" },
+            `${fmtNumber(s.eligible_photo_count)} of ${plural(s.eligible_count, "student")} have a photo` +
+              (s.student_count > s.eligible_count ? ` · ${fmtNumber(s.student_count - s.eligible_count)} opted out` : ""),
+          ),
           h(
             "p",
             { class: "coverage-links" },
