@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/lib/errors";
 import { IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
+import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/services/jpeg-decoder";
 import {
   BLACK,
   BLUE,
   commentSegment,
   concat,
   decodeJpeg,
+  encodeBaselineJpeg,
   encodeJpeg,
   encodePng,
   exifSegment,
@@ -26,6 +28,7 @@ import {
   pngChunk,
   portraitJpeg,
   portraitPng,
+  portraitRaster,
   quadrants,
   raster,
   realFile,
@@ -38,6 +41,7 @@ import {
   zlib,
   type Color,
   type Raster,
+  type Sampling,
 } from "./helpers/images";
 
 const MiB = 1024 * 1024;
@@ -96,8 +100,8 @@ function ihdr(width: number, height: number, depth = 8, colorType = 2, interlace
 }
 
 /** A PNG whose header claims width×height (its image data is a stub: only inspectImage is run on it). */
-function pngHeaderOnly(width: number, height: number, depth = 8): Uint8Array {
-  return concat([PNG_SIGNATURE, ihdr(width, height, depth), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+function pngHeaderOnly(width: number, height: number, depth = 8, colorType = 2, interlace = 0): Uint8Array {
+  return concat([PNG_SIGNATURE, ihdr(width, height, depth, colorType, interlace), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
 }
 
 /** Pads a JPEG with comment segments (after SOI) up to about `total` bytes. */
@@ -123,26 +127,23 @@ function prng(seed: number) {
 
 // Memory first: WASM memory only grows, so these numbers are this file's peak.
 describe("memory", () => {
-  it("an image at the limits stays inside the WASM memory budget, and repeated work does not grow it", async () => {
-    const side = Math.floor(Math.sqrt(IMAGE_LIMITS.maxPixels));
-    const jpeg = padJpeg(encodeJpeg(gradient(side, side), 92), IMAGE_LIMITS.maxBytes - 16);
-    expect(jpeg.length).toBeLessThanOrEqual(IMAGE_LIMITS.maxBytes);
-    expect(inspectImage(jpeg)).toMatchObject({ width: side, height: side });
-    const png = await encodePng(raster(side, side, (x, y) => [x & 255, y & 255, (x * y) & 255, 128 + ((x + y) & 127)]), { colorType: 6 });
+  it("photon's costliest decode at the limits stays inside the WASM memory budget, and repeated work does not grow it", async () => {
+    // What photon still decodes whole, here an interlaced RGBA PNG at the pixel limit (4 MP).
+    const side = Math.floor(Math.sqrt(IMAGE_LIMITS.whole.maxPixels));
+    const png = await encodePng(raster(side, side, (x, y) => [x & 255, y & 255, (x * y) & 255, 128 + ((x + y) & 127)]), { colorType: 6, interlace: true });
+    expect(inspectImage(png)).toMatchObject({ width: side, height: side });
+    const plainPng = await portraitPng(640, 800);
     const before = await wasmMemoryBytes();
 
     let t = Date.now();
-    const out = processPortrait(jpeg);
-    const jpegMs = Date.now() - t;
+    const out = processPortrait(png);
+    const pngMs = Date.now() - t;
     const afterFirst = await wasmMemoryBytes();
     expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 800, height: 800 });
-    t = Date.now();
-    processPortrait(png);
-    const pngMs = Date.now() - t;
     for (let i = 0; i < 3; i++) {
-      processPortrait(jpeg);
-      processPortrait(portraitJpeg(640, 800));
       processPortrait(png);
+      processPortrait(portraitJpeg(640, 800));
+      processPortrait(plainPng);
     }
     const after = await wasmMemoryBytes();
     t = Date.now();
@@ -151,14 +152,12 @@ describe("memory", () => {
     console.log(
       JSON.stringify({
         at: "imaging memory",
-        limit_image: `${side}x${side}`,
-        jpeg_bytes: jpeg.length,
+        limit_image: `${side}x${side} interlaced RGBA PNG`,
         png_bytes: png.length,
         wasm_mib_before: before / MiB,
-        wasm_mib_after_limit_jpeg: afterFirst / MiB,
+        wasm_mib_after_limit_png: afterFirst / MiB,
         wasm_mib_after_all: after / MiB,
         budget_mib: WASM_MEMORY_BUDGET / MiB,
-        ms_limit_jpeg: jpegMs,
         ms_limit_png: pngMs,
         ms_640x800_jpeg: smallMs,
       }),
@@ -169,11 +168,31 @@ describe("memory", () => {
     expect(after - afterFirst).toBeLessThanOrEqual(8 * MiB);
   });
 
+  it("standard JPEGs and PNGs use no WASM memory at all, up to the largest accepted JPEG (50 MP, 20 MB)", async () => {
+    // 8160×6120 = 49.9 MP, padded with comments up to the byte limit.
+    const w = 8160;
+    const h = 6120;
+    const jpeg = padJpeg(encodeBaselineJpeg(w, h, (x, y) => [(x >> 5) & 255, (y >> 5) & 255, 128 + ((x ^ y) & 31)], { sampling: "420", quality: 80 }), IMAGE_LIMITS.maxBytes - 16);
+    expect(jpeg.length).toBeLessThanOrEqual(IMAGE_LIMITS.maxBytes);
+    expect(jpeg.length).toBeGreaterThan(IMAGE_LIMITS.maxBytes - 70_000);
+    expect(inspectImage(jpeg)).toMatchObject({ width: w, height: h });
+    const png = await portraitPng(1200, 1500);
+    const before = await wasmMemoryBytes();
+    const t = Date.now();
+    const out = processPortrait(jpeg);
+    const ms = Date.now() - t;
+    processPortrait(png);
+    expect(await wasmMemoryBytes()).toBe(before);
+    expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 800, height: 600 });
+    console.log(JSON.stringify({ at: "imaging largest baseline JPEG", size: `${w}x${h}`, bytes: jpeg.length, ms, wasm_mib: before / MiB }));
+  });
+
   it("refuses an image past the limits before decoding it (no memory is spent)", async () => {
     const before = await wasmMemoryBytes();
-    const big = withJpegSize(portraitJpeg(64, 80), 3000, 4000);
-    const err = apiError(() => processPortrait(big));
-    expect(err.status).toBe(413);
+    const progressive = withJpegSize(realFile("progressiveJpeg"), 3000, 4000);
+    expect(apiError(() => processPortrait(progressive)).status).toBe(413);
+    expect(apiError(() => processPortrait(withJpegSize(portraitJpeg(64, 80), 10000, 6000))).status).toBe(413);
+    expect(apiError(() => processPortrait(pngHeaderOnly(3000, 4000))).status).toBe(413);
     expect(await wasmMemoryBytes()).toBe(before);
   });
 });
@@ -244,19 +263,32 @@ describe("inspectImage: what the file is", () => {
   });
 
   it("413 past the pixel limit, naming the image's size and the limit", () => {
-    const err = apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), 3000, 4000)));
+    // Standard JPEGs: 50 megapixels (12 MP phone photos pass, as the 48 MP ones).
+    expect(inspectImage(withJpegSize(portraitJpeg(64, 80), 3000, 4000))).toMatchObject({ width: 3000, height: 4000 });
+    expect(inspectImage(withJpegSize(portraitJpeg(64, 80), 8064, 6048))).toMatchObject({ width: 8064, height: 6048 });
+    const err = apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), 10000, 6000)));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(err.message).toContain("3000×4000");
-    expect(err.message).toContain("12.0 megapixels");
-    expect(err.message).toContain(`${(IMAGE_LIMITS.maxPixels / 1e6).toFixed(1)} megapixels`);
+    expect(err.message).toContain("10000×6000");
+    expect(err.message).toContain("60.0 megapixels");
+    expect(err.message).toContain(`the limit is ${(IMAGE_LIMITS.maxPixels / 1e6).toFixed(1)} megapixels`);
+    // Progressive JPEGs are decoded whole by photon: 4 MP, and the message says what to do.
+    const progressive = apiError(() => inspectImage(withJpegSize(realFile("progressiveJpeg"), 4032, 3024)));
+    expect(progressive).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(progressive.message).toContain("This photo is 4032×3024 pixels (12.19 megapixels); the limit for progressive JPEGs is 4.0 megapixels.");
+    expect(progressive.message).toMatch(/Save it as a standard JPEG \(not progressive\), or at a smaller size/);
     const png = apiError(() => inspectImage(pngHeaderOnly(2100, 2000)));
     expect(png).toMatchObject({ status: 413, code: "image_too_large" });
     expect(png.message).toContain("2100×2000");
-    // 16-bit PNGs need more memory to decode, so their limit is lower and says so.
+    expect(png.message).toMatch(/Save it as a JPEG, or at a smaller size/);
+    // 16-bit PNGs need more memory to decode, so their limit is lower and says so: inflated in JS,
+    // 16 MB of image data (2.8 MP of RGB, 2.1 MP of RGBA); interlaced ones, decoded by photon, 3.75 MP.
     const png16 = apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16)));
-    expect(png16.message).toMatch(/for a 16-bit PNG is 3\.\d+ megapixels/);
+    expect(png16.message).toMatch(/for a 16-bit PNG is 2\.8 megapixels/);
+    expect(apiError(() => inspectImage(pngHeaderOnly(1500, 1500, 16, 6))).message).toMatch(/for a 16-bit PNG is 2\.1 megapixels/);
+    expect(apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16, 2, 1))).message).toMatch(/for a 16-bit PNG is 3\.\d+ megapixels/);
+    expect(inspectImage(pngHeaderOnly(2000, 1950, 8, 6))).toMatchObject({ width: 2000, height: 1950 });
     const justOver = apiError(() => inspectImage(pngHeaderOnly(2001, 2000)));
-    expect(justOver.message).toContain("This photo is 2001×2000 pixels (4,002,000 pixels); the limit is 4.0 megapixels (4,000,000 pixels)");
+    expect(justOver.message).toContain("This photo is 2001×2000 pixels (4,002,000 pixels); the limit for PNG images is 4.0 megapixels (4,000,000 pixels)");
     // Just under the limit passes the size check (the stub image data is not looked at by inspectImage).
     expect(inspectImage(pngHeaderOnly(2000, 2000))).toMatchObject({ width: 2000, height: 2000 });
   });
@@ -279,20 +311,29 @@ describe("inspectImage: what the file is", () => {
   });
 
   it("413 past the longest-side limit", () => {
-    const err = apiError(() => inspectImage(pngHeaderOnly(IMAGE_LIMITS.maxSide + 1, 10)));
+    const err = apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), IMAGE_LIMITS.maxSide + 1, 10)));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(err.message).toContain(`${IMAGE_LIMITS.maxSide} pixels on the longest side`);
+    expect(err.message).toContain(`the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`);
+    const png = apiError(() => inspectImage(pngHeaderOnly(IMAGE_LIMITS.whole.maxSide + 1, 10)));
+    expect(png).toMatchObject({ status: 413, code: "image_too_large" });
+    expect(png.message).toContain(`the limit for PNG images is ${IMAGE_LIMITS.whole.maxSide} pixels on the longest side`);
   });
 
   it("413 past the byte limit, naming the size and the limit", () => {
     const big = padJpeg(portraitJpeg(64, 80), IMAGE_LIMITS.maxBytes + 5000);
     const err = apiError(() => processPortrait(big));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
-    // Just past the limit, rounding would make both "8 MB": the exact numbers are given.
-    expect(err.message).toContain(`This photo is ${big.length.toLocaleString("en-US")} bytes; the limit is 8 MB (8,388,608 bytes)`);
+    // Just past the limit, rounding would make both "20 MB": the exact numbers are given.
+    expect(err.message).toContain(`This photo is ${big.length.toLocaleString("en-US")} bytes; the limit is 20 MB (20,971,520 bytes)`);
     expect(err.details).toMatchObject({ bytes: big.length, max_bytes: IMAGE_LIMITS.maxBytes });
-    const huge = apiError(() => inspectImage(padJpeg(portraitJpeg(64, 80), 12.5 * MiB)));
-    expect(huge.message).toMatch(/^This photo is 12\.5 MB; the limit is 8 MB\. /);
+    const huge = apiError(() => inspectImage(padJpeg(portraitJpeg(64, 80), 25.5 * MiB)));
+    expect(huge.message).toMatch(/^This photo is 25\.5 MB; the limit is 20 MB\. /);
+    // A standard JPEG of 12 MB is fine; a PNG (inflated whole) is limited to 8 MB.
+    expect(inspectImage(padJpeg(portraitJpeg(64, 80), 12 * MiB))).toMatchObject({ width: 64, height: 80 });
+    const png = concat([PNG_SIGNATURE, ihdr(64, 80), pngChunk("tEXt", new Uint8Array(9 * MiB)), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+    const pngErr = apiError(() => inspectImage(png));
+    expect(pngErr).toMatchObject({ status: 413, code: "image_too_large", details: { bytes: png.length, max_bytes: IMAGE_LIMITS.whole.maxBytes } });
+    expect(pngErr.message).toMatch(/^This PNG file is 9 MB; the limit for PNG images is 8 MB\. Save it as a JPEG/);
   });
 
   it("422 for zero dimensions", () => {
@@ -348,12 +389,16 @@ describe("damaged files never reach the decoder as a crash", () => {
     expect(processPortrait(concat([PNG_SIGNATURE, ihdr(w, h), pngChunk("IDAT", z), pngChunk("IEND")])).info).toMatchObject({ width: w, height: h });
   });
 
-  it("after decoder panics have leaked too much memory, refuses big photos with a retryable 503 (small ones still work)", () => {
+  it("after decoder panics have leaked too much memory, refuses big photos with a retryable 503 (small ones, and anything photon does not decode, still work)", async () => {
+    const interlaced = await encodePng(portraitRaster(1600, 2000), { colorType: 2, interlace: true });
     try {
       setLeakedBytesForTests(60 * MiB);
-      const err = apiError(() => processPortrait(portraitJpeg(1600, 2000)));
+      const err = apiError(() => processPortrait(interlaced));
       expect(err).toMatchObject({ status: 503, code: "image_service_busy", headers: { "Retry-After": "60" } });
-      expect(processPortrait(portraitJpeg(320, 400)).info.width).toBe(320);
+      expect(processPortrait(await encodePng(portraitRaster(320, 400), { colorType: 2, interlace: true })).info.width).toBe(320);
+      // Standard JPEGs and PNGs are decoded in JS: no WASM memory, no 503.
+      expect(processPortrait(portraitJpeg(1600, 2000)).info.width).toBe(1600);
+      expect(processPortrait(await portraitPng(1600, 2000)).info.width).toBe(1600);
     } finally {
       setLeakedBytesForTests(0);
     }
@@ -535,6 +580,260 @@ describe("processPortrait", () => {
 
   it("exifTiff helper builds what the parser reads (sanity of the fixtures)", () => {
     expect(exifTiff({ orientation: 3, littleEndian: true }).subarray(0, 2)).toEqual(Uint8Array.of(0x49, 0x49));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Standard (baseline) JPEGs: the streaming decoder
+
+/** Where stored pixel (sx, sy) of a sw×sh picture is displayed under EXIF orientation o. */
+function displayedAt(o: number, sx: number, sy: number, sw: number, sh: number): [number, number] {
+  switch (o) {
+    case 2: return [sw - 1 - sx, sy];
+    case 3: return [sw - 1 - sx, sh - 1 - sy];
+    case 4: return [sx, sh - 1 - sy];
+    case 5: return [sy, sx];
+    case 6: return [sh - 1 - sy, sx];
+    case 7: return [sh - 1 - sy, sw - 1 - sx];
+    case 8: return [sy, sw - 1 - sx];
+    default: return [sx, sy];
+  }
+}
+
+/**
+ * A photo-like W×H picture (as displayed): the four quadrants red, green / blue, yellow, shaded by
+ * a gentle gradient, with fine texture (so the decoder and resampler have detail to get right).
+ */
+function quadrantPhoto(W: number, H: number) {
+  const base = [RED, GREEN, BLUE, YELLOW];
+  return (x: number, y: number): Color => {
+    const q = base[(y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1)]!;
+    const shade = 0.15;
+    const g = [(255 * x) / W, (255 * y) / H, 128];
+    const t = 6 * Math.sin(x / 3.1) * Math.sin(y / 4.7);
+    return [0, 1, 2].map((c) => Math.max(0, Math.min(255, Math.round((1 - shade) * q[c]! + shade * g[c]! + t)))) as unknown as Color;
+  };
+}
+
+/** Area-average resize of an RGBA raster (exact pixel coverage): the reference for colours. */
+function areaResize(src: Raster, tw: number, th: number): Float64Array {
+  const { width: w, height: h } = src;
+  const sx = w / tw;
+  const sy = h / th;
+  const rows = new Float64Array(h * tw * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < tw; x++) {
+      const a = x * sx;
+      const b = a + sx;
+      let r = 0, g = 0, bl = 0;
+      for (let i = Math.floor(a); i < Math.min(w, Math.ceil(b)); i++) {
+        const wt = Math.min(b, i + 1) - Math.max(a, i);
+        const p = (y * w + i) * 4;
+        r += src.data[p]! * wt;
+        g += src.data[p + 1]! * wt;
+        bl += src.data[p + 2]! * wt;
+      }
+      const o = (y * tw + x) * 3;
+      rows[o] = r / sx;
+      rows[o + 1] = g / sx;
+      rows[o + 2] = bl / sx;
+    }
+  }
+  const out = new Float64Array(tw * th * 3);
+  for (let y = 0; y < th; y++) {
+    const a = y * sy;
+    const b = a + sy;
+    for (let i = Math.floor(a); i < Math.min(h, Math.ceil(b)); i++) {
+      const wt = (Math.min(b, i + 1) - Math.max(a, i)) / sy;
+      for (let k = 0; k < tw * 3; k++) out[y * tw * 3 + k]! += rows[i * tw * 3 + k]! * wt;
+    }
+  }
+  return out;
+}
+
+/** Mean absolute difference per channel between a decoded rendition and a reference (RGB floats). */
+function meanAbsError(r: Raster, ref: Float64Array): number {
+  let e = 0;
+  for (let i = 0, p = 0; i < ref.length; i += 3, p += 4) e += Math.abs(r.data[p]! - ref[i]!) + Math.abs(r.data[p + 1]! - ref[i + 1]!) + Math.abs(r.data[p + 2]! - ref[i + 2]!);
+  return e / ref.length;
+}
+
+describe("12 MP photos: standard JPEGs decoded at reduced scale, within the memory budget", () => {
+  const cases: [string, number, number, Sampling, number, number][] = [
+    // name, stored width × height, sampling, restart interval, EXIF orientation
+    ["3000×4000 4:2:0", 3000, 4000, "420", 0, 1],
+    ["4000×3000 4:2:2", 4000, 3000, "422", 0, 1],
+    ["4032×3024 4:2:0 with restart markers, turned by EXIF orientation 6", 4032, 3024, "420", 63, 6],
+  ];
+  for (const [name, sw, sh, sampling, restartInterval, o] of cases) {
+    it(`accepts a ${name} photo: right size, orientation and colours, no WASM memory`, async () => {
+      const swap = o >= 5;
+      const W = swap ? sh : sw;
+      const H = swap ? sw : sh;
+      const photo = quadrantPhoto(W, H);
+      const stored = (x: number, y: number) => photo(...displayedAt(o, x, y, sw, sh));
+      const segments = o === 1 ? [] : [exifSegment({ orientation: o })];
+      const jpeg = encodeBaselineJpeg(sw, sh, stored, { sampling, restartInterval, quality: 92, segments });
+      expect(inspectImage(jpeg)).toEqual({ type: "jpeg", width: W, height: H, orientation: o });
+
+      const before = await wasmMemoryBytes();
+      const t = Date.now();
+      const r = renditions(jpeg);
+      const ms = Date.now() - t;
+      expect(await wasmMemoryBytes()).toBe(before);
+
+      const full = W > H ? [800, Math.round((800 * H) / W)] : [Math.round((1000 * W) / H), 1000];
+      expect([r.full.width, r.full.height]).toEqual(full);
+      expect([r.card.width, r.card.height, r.thumb.width, r.thumb.height]).toEqual([320, 400, 128, 128]);
+      expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+      expectCorners(r.card, [RED, GREEN, BLUE, YELLOW]);
+      expectCorners(r.thumb, [RED, GREEN, BLUE, YELLOW]);
+
+      // Colours against jpeg-js's full-size decode of the same file, turned the same way and
+      // area-averaged to the same size.
+      const ref = decodeJpeg(jpeg);
+      const upright = { width: W, height: H, data: new Uint8Array(W * H * 4) };
+      for (let y = 0; y < sh; y++) {
+        for (let x = 0; x < sw; x++) {
+          const [dx, dy] = displayedAt(o, x, y, sw, sh);
+          upright.data.set(ref.data.subarray((y * sw + x) * 4, (y * sw + x) * 4 + 4), (dy * W + dx) * 4);
+        }
+      }
+      const expected = areaResize(upright, r.full.width, r.full.height);
+      const mae = meanAbsError(r.full, expected);
+      console.log(JSON.stringify({ at: "imaging 12 MP", name, jpeg_bytes: jpeg.length, ms, mae: +mae.toFixed(2), full: full.join("x") }));
+      expect(mae).toBeLessThan(3);
+    });
+  }
+});
+
+describe("baseline JPEG decoder", () => {
+  type Plane = { width: number; height: number; data: Uint8Array };
+  /** The component planes of a JPEG decoded at scale n/8. */
+  function decodePlanes(jpeg: Uint8Array, n: number): Plane[] {
+    const j = readBaselineJpeg(jpeg, 65535) as BaselineJpeg;
+    expect(j).not.toHaveProperty("unsupported");
+    const out = j.components.map((_, c) => {
+      const s = planeSize(j, c, n);
+      return { ...s, data: new Uint8Array(s.width * s.height) };
+    });
+    decodeBaselineJpeg(jpeg, j, j.components.map(() => n), (c, row, off, y) => out[c]!.data.set(row.subarray(off, off + out[c]!.width), y * out[c]!.width));
+    return out;
+  }
+  const smooth = (W: number, H: number) => (x: number, y: number): Color => [
+    Math.round(40 + (170 * x) / W),
+    Math.round(200 - (150 * y) / H),
+    Math.round(128 + 90 * Math.sin(x / 6) * Math.cos(y / 9)),
+  ];
+  const sizes: [number, number][] = [[37, 53], [64, 80], [129, 67]];
+  const samplings: Sampling[] = ["444", "422", "420", "440", "gray"];
+
+  it("at full scale, matches jpeg-js for every sampling and odd sizes; restart markers change nothing", () => {
+    for (const sampling of samplings) {
+      for (const [w, h] of sizes) {
+        const jpeg = encodeBaselineJpeg(w, h, smooth(w, h), { sampling, quality: 90 });
+        const [y] = decodePlanes(jpeg, 8);
+        expect([y!.width, y!.height]).toEqual([w, h]);
+        const ref = decodeJpeg(jpeg);
+        let sum = 0;
+        let max = 0;
+        for (let i = 0; i < w * h; i++) {
+          const e = Math.abs(y!.data[i]! - (0.299 * ref.data[4 * i]! + 0.587 * ref.data[4 * i + 1]! + 0.114 * ref.data[4 * i + 2]!));
+          sum += e;
+          max = Math.max(max, e);
+        }
+        expect(sum / (w * h), `${sampling} ${w}×${h}`).toBeLessThan(0.75);
+        expect(max, `${sampling} ${w}×${h}`).toBeLessThan(4);
+        for (const restartInterval of [1, 7]) {
+          const withRestarts = decodePlanes(encodeBaselineJpeg(w, h, smooth(w, h), { sampling, quality: 90, restartInterval }), 8);
+          expect(withRestarts.map((p) => p.data), `${sampling} ${w}×${h} restart ${restartInterval}`).toEqual(decodePlanes(jpeg, 8).map((p) => p.data));
+        }
+      }
+    }
+  });
+
+  it("at 1/2, 1/4, 1/8 gives the exact box average of the full decode; at 3/8, 5/8, 6/8, 7/8 close to the area average", () => {
+    for (const sampling of ["444", "420"] as const) {
+      const [w, h] = [131, 97];
+      const jpeg = encodeBaselineJpeg(w, h, smooth(w, h), { sampling, quality: 90, restartInterval: 5 });
+      const full = decodePlanes(jpeg, 8);
+      for (let n = 1; n < 8; n++) {
+        const scaled = decodePlanes(jpeg, n);
+        scaled.forEach((p, c) => {
+          const f = full[c]!;
+          const k = 8 / n;
+          // Complete cells only (the last, partial blocks also average the encoder's edge padding).
+          const cw = Math.floor(f.width / k);
+          const ch = Math.floor(f.height / k);
+          let sum = 0;
+          let max = 0;
+          for (let y = 0; y < ch; y++) {
+            for (let x = 0; x < cw; x++) {
+              let ref = 0;
+              let area = 0;
+              for (let sy = Math.floor(y * k); sy < Math.ceil((y + 1) * k); sy++) {
+                for (let sx = Math.floor(x * k); sx < Math.ceil((x + 1) * k); sx++) {
+                  const a = (Math.min((x + 1) * k, sx + 1) - Math.max(x * k, sx)) * (Math.min((y + 1) * k, sy + 1) - Math.max(y * k, sy));
+                  ref += f.data[sy * f.width + sx]! * a;
+                  area += a;
+                }
+              }
+              const e = Math.abs(p.data[y * p.width + x]! - ref / area);
+              sum += e;
+              max = Math.max(max, e);
+            }
+          }
+          const what = `${sampling} component ${c} at ${n}/8`;
+          if (n === 1 || n === 2 || n === 4) expect(max, what).toBeLessThan(1.5);
+          else expect(sum / (cw * ch), what).toBeLessThan(2.5);
+        });
+      }
+    }
+  });
+
+  it("damaged entropy-coded data is a 422, found quickly", () => {
+    const isDamaged = (bytes: Uint8Array) => {
+      const t = Date.now();
+      expect(apiError(() => processPortrait(bytes))).toMatchObject({ status: 422, code: "image_unreadable" });
+      expect(Date.now() - t).toBeLessThan(2000);
+    };
+    const jpeg = encodeBaselineJpeg(96, 96, smooth(96, 96), { sampling: "420", restartInterval: 4 });
+    const sos = jpegSegments(jpeg).find((s) => s.marker === 0xda)!;
+    // The scan cut short (EOI right after half its data).
+    isDamaged(concat([jpeg.subarray(0, sos.end + (jpeg.length - sos.end) / 2), Uint8Array.of(0xff, 0xd9)]));
+    // A restart marker missing.
+    const rst = jpeg.findIndex((b, i) => i > sos.end && b === 0xff && jpeg[i + 1] === 0xd1);
+    isDamaged(concat([jpeg.subarray(0, rst), jpeg.subarray(rst + 2)]));
+    // Codes no table has (all ones).
+    isDamaged(concat([jpeg.subarray(0, sos.end), new Uint8Array(40).fill(0xfe), jpeg.subarray(sos.end + 40)]));
+    // A frame far bigger than its data (a 3000×4000 header on a 96×96 scan): refused at the first MCU row.
+    const big = jpeg.slice();
+    const sof = jpegSegments(big).find((s) => s.marker === 0xc0)!;
+    new DataView(big.buffer).setUint16(sof.start + 5, 4000);
+    new DataView(big.buffer).setUint16(sof.start + 7, 3000);
+    isDamaged(big);
+  });
+
+  it("decodes 4:2:0, 4:2:2, 4:4:0 and grey JPEGs through the whole pipeline with the right colours", () => {
+    for (const sampling of samplings) {
+      const jpeg = encodeBaselineJpeg(200, 300, (x, y) => [RED, GREEN, BLUE, YELLOW][(y < 150 ? 0 : 2) + (x < 100 ? 0 : 1)]!, { sampling, restartInterval: sampling === "420" ? 3 : 0 });
+      const r = renditions(jpeg);
+      const grey = (c: Color): Color => {
+        const v = Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
+        return [v, v, v];
+      };
+      const colours = sampling === "gray" ? [RED, GREEN, BLUE, YELLOW].map(grey) : [RED, GREEN, BLUE, YELLOW];
+      expectCorners(r.full, colours);
+      expectCorners(r.card, colours);
+      expectCorners(r.thumb, colours, 0.15);
+    }
+  });
+
+  it("reads only baseline files; the others go to photon (or are refused) with the same header", () => {
+    expect(readBaselineJpeg(realFile("progressiveJpeg"), 65535)).toEqual({ unsupported: "progressive" });
+    expect(readBaselineJpeg(realFile("cmykJpeg"), 65535)).toEqual({ unsupported: "4 components" });
+    expect(readBaselineJpeg(realFile("jpeg420"), 65535)).toMatchObject({ width: 64, height: 80, hmax: 2, vmax: 2 });
+    expect(readBaselineJpeg(realFile("grayJpeg"), 65535)).toMatchObject({ width: 64, height: 80, scanOrder: [0] });
   });
 });
 

@@ -9,7 +9,13 @@
  *   415 unsupported_type   not JPEG/PNG/WebP (the message names what the file really is)
  *   422 image_unreadable   empty, truncated, corrupt, zero-sized, or a variant the decoder cannot read
  *   413 image_too_large    past IMAGE_LIMITS (the message names the image's size and the limit)
+ *
+ * It also decides how the picture will be decoded (`decoder`), since the limits depend on it: a
+ * standard (baseline) JPEG is decoded in JS at reduced scale, row by row (jpeg-decoder.ts), with
+ * memory independent of its size; a PNG that is not interlaced is inflated whole into the JS heap
+ * and decoded row by row in JS; anything else is decoded whole by photon in WASM memory.
  */
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { Unzlib } from "fflate";
 import { ApiError } from "../lib/errors";
 
@@ -25,26 +31,40 @@ export type ImageHeader = ImageInfo & {
   storedHeight: number;
   /** Whether the picture may have transparent pixels (flattened onto white). */
   hasAlpha: boolean;
-  /** Peak bytes of WASM memory the decoder needs per pixel (see DECODE_COST). */
+  /** Peak bytes of WASM memory the decoder needs per pixel (see DECODE_COST); photon only. */
   decodeBytesPerPixel: number;
+  /**
+   * "baseline-jpeg": the streaming JS decoder (IMAGE_LIMITS); "png": a non-interlaced PNG, inflated
+   * and decoded row by row in JS (IMAGE_LIMITS.whole); "photon": decoded whole by photon
+   * (IMAGE_LIMITS.whole).
+   */
+  decoder: "baseline-jpeg" | "png" | "photon";
 };
 
 /**
- * Limits, chosen from measurements of photon's WASM memory inside workerd (test/imaging.test.ts,
- * "memory"; README "Image limits"). photon decodes the whole picture to RGBA through several
- * intermediate buffers, and an isolate's WASM memory never shrinks once grown, so the pixel count
- * is what must be bounded, before decoding.
+ * Limits (README "Image limits"; measured in test/imaging.test.ts "memory" and bench/memory.mjs).
  *
- * - maxPixels: for ordinary files (JPEG, 8-bit PNG, WebP). Files that need more memory per pixel
- *   to decode (16-bit PNG, progressive CMYK JPEG) get a proportionally lower limit: `pixelLimit`.
- * - maxSide: the longest side (a sanity bound for extreme aspect ratios).
- * - maxBytes: the upload itself (it sits in the JS heap and, copied, in WASM memory while decoding).
+ * Standard (baseline) JPEGs, what phones and cameras write, are decoded in JS at reduced scale, one
+ * row of blocks at a time: memory does not depend on their size (a few MB of JS heap, no WASM), so
+ * their limits only bound the work.
+ * - maxBytes: any upload (it is also the request body limit). The upload sits in the JS heap while
+ *   it is processed; 20 MB holds any phone photo (3–8 MB at 12 MP, 15 MB at 48 MP).
+ * - maxPixels, maxSide: baseline JPEGs (decode time grows with the file: ~0.1 s per 12 MP).
+ *
+ * `whole`: every other picture is decoded whole. WebP, progressive or CMYK JPEG and interlaced PNG
+ * by photon, to RGBA through several intermediate buffers, and an isolate's WASM memory never
+ * shrinks once grown, so the pixel count is what must be bounded, before decoding; files that need
+ * more memory per pixel (16-bit PNG, progressive CMYK JPEG) get a proportionally lower pixel limit
+ * (`pixelLimit`); the file is copied into WASM memory too, hence the lower byte limit. Other PNGs
+ * are inflated into the JS heap: same limits, and at most PNG_RAW_LIMIT of image data (which
+ * lowers the pixel limit of 16-bit ones).
  */
-export const IMAGE_LIMITS: { readonly maxBytes: number; readonly maxPixels: number; readonly maxSide: number } = {
-  maxBytes: 8 * 1024 * 1024,
-  maxPixels: 4_000_000,
-  maxSide: 6000,
-};
+export const IMAGE_LIMITS = {
+  maxBytes: 20 * 1024 * 1024,
+  maxPixels: 50_000_000,
+  maxSide: 12_000,
+  whole: { maxBytes: 8 * 1024 * 1024, maxPixels: 4_000_000, maxSide: 6000 },
+} as const;
 
 /**
  * Peak WASM bytes per pixel while photon decodes, rounded up from what was measured at 5 and 12 MP:
@@ -54,9 +74,9 @@ export const IMAGE_LIMITS: { readonly maxBytes: number; readonly maxPixels: numb
  */
 export const DECODE_COST = { standard: 15.5, png16: 16.5, progressiveCmyk: 19.5 } as const;
 
-/** The pixel limit for a file whose decode needs `bytesPerPixel` (see DECODE_COST). */
+/** The pixel limit for a file photon decodes whole, whose decode needs `bytesPerPixel` (see DECODE_COST). */
 export function pixelLimit(bytesPerPixel: number): number {
-  return Math.floor((IMAGE_LIMITS.maxPixels * DECODE_COST.standard) / Math.max(bytesPerPixel, DECODE_COST.standard) / 1000) * 1000;
+  return Math.floor((IMAGE_LIMITS.whole.maxPixels * DECODE_COST.standard) / Math.max(bytesPerPixel, DECODE_COST.standard) / 1000) * 1000;
 }
 
 /** Upper bound of photon's WASM memory (beyond its ~1.5 MB at start) to decode this file. */
@@ -222,30 +242,72 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
       { bytes: bytes.length, max_bytes: IMAGE_LIMITS.maxBytes },
     );
   }
-  const parsed = sniffed.kind === "jpeg" ? parseJpeg(bytes) : sniffed.kind === "png" ? parsePng(bytes) : parseWebp(bytes);
-  return parsed;
+  return sniffed.kind === "jpeg" ? parseJpeg(bytes) : sniffed.kind === "png" ? parsePng(bytes) : parseWebp(bytes);
 }
 
-/** Throws 413 when the dimensions are past the limits; called once the header gave them. */
-function checkDimensions(type: ImageType, w: number, h: number, bytesPerPixel: number, variant = "") {
-  const KIND = type === "jpeg" ? "JPEG" : type === "png" ? "PNG" : "WebP";
-  if (w <= 0 || h <= 0) throw unreadable(`This ${KIND} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, { reason: "zero_dimensions" });
-  const maxPixels = pixelLimit(bytesPerPixel);
+const KIND_NAMES: Record<ImageType, string> = { jpeg: "JPEG", png: "PNG", webp: "WebP" };
+const SMALLER = "Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.";
+
+/** What a picture photon decodes whole is called in a limit message, and what to do about it. */
+type WholeKind = { what: string; advice: string };
+const AS_JPEG = "Save it as a JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again.";
+const AS_STANDARD_JPEG = "Save it as a standard JPEG (not progressive), or at a smaller size (1000×1250 pixels is plenty), and upload it again.";
+const WHOLE_KINDS = {
+  png: { what: "PNG images", advice: AS_JPEG },
+  png16: { what: "a 16-bit PNG", advice: AS_JPEG },
+  webp: { what: "WebP images", advice: AS_JPEG },
+  progressive: { what: "progressive JPEGs", advice: AS_STANDARD_JPEG },
+  progressiveCmyk: { what: "a progressive CMYK JPEG", advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again." },
+  cmyk: { what: "CMYK JPEGs", advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again." },
+  otherJpeg: { what: "JPEGs stored like this one (not a standard baseline JPEG)", advice: AS_STANDARD_JPEG },
+} satisfies Record<string, WholeKind>;
+
+function wholeJpegKind(progressive: boolean, components: number): WholeKind {
+  if (progressive) return components === 4 ? WHOLE_KINDS.progressiveCmyk : WHOLE_KINDS.progressive;
+  return components === 4 ? WHOLE_KINDS.cmyk : WHOLE_KINDS.otherJpeg;
+}
+
+function checkNotEmpty(type: ImageType, w: number, h: number) {
+  if (w <= 0 || h <= 0) throw unreadable(`This ${KIND_NAMES[type]} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, { reason: "zero_dimensions" });
+}
+
+function tooManyPixels(w: number, h: number, maxPixels: number, maxSide: number, forWhat: string, advice: string): ApiError {
   const pixels = w * h;
-  if (pixels > maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide) {
-    const forKind = maxPixels < IMAGE_LIMITS.maxPixels && variant ? ` for ${variant}` : "";
-    const [size, limit] = sizeAndLimit(pixels, maxPixels, formatMegapixels, "pixels");
-    const what = pixels > maxPixels ? `the limit${forKind} is ${limit}` : `the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`;
-    throw new ApiError(
-      413,
-      "image_too_large",
-      `This photo is ${w}×${h} pixels (${size}); ${what}. Save it at a smaller size (1000×1250 pixels is plenty) and upload it again.`,
-      { width: w, height: h, pixels, max_pixels: maxPixels, max_side: IMAGE_LIMITS.maxSide },
-    );
+  const [size, limit] = sizeAndLimit(pixels, maxPixels, formatMegapixels, "pixels");
+  const what = pixels > maxPixels ? `the limit${forWhat} is ${limit}` : `the limit${forWhat} is ${maxSide} pixels on the longest side`;
+  return new ApiError(413, "image_too_large", `This photo is ${w}×${h} pixels (${size}); ${what}. ${advice}`, {
+    width: w,
+    height: h,
+    pixels,
+    max_pixels: maxPixels,
+    max_side: maxSide,
+  });
+}
+
+/** Throws 413 when a baseline JPEG's dimensions are past IMAGE_LIMITS. */
+function checkBaselineDimensions(w: number, h: number) {
+  checkNotEmpty("jpeg", w, h);
+  if (w * h > IMAGE_LIMITS.maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide) throw tooManyPixels(w, h, IMAGE_LIMITS.maxPixels, IMAGE_LIMITS.maxSide, "", SMALLER);
+}
+
+/**
+ * Throws 413 when a picture photon decodes whole is past IMAGE_LIMITS.whole (its pixel limit
+ * lowered for costlier decodes) in pixels, side or bytes; called once the header gave them.
+ */
+function checkWhole(type: ImageType, w: number, h: number, fileBytes: number, bytesPerPixel: number, kind: WholeKind, maxPixels = pixelLimit(bytesPerPixel)) {
+  checkNotEmpty(type, w, h);
+  const { maxSide, maxBytes } = IMAGE_LIMITS.whole;
+  if (w * h > maxPixels || Math.max(w, h) > maxSide) throw tooManyPixels(w, h, maxPixels, maxSide, ` for ${kind.what}`, kind.advice);
+  if (fileBytes > maxBytes) {
+    const [size, limit] = sizeAndLimit(fileBytes, maxBytes, formatBytes, "bytes");
+    throw new ApiError(413, "image_too_large", `This ${KIND_NAMES[type]} file is ${size}; the limit for ${kind.what} is ${limit}. ${kind.advice}`, {
+      bytes: fileBytes,
+      max_bytes: maxBytes,
+    });
   }
 }
 
-function finish(type: ImageType, storedWidth: number, storedHeight: number, orientation: number, hasAlpha: boolean, bpp: number): ImageHeader {
+function finish(type: ImageType, storedWidth: number, storedHeight: number, orientation: number, hasAlpha: boolean, bpp: number, decoder: ImageHeader["decoder"] = "photon"): ImageHeader {
   const swap = orientation >= 5;
   return {
     type,
@@ -256,6 +318,7 @@ function finish(type: ImageType, storedWidth: number, storedHeight: number, orie
     storedHeight,
     hasAlpha,
     decodeBytesPerPixel: bpp,
+    decoder,
   };
 }
 
@@ -281,12 +344,13 @@ const SOF_NAMES: Record<number, string> = {
   0xcf: "arithmetic-coded",
 };
 
-type JpegFrame = { width: number; height: number; progressive: boolean; components: { id: number; tq: number }[]; cost: number };
+type JpegFrame = { marker: number; width: number; height: number; progressive: boolean; components: { id: number; tq: number }[]; cost: number };
 
 /**
  * Walks the JPEG's segments: the frame header (size, components), the tables and scan headers
  * the decoder will rely on (photon's decoder panics on inconsistent ones), and the entropy-coded
- * data up to the end-of-image marker (a file without one was cut off).
+ * data up to the end-of-image marker (a file without one was cut off). Then decides the decoder
+ * (the same criteria as readBaselineJpeg in jpeg-decoder.ts) and checks its limits.
  */
 function parseJpeg(b: Uint8Array): ImageHeader {
   const len = b.length;
@@ -299,6 +363,9 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   let dcTables = 0;
   let acTables = 0;
   let sawHuffman = false;
+  let firstScan: { components: number; hadHuffman: boolean } | null = null;
+  let jfif = false;
+  let adobeTransform = -1;
 
   while (pos < len) {
     // Stray bytes between segments are skipped, as libjpeg and photon's decoder do (some cameras write them).
@@ -327,6 +394,10 @@ function parseJpeg(b: Uint8Array): ImageHeader {
 
     if (marker === 0xe1) {
       if (orientation === 1 && scans === 0 && segLen >= 8 && ascii(b, start, 6) === "Exif\0\0") orientation = exifOrientation(b, start + 6, end);
+    } else if (marker === 0xe0) {
+      if (segLen >= 7 && ascii(b, start, 5) === "JFIF\0") jfif = true;
+    } else if (marker === 0xee) {
+      if (segLen >= 14 && ascii(b, start, 5) === "Adobe") adobeTransform = b[start + 11]!;
     } else if (marker === 0xdb) {
       for (let p = start; p < end; ) {
         const pq = b[p]! >> 4;
@@ -371,6 +442,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
     } else if (marker === 0xda) {
       if (!frame) throw corrupt("JPEG", "image data before the frame header");
       checkJpegScan(b, start, segLen, frame, { quantTables, dcTables, acTables, sawHuffman });
+      if (scans === 0) firstScan = { components: b[start]!, hadHuffman: sawHuffman };
       scans++;
       // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.
       let p = end;
@@ -393,6 +465,16 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   if (!frame) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
   if (scans === 0) throw sawEoi ? corrupt("JPEG", "no image data") : truncated("JPEG");
   if (!sawEoi) throw truncated("JPEG");
+
+  const nf = frame.components.length;
+  // Three components coded as R, G, B rather than Y, Cb, Cr (libjpeg's rule).
+  const rgb = nf === 3 && (adobeTransform === 0 || (!jfif && adobeTransform < 0 && frame.components.map((c) => c.id).join() === "82,71,66"));
+  const baseline = (frame.marker === 0xc0 || frame.marker === 0xc1) && (nf === 1 || (nf === 3 && !rgb)) && scans === 1 && firstScan?.components === nf && firstScan.hadHuffman;
+  if (baseline) {
+    checkBaselineDimensions(frame.width, frame.height);
+    return finish("jpeg", frame.width, frame.height, orientation, false, frame.cost, "baseline-jpeg");
+  }
+  checkWhole("jpeg", frame.width, frame.height, len, frame.cost, wholeJpegKind(frame.progressive, nf));
   return finish("jpeg", frame.width, frame.height, orientation, false, frame.cost);
 }
 
@@ -434,8 +516,12 @@ function parseJpegFrame(b: Uint8Array, marker: number, start: number, segLen: nu
   }
   const progressive = marker === 0xc2;
   const cost = progressive && nf === 4 ? DECODE_COST.progressiveCmyk : DECODE_COST.standard;
-  checkDimensions("jpeg", width, height, cost, "a progressive CMYK JPEG");
-  return { width, height, progressive, components, cost };
+  checkNotEmpty("jpeg", width, height);
+  // Progressive and CMYK JPEGs go to photon whatever follows: their limits are checked now, before
+  // anything else is read. For the others the decoder (and so the limits) is known once the scans
+  // have been seen: checked in parseJpeg.
+  if (progressive || nf === 4) checkWhole("jpeg", width, height, b.length, cost, wholeJpegKind(progressive, nf));
+  return { marker, width, height, progressive, components, cost };
 }
 
 function checkJpegScan(
@@ -506,21 +592,9 @@ export function exifOrientation(b: Uint8Array, t: number, end: number): number {
 // ---------------------------------------------------------------------------------------------
 // PNG
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (PNG, zip) of b[start, end). */
+/** CRC-32 (PNG, zip) of b[start, end): zlib's, native in workerd and node (nodejs_compat). */
 export function crc32(b: Uint8Array, start = 0, end = b.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(b.subarray(start, end)) >>> 0;
 }
 
 const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
@@ -529,7 +603,7 @@ const PNG_KNOWN_CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
 function parsePng(b: Uint8Array): ImageHeader {
   const len = b.length;
   let pos = 8;
-  let ihdr: { width: number; height: number; depth: number; colorType: number } | null = null;
+  let ihdr: { width: number; height: number; depth: number; colorType: number; interlaced: boolean } | null = null;
   let orientation = 1;
   let hasPalette = false;
   let hasTrns = false;
@@ -561,8 +635,10 @@ function parsePng(b: Uint8Array): ImageHeader {
         if (!PNG_DEPTHS[colorType]?.includes(depth)) throw corrupt("PNG", `an invalid combination of colour type ${colorType} and bit depth ${depth}`);
         if (b[data + 10] !== 0 || b[data + 11] !== 0 || b[data + 12]! > 1) throw corrupt("PNG", "an unknown compression, filter or interlace method");
         if (width > 0x7fffffff || height > 0x7fffffff) throw corrupt("PNG", "impossible dimensions");
-        ihdr = { width, height, depth, colorType };
-        checkDimensions("png", width, height, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, "a 16-bit PNG");
+        ihdr = { width, height, depth, colorType, interlaced: b[data + 12] === 1 };
+        const kind = depth === 16 ? WHOLE_KINDS.png16 : WHOLE_KINDS.png;
+        if (ihdr.interlaced) checkWhole("png", width, height, len, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, kind);
+        else checkWhole("png", width, height, len, DECODE_COST.standard, kind, pngPixelLimit(colorType, depth));
         break;
       }
       case "PLTE":
@@ -609,10 +685,20 @@ function parsePng(b: Uint8Array): ImageHeader {
   if (idatState === "before") throw sawEnd ? corrupt("PNG", "no image data") : truncated("PNG");
   if (!sawEnd) throw truncated("PNG");
   const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || hasTrns;
-  return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard);
+  return finish("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, ihdr.interlaced ? "photon" : "png");
 }
 
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * A non-interlaced PNG is inflated whole into the JS heap (then decoded row by row): its image
+ * data may take at most PNG_RAW_LIMIT (4 MP of 8-bit RGBA), so 16-bit pictures get fewer pixels.
+ */
+export const PNG_RAW_LIMIT = 16 * 1024 * 1024;
+function pngPixelLimit(colorType: number, depth: number): number {
+  const bytesPerPixel = ((PNG_CHANNELS[colorType] ?? 4) * depth) / 8;
+  return Math.min(IMAGE_LIMITS.whole.maxPixels, Math.floor(PNG_RAW_LIMIT / bytesPerPixel / 1000) * 1000);
+}
 const ADAM7: [number, number, number, number][] = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
@@ -627,7 +713,7 @@ const ADAM7: [number, number, number, number][] = [
  * Inflates a PNG's image data as a stream (keeping none of it) and checks that it holds every row
  * with a valid filter type. The PNG decoder inside photon panics on bad compressed data, and a
  * panic leaks the WASM memory it had allocated for good; this check costs a fraction of a decode.
- * Call after readImageHeader accepted the file.
+ * Call after readImageHeader accepted the file, for the (interlaced) PNGs photon decodes.
  */
 export function verifyPngImageData(b: Uint8Array): void {
   let pos = 8;
@@ -752,6 +838,6 @@ function parseWebp(b: Uint8Array): ImageHeader {
   }
   if (!image) throw vp8x || pos < riffEnd ? truncated("WebP") : corrupt("WebP", "no image data");
   if (canvas && (canvas.width !== image.width || canvas.height !== image.height)) throw corrupt("WebP", "inconsistent dimensions");
-  checkDimensions("webp", image.width, image.height, DECODE_COST.standard);
+  checkWhole("webp", image.width, image.height, len, DECODE_COST.standard, WHOLE_KINDS.webp);
   return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, DECODE_COST.standard);
 }
