@@ -1,0 +1,117 @@
+// The benchmark corpus: realistic placeholder portraits (scripts/lib/portrait.mjs), generated once
+// into .bench/corpus/<W>x<H>/ with worker threads and reused by every later run.
+//
+// A run of N photos uses N distinct file names; the bytes cycle through a pool of unique pictures
+// (default 450 JPEG + 50 PNG per size), every 10th file a PNG. The Worker does not deduplicate by
+// content, so cycling costs it exactly what N unique pictures would.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { BENCH_DIR, ensureDir } from "./common.mjs";
+
+export const SIZES = {
+  "640x800": { width: 640, height: 800, jpg: 450, png: 50 },
+  "1200x1500": { width: 1200, height: 1500, jpg: 180, png: 20 },
+};
+
+const dirFor = (size, ext) => path.join(BENCH_DIR, "corpus", size, ext);
+const nameFor = (i, ext) => `${String(i + 1).padStart(6, "0")}.${ext}`;
+
+if (!isMainThread && workerData?.portraitJob) {
+  const { portraitJpeg, portraitPng } = await import("../../scripts/lib/portrait.mjs");
+  parentPort.on("message", (job) => {
+    if (job === null) return process.exit(0);
+    const make = job.ext === "png" ? portraitPng : portraitJpeg;
+    const bytes = make({ width: job.width, height: job.height, seed: `bench-${job.size}-${job.ext}-${job.i}` });
+    writeFileSync(job.file, bytes);
+    parentPort.postMessage({ ok: job.file, bytes: bytes.length });
+  });
+}
+
+/** Makes whatever part of the pool is missing (idempotent); returns { jpg: [paths], png: [paths] }. */
+export async function ensureCorpus(sizeKey, { log = console.log, threads = Math.max(1, os.cpus().length) } = {}) {
+  const spec = SIZES[sizeKey];
+  if (!spec) throw new Error(`unknown corpus size ${sizeKey}; one of ${Object.keys(SIZES).join(", ")}`);
+  const jobs = [];
+  const out = { jpg: [], png: [] };
+  for (const ext of ["jpg", "png"]) {
+    const dir = ensureDir(dirFor(sizeKey, ext));
+    for (let i = 0; i < spec[ext]; i++) {
+      const file = path.join(dir, nameFor(i, ext));
+      out[ext].push(file);
+      if (!existsSync(file) || statSync(file).size === 0) jobs.push({ file, ext, i, size: sizeKey, width: spec.width, height: spec.height });
+    }
+  }
+  if (jobs.length) {
+    const t0 = Date.now();
+    log(`  corpus ${sizeKey}: generating ${jobs.length} portraits with ${threads} threads (once; kept in .bench/corpus)…`);
+    // PNGs are the slow ones: start them first so the threads finish together.
+    jobs.sort((a, b) => (a.ext === b.ext ? 0 : a.ext === "png" ? -1 : 1));
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(threads, jobs.length) }, () => {
+        const w = new Worker(new URL(import.meta.url), { workerData: { portraitJob: true } });
+        return new Promise((resolve, reject) => {
+          const feed = () => {
+            if (next >= jobs.length) return w.postMessage(null);
+            w.postMessage(jobs[next++]);
+          };
+          w.on("message", () => {
+            done++;
+            if (done % 100 === 0) log(`    ${done}/${jobs.length}`);
+            feed();
+          });
+          w.on("error", reject);
+          w.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`corpus worker exited ${code}`))));
+          feed();
+        });
+      }),
+    );
+    log(`  corpus ${sizeKey}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return out;
+}
+
+/**
+ * N upload files for a corpus size: [{ name, file, type, bytes() }], names unique
+ * (`IMG_<size>_<n>.jpg`), every `pngEvery`-th a PNG.
+ */
+export function corpusFiles(pool, n, { pngEvery = 10, prefix = "IMG" } = {}) {
+  const files = [];
+  let j = 0;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const png = pngEvery > 0 && pool.png.length > 0 && i % pngEvery === pngEvery - 1;
+    const file = png ? pool.png[p++ % pool.png.length] : pool.jpg[j++ % pool.jpg.length];
+    files.push({ name: `${prefix}_${String(i + 1).padStart(5, "0")}.${png ? "png" : "jpg"}`, file, type: png ? "image/png" : "image/jpeg" });
+  }
+  return files;
+}
+
+/** Reads (and caches) a corpus file's bytes. */
+const cache = new Map();
+export function readCorpusFile(file) {
+  let b = cache.get(file);
+  if (!b) {
+    b = readFileSync(file);
+    cache.set(file, b);
+  }
+  return b;
+}
+
+export function corpusStats(pool) {
+  const sizes = [...pool.jpg, ...pool.png].map((f) => statSync(f).size);
+  const avg = (xs) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  return {
+    jpg_kb: avg(pool.jpg.map((f) => statSync(f).size)) / 1024,
+    png_kb: avg(pool.png.map((f) => statSync(f).size)) / 1024,
+    files: sizes.length,
+  };
+}
+
+export function listCorpus() {
+  const root = path.join(BENCH_DIR, "corpus");
+  return existsSync(root) ? readdirSync(root) : [];
+}
