@@ -10,7 +10,7 @@ function callWith(testEnv: Record<string, unknown>, token: string, method = "PUT
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: method === "GET" ? undefined : JSON.stringify({ hide_profile_pictures: true }),
   });
-  return app.fetch(req, { ...env, ...testEnv } as Env, createExecutionContext());
+  return app.fetch(req, { ...env, ...testEnv } as unknown as Env, createExecutionContext());
 }
 
 describe("rate limits on write routes", () => {
@@ -23,8 +23,14 @@ describe("rate limits on write routes", () => {
     const err = await expectError(limited, 429, "rate_limited");
     expect(limited.headers.get("Retry-After")).toBe("10");
     expect(err.details).toMatchObject({ scope: "user" });
-    // reads are not limited
+    // reads are not limited, nor is the pass view's lookup (a POST that only reads)
     expect((await callWith(limits, alice, "GET")).status).toBe(200);
+    const lookup = new Request("http://passpix.test/v1/photos/lookup", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${alice}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ student_ids: ["x"] }),
+    });
+    expect((await app.fetch(lookup, { ...env, ...limits } as unknown as Env, createExecutionContext())).status).toBe(200);
     const bob = await tokenFor(org, "teacher", "bob");
     expect((await callWith(limits, bob)).status).toBe(200);
   });

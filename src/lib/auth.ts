@@ -32,22 +32,27 @@ export async function verifyBearer(header: string | undefined, env: Env) {
   return claims.data;
 }
 
-/**
- * Authenticates the caller and checks the role; every /v1 route declares the roles it admits.
- * Write requests are also counted against the caller's and the school's rate limits here, so no
- * write route can be added without them.
- */
-export const requireRole = (...allowed: Role[]) =>
+const authenticate = (allowed: Role[], limitWrites: boolean) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const claims = await verifyBearer(c.req.header("Authorization"), c.env);
     if (!allowed.includes(claims.role)) {
       throw new ApiError(403, "forbidden", `This action needs the ${allowed.join(" or ")} role; you are signed in as ${claims.role}.`);
     }
     const principal = { sub: claims.sub, org: claims.org, role: claims.role };
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") await enforceWriteLimits(c.env, principal);
+    if (limitWrites && c.req.method !== "GET" && c.req.method !== "HEAD") await enforceWriteLimits(c.env, principal);
     c.set("principal", principal);
     await next();
   });
+
+/**
+ * Authenticates the caller and checks the role; every /v1 route declares the roles it admits.
+ * Write requests are also counted against the caller's and the school's rate limits here, so no
+ * write route can be added without them.
+ */
+export const requireRole = (...allowed: Role[]) => authenticate(allowed, true);
+
+/** For a POST that only reads (the pass view's lookup): teachers' reads never eat the school's write budget. */
+export const requireRoleToRead = (...allowed: Role[]) => authenticate(allowed, false);
 
 export const ADMINS: Role[] = ["admin", "support"];
 export const ANYONE: Role[] = ["admin", "support", "teacher"];

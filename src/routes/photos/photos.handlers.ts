@@ -1,10 +1,10 @@
 import { createRouter } from "../../lib/create-app";
-import { requireRole } from "../../lib/auth";
+import { requireRoleToRead } from "../../lib/auth";
 import { lookupPhotos } from "../../services/lookup";
 import { lookupRoute } from "./photos.routes";
 
 export const photosRouter = createRouter();
-photosRouter.use("/v1/photos/lookup", requireRole("teacher", "admin", "support"));
+photosRouter.use("/v1/photos/lookup", requireRoleToRead("teacher", "admin", "support"));
 
 photosRouter.openapi(lookupRoute, async (c) => {
   const body = c.req.valid("json");
