@@ -53,7 +53,7 @@ describe("faults while processing a row", () => {
     const counter = faultyEnv(env, null);
     await deliver(counter.env, probe.message);
     const total = counter.ops();
-    expect(total).toBeGreaterThan(8);
+    expect(total).toBeGreaterThanOrEqual(6); // reads, version row, three renditions, commit
     expect((await getUpload(probe.admin, probe.id)).status).toBe("completed");
 
     for (let failAt = 1; failAt <= total; failAt++) {

@@ -57,6 +57,18 @@ describe("zip reading under hostile archives", () => {
     );
   });
 
+  it("reports a zip cut exactly between two entries as incomplete", async () => {
+    let second = -1;
+    for (let i = 4; i < valid.length - 4 && second < 0; i++) {
+      if (valid[i] === 0x50 && valid[i + 1] === 0x4b && valid[i + 2] === 0x03 && valid[i + 3] === 0x04) second = i;
+    }
+    expect(second).toBeGreaterThan(0);
+    const r = await extract(valid.slice(0, second));
+    expect(r.upload.archive.status).toBe("failed");
+    expect(r.upload.archive.message).toMatch(/ends early/);
+    expect((await extract(valid)).upload.archive.status).toBe("extracted");
+  });
+
   it("keeps zip-slip names inside the upload", async () => {
     const r = await extract(zipSync({ "../../../../outside.jpg": portraitJpeg(64, 80), "/abs/x.jpg": portraitJpeg(64, 80), "a\\..\\..\\win.jpg": portraitJpeg(64, 80) }));
     checkContained(r);

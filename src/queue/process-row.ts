@@ -2,45 +2,57 @@ import { ApiError } from "../lib/errors";
 import { nowIso } from "../schemas/common";
 import { processPortrait } from "../services/imaging";
 import { setStudentPhoto } from "../services/photos";
-import { getStudentRecord } from "../services/students";
-import { finalizeIfDone, getUploadRow, stagedFileKey, type UploadRowRecord } from "../services/uploads";
+import type { StudentRecord } from "../services/students";
+import { finalizeStatement, stagedFileKey, type UploadRowRecord } from "../services/uploads";
 
 type RowRef = { org: string; upload_id: string; row: number };
 
-/** Ends a row that will not succeed; only a pending row changes, so a late duplicate cannot overwrite an outcome. */
+/**
+ * Ends a row that will not succeed; only a pending row changes, so a late duplicate cannot
+ * overwrite an outcome. The upload's final status commits with it.
+ */
 export async function settleRow(db: D1Database, ref: RowRef, status: "failed" | "skipped", code: string, message: string) {
-  await db
-    .prepare(
-      `UPDATE upload_rows SET status = ?4, code = ?5, message = ?6, updated_at = ?7
-       WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'`,
-    )
-    .bind(ref.org, ref.upload_id, ref.row, status, code, message, nowIso())
-    .run();
-  await finalizeIfDone(db, ref.org, ref.upload_id);
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE upload_rows SET status = ?4, code = ?5, message = ?6, updated_at = ?7
+         WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'`,
+      )
+      .bind(ref.org, ref.upload_id, ref.row, status, code, message, nowIso()),
+    finalizeStatement(db, ref.org, ref.upload_id),
+  ]);
 }
 
 /**
  * One mapping row: staged file → image pipeline → the student's photo. Safe to run any number
  * of times: a row that is no longer pending is left alone, and the photo pointer, the row's
- * `processed` status and the version it replaced commit in one transaction.
+ * `processed` status, the version it replaced and the upload's final status commit in one
+ * transaction. Three D1 round trips in all: read, version row, commit.
  * Bad images end the row (failed with the pipeline's code); infrastructure errors throw, so the
  * message is retried and, after its retries, the dead-letter consumer fails the row.
  */
 export async function processUploadRow(env: Env, ref: RowRef) {
   const db = env.DB;
-  const row = await db
-    .prepare("SELECT * FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND row = ?3")
-    .bind(ref.org, ref.upload_id, ref.row)
-    .first<UploadRowRecord>();
-  if (!row) return;
+  const [rowRes, uploadRes, studentRes] = await db.batch([
+    db.prepare("SELECT * FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND row = ?3").bind(ref.org, ref.upload_id, ref.row),
+    db.prepare("SELECT status, created_by FROM uploads WHERE org = ?1 AND id = ?2").bind(ref.org, ref.upload_id),
+    db
+      .prepare(
+        `SELECT s.* FROM upload_rows r JOIN students s ON s.org = r.org AND s.id = r.student_id
+         WHERE r.org = ?1 AND r.upload_id = ?2 AND r.row = ?3`,
+      )
+      .bind(ref.org, ref.upload_id, ref.row),
+    db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'").bind(ref.org, ref.upload_id, ref.row),
+  ]);
+  const row = rowRes?.results[0] as UploadRowRecord | undefined;
+  const upload = uploadRes?.results[0] as { status: string; created_by: string } | undefined;
+  const student = studentRes?.results[0] as StudentRecord | undefined;
+  if (!row || !upload) return;
   // Already settled (a redelivery, or a retry after a crash past the commit): only the upload's
   // final status may still be missing.
-  if (row.status !== "pending") return finalizeIfDone(db, ref.org, ref.upload_id);
-  const upload = await getUploadRow(db, ref.org, ref.upload_id);
-  if (upload?.status !== "processing") return;
+  if (row.status !== "pending") return void (await finalizeStatement(db, ref.org, ref.upload_id).run());
+  if (upload.status !== "processing") return;
 
-  await db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3").bind(ref.org, ref.upload_id, ref.row).run();
-  const student = row.student_id ? await getStudentRecord(db, ref.org, row.student_id) : null;
   if (!student) return settleRow(db, ref, "failed", "unknown_student", "The student was removed from the roster after the upload was submitted.");
   if (student.photo_opt_out) return settleRow(db, ref, "skipped", "opted_out", "The student opted out of photos after the upload was submitted; no photo was stored.");
 
@@ -71,9 +83,9 @@ export async function processUploadRow(env: Env, ref: RowRef) {
              AND EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?6 AND photo_version = ?7)`,
         )
         .bind(ref.org, ref.upload_id, ref.row, previous, nowIso(), student.id, row.new_version),
+      finalizeStatement(db, ref.org, ref.upload_id),
     ],
   });
   // The photo changed between our read and the move (an admin acted meanwhile): try again with fresh state.
   if (!moved) throw new Error(`photo of ${student.id} changed while row ${ref.row} was processed`);
-  await finalizeIfDone(db, ref.org, ref.upload_id);
 }

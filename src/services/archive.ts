@@ -104,9 +104,11 @@ export async function extractArchive(env: Env, org: string, uploadId: string) {
   };
 
   const reader = object.body.getReader();
+  let tail = new Uint8Array();
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (value) tail = keepTail(tail, value);
       unzip.push(value ?? new Uint8Array(), done);
       if (failure) break;
       await stageReady();
@@ -117,7 +119,9 @@ export async function extractArchive(env: Env, org: string, uploadId: string) {
   } finally {
     await reader.cancel().catch(() => {});
   }
-  if (!failure && entries.some((e) => !e.done)) failure = "The zip file ends early (it may not have finished uploading). Upload it again.";
+  if (!failure && (entries.some((e) => !e.done) || !endsWithDirectory(tail))) {
+    failure = "The zip file ends early (it may not have finished uploading or downloading). Upload it again.";
+  }
   if (!failure && count === 0) failure = "The zip file holds no files (or is not a zip file).";
   if (failure) return failArchive(env.DB, org, uploadId, failure);
 
@@ -127,6 +131,32 @@ export async function extractArchive(env: Env, org: string, uploadId: string) {
     .bind(org, uploadId, `${count} files unpacked at ${nowIso()}`)
     .run();
   await env.PHOTOS.delete(stagedArchiveKey(org, uploadId));
+}
+
+/** A zip ends with its central directory's end record (≤ 22 bytes + a comment of ≤ 64 KB). */
+const TAIL_BYTES = 22 + 0xffff;
+
+function keepTail(tail: Uint8Array, chunk: Uint8Array) {
+  if (chunk.byteLength >= TAIL_BYTES) return chunk.slice(chunk.byteLength - TAIL_BYTES);
+  const keep = Math.min(tail.byteLength, TAIL_BYTES - chunk.byteLength);
+  const out = new Uint8Array(keep + chunk.byteLength);
+  out.set(tail.subarray(tail.byteLength - keep));
+  out.set(chunk, keep);
+  return out;
+}
+
+/**
+ * The entries are read as a stream, which cannot tell a zip cut between two entries from a
+ * whole one; the end record, whose comment length must reach exactly to the end, can.
+ */
+function endsWithDirectory(tail: Uint8Array) {
+  for (let p = tail.byteLength - 22; p >= 0; p--) {
+    if (tail[p] === 0x50 && tail[p + 1] === 0x4b && tail[p + 2] === 0x05 && tail[p + 3] === 0x06) {
+      const commentLength = tail[p + 20]! | (tail[p + 21]! << 8);
+      if (p + 22 + commentLength === tail.byteLength) return true;
+    }
+  }
+  return false;
 }
 
 async function stageEntry(env: Env, org: string, upload: UploadRow, entry: Entry) {

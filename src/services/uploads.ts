@@ -357,10 +357,11 @@ export async function submitUpload(env: Env, org: string, id: string, actor: str
 
 /**
  * Moves a processing upload to its final status once no row is pending. One conditional UPDATE,
- * so concurrent consumers finishing the last rows cannot both (or neither) finalise it.
+ * so concurrent consumers finishing the last rows cannot both (or neither) finalise it; callers
+ * put it in the transaction that settles a row.
  */
-export async function finalizeIfDone(db: D1Database, org: string, uploadId: string) {
-  await db
+export function finalizeStatement(db: D1Database, org: string, uploadId: string) {
+  return db
     .prepare(
       `UPDATE uploads SET completed_at = ?3,
          status = CASE
@@ -371,8 +372,11 @@ export async function finalizeIfDone(db: D1Database, org: string, uploadId: stri
        WHERE org = ?1 AND id = ?2 AND status = 'processing'
          AND NOT EXISTS (SELECT 1 FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND status = 'pending')`,
     )
-    .bind(org, uploadId, nowIso(), JSON.stringify([...MAPPING_WARNING_CODES]))
-    .run();
+    .bind(org, uploadId, nowIso(), JSON.stringify([...MAPPING_WARNING_CODES]));
+}
+
+export async function finalizeIfDone(db: D1Database, org: string, uploadId: string) {
+  await finalizeStatement(db, org, uploadId).run();
 }
 
 export async function cancelUpload(env: Env, org: string, id: string, actor: string) {
