@@ -28,6 +28,7 @@
  */
 import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
+import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -131,19 +132,7 @@ export const MAX_MAPPING_BYTES = 16 * 1024 * 1024;
 const MAX_IDENTIFIER = 320;
 const MAX_FILE_NAME = 1024;
 
-/**
- * Problem codes that do not stop anything the admin asked for (the row still goes ahead,
- * or the row was deliberately left out). Every other code needs the admin's attention.
- */
-export const MAPPING_WARNING_CODES: ReadonlySet<string> = new Set([
-  "leading_zeros_ignored",
-  "file_extension_assumed",
-  "grade_not_checked",
-  "unreferenced_file",
-  "opted_out",
-  "duplicate_student",
-  "not_a_student",
-]);
+export { MAPPING_WARNING_CODES };
 
 // ───────────────────────────── small helpers ─────────────────────────────
 

@@ -1,19 +1,11 @@
 // What each problem code of an upload means, in the words of the person doing the upload.
 // The API's own message (one per row or file) is shown under these headings.
 
+import { MAPPING_WARNING_CODES as WARNINGS } from "../../schemas/problem-codes";
+
 export type Severity = "blocking" | "warning";
 export type ProblemInfo = { title: string; explain: string; severity: Severity };
 
-// The same set as MAPPING_WARNING_CODES on the server: these never stop the rest of the upload.
-const WARNINGS = new Set([
-  "leading_zeros_ignored",
-  "file_extension_assumed",
-  "grade_not_checked",
-  "unreferenced_file",
-  "opted_out",
-  "duplicate_student",
-  "not_a_student",
-]);
 
 const INFO: Record<string, Omit<ProblemInfo, "severity">> = {
   unknown_student: {
