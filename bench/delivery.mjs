@@ -3,7 +3,7 @@
 // next to nginx serving the same thumbnail bytes from disk, and (optionally) through wrangler dev.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BENCH_DIR, fmt, table } from "./lib/common.mjs";
+import { BENCH_DIR, ensureDebianPackages, fmt, table } from "./lib/common.mjs";
 import { corpusFiles, ensureCorpus } from "./lib/corpus.mjs";
 import { hasWrk, runRequests, runWrk } from "./lib/loadgen.mjs";
 import { tree, withCpu } from "./lib/proc.mjs";
@@ -129,6 +129,7 @@ export async function measureNginx(root, paths, { seconds = 10, connections = 32
 }
 
 export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, log = console.log } = {}) {
+  ensureDebianPackages([{ bin: "nginx", pkg: "nginx" }, { bin: "wrk", pkg: "wrk" }], log);
   await ensureCorpus("640x800", { log });
   const thumbsDir = path.join(BENCH_DIR, "nginx", "www");
   const rows = [];

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: machine description, percentiles, tables, small utilities.
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -104,4 +104,24 @@ export async function pool(items, limit, fn) {
   });
   await Promise.all(workers);
   return out;
+}
+
+/**
+ * Installs Debian packages the bench needs (nginx, wrk) when they are missing: the bench must run
+ * on a fresh machine. Needs root and apt; otherwise says what to install and goes on without them.
+ */
+export function ensureDebianPackages(packages, log = console.log) {
+  const missing = packages.filter(({ bin }) => !which(bin));
+  if (!missing.length) return;
+  const names = missing.map((p) => p.pkg);
+  const canInstall = process.getuid?.() === 0 && which("apt-get");
+  if (!canInstall) {
+    log(`  missing ${names.join(", ")}: install them (apt-get install -y ${names.join(" ")}) for the full comparison`);
+    return;
+  }
+  log(`  installing ${names.join(", ")} with apt…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
+  const install = update.status === 0 ? spawnSync("apt-get", ["install", "-y", "-qq", ...names], { stdio: "ignore", env }) : update;
+  if (install.status !== 0) log(`  apt-get could not install ${names.join(", ")}; going on without them`);
 }
