@@ -25,19 +25,21 @@ function wrangler(args, opts = {}) {
 }
 
 /**
- * @param {{ port?: number, log?: (line: string) => void, vars?: Record<string, string> }} [options]
+ * @param {{ port?: number, log?: (line: string) => void, vars?: Record<string, string>, config?: string }} [options]
+ *   `config`: another wrangler config file (the benchmarks use one without the [build] step)
  * @returns {Promise<{ url: string, port: number, persistDir: string, token: (org: string, role: string, sub?: string) => string, stop: () => Promise<void> }>}
  */
 export async function startServer(options = {}) {
   const port = options.port ?? (await freePort());
   const persistDir = mkdtempSync(path.join(tmpdir(), "passpix-e2e-"));
-  const schema = wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--file", "schema.sql"]);
+  const configArgs = options.config ? ["--config", options.config] : [];
+  const schema = wrangler(["d1", "execute", "DB", "--local", ...configArgs, "--persist-to", persistDir, "--file", path.join(ROOT, "schema.sql")]);
   if (schema.status !== 0) throw new Error(`applying schema.sql failed:\n${schema.stdout}\n${schema.stderr}`);
 
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     projectNode(),
-    [wranglerEntry(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...varArgs],
+    [wranglerEntry(), "dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...varArgs],
     { cwd: ROOT, env: toolEnv({ CI: "true" }), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const log = options.log ?? (() => {});

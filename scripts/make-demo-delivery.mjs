@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { portraitJpeg } from "./lib/portrait.mjs";
+import { rng } from "./lib/random.mjs";
 
 const WORKER_KIND = "passpix-demo-delivery-portraits";
 
@@ -65,28 +66,6 @@ const LAST = [
 ];
 
 const GRADES = ["9", "10", "11", "12"];
-
-function hashSeed(seed) {
-  const s = String(seed);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32 on a hashed string seed: the same seed gives the same delivery. */
-function rng(seed) {
-  let a = hashSeed(seed) || 0x9e3779b9;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n), pick: (arr) => arr[Math.floor(next() * arr.length)], chance: (p) => next() < p };
-}
 
 /** first.last in ASCII: accents dropped, apostrophes and spaces removed, hyphens kept. */
 function emailLocal(first, last) {

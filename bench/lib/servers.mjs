@@ -52,47 +52,8 @@ export async function startDev({ vars, log = () => {}, forceBenchConfig = false 
       console.error(`  (harness startServer failed: ${String(err.message).split("\n")[0]}; retrying without the [build] step)`);
     }
   }
-  const config = benchConfig();
-  const port = await freePort();
-  const persistDir = mkdtempSync(path.join(ensureDir(path.join(BENCH_DIR, "state")), "dev-"));
-  const schema = wrangler(["d1", "execute", "DB", "--local", "--config", config, "--persist-to", persistDir, "--file", path.join(ROOT, "schema.sql")]);
-  if (schema.status !== 0) throw new Error(`applying schema.sql failed:\n${schema.stdout}\n${schema.stderr}`);
-  const varArgs = Object.entries(vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(
-    projectNode(),
-    [wranglerEntry(), "dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...varArgs],
-    { cwd: ROOT, env: toolEnv({ CI: "true" }), stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  let exited = null;
-  child.on("exit", (code) => (exited = code));
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk) => chunk.split("\n").filter(Boolean).forEach((l) => log(l)));
-  }
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (exited === null) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await new Promise((r) => {
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {}
-          r();
-        }, 5000);
-        child.once("exit", () => (clearTimeout(timer), r()));
-      });
-    }
-    rmSync(persistDir, { recursive: true, force: true });
-  };
-  const ready = await waitFor200(`${url}/health`, { timeoutMs: 90_000, shouldStop: () => exited !== null });
-  if (!ready.ok) {
-    await stop();
-    throw new Error(`wrangler dev did not become ready on ${url}: ${JSON.stringify(ready)}`);
-  }
-  return { url, port, persistDir, pid: child.pid, token: tokenFn, stop, kind: "wrangler dev" };
+  const s = await startServer({ vars, log, config: benchConfig() });
+  return { ...s, token: tokenFn, kind: "wrangler dev" };
 }
 
 /** Bundles the Worker as `wrangler deploy` would (no upload) into outdir. */

@@ -9,7 +9,7 @@ const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="passpix"' });
 
 /** Verifies the bearer JWT (HS256 with JWT_SECRET, or RS256 from JWT_JWKS_URL when configured). */
-export async function verifyBearer(header: string | undefined, env: Env) {
+async function verifyBearer(header: string | undefined, env: Env) {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
   if (!match?.[1]) throw unauthorized("Sign in: send an Authorization: Bearer <token> header.");
   const token = match[1];

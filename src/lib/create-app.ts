@@ -22,7 +22,7 @@ export function errorBody(code: string, message: string, details?: unknown) {
 }
 
 /** The only place that formats errors: known ones map to their status, the rest are logged and hidden. */
-export function respondToError(err: Error, c: Context<AppEnv>) {
+function respondToError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError) {
     for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
     return c.json(errorBody(err.code, err.message, err.details), err.status);

@@ -23,8 +23,6 @@ export const notFound = (what = "That resource") =>
   new ApiError(404, "not_found", `${what} was not found.`);
 export const conflict = (code: string, message: string, details?: unknown) =>
   new ApiError(409, code, message, details);
-export const unprocessable = (code: string, message: string, details?: unknown) =>
-  new ApiError(422, code, message, details);
 
 export type ValidationIssue = { path: string; message: string };
 

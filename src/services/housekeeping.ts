@@ -25,7 +25,7 @@ export async function resendStalledRows(env: Env, nowMs = Date.now(), stalledMin
 }
 
 /** Drafts nobody touched for DRAFT_RETENTION_DAYS: their staged photos are dropped. */
-export async function cancelAbandonedDrafts(env: Env, nowMs = Date.now()) {
+async function cancelAbandonedDrafts(env: Env, nowMs = Date.now()) {
   const { results } = await env.DB.prepare(
     `SELECT u.org, u.id FROM uploads u WHERE u.status = 'draft' AND u.created_at < ?1
        AND NOT EXISTS (SELECT 1 FROM upload_files f WHERE f.org = u.org AND f.upload_id = u.id AND f.received_at >= ?1)
@@ -41,7 +41,7 @@ export async function cancelAbandonedDrafts(env: Env, nowMs = Date.now()) {
  * Originals as received (with their EXIF/GPS) are needed only until processing is over: a week
  * after an upload finished, its staged files go; its rows (the report) stay.
  */
-export async function dropStagedFilesOfFinishedUploads(env: Env, nowMs = Date.now()) {
+async function dropStagedFilesOfFinishedUploads(env: Env, nowMs = Date.now()) {
   const { results } = await env.DB.prepare(
     `SELECT u.org, u.id FROM uploads u
      WHERE u.status IN ('completed', 'completed_with_errors', 'failed', 'reverted', 'cancelled') AND u.completed_at < ?1

@@ -2,11 +2,6 @@ import { auditStatement } from "./audit";
 import { conflict } from "../lib/errors";
 import { nowIso } from "../schemas/common";
 
-export async function photosEnabled(db: D1Database, org: string) {
-  const row = await db.prepare("SELECT photos_enabled FROM orgs WHERE org = ?1").bind(org).first<{ photos_enabled: number }>();
-  return row?.photos_enabled === 1;
-}
-
 export function setPhotosEnabledStatement(db: D1Database, org: string, enabled: boolean, now = nowIso()) {
   return db
     .prepare(

@@ -18,7 +18,7 @@ export type PhotoVersionRow = {
   retired_at: string | null;
 };
 
-export const studentPrefix = (org: string, studentId: string) => `orgs/${org}/photos/${encodeURIComponent(studentId)}/`;
+const studentPrefix = (org: string, studentId: string) => `orgs/${org}/photos/${encodeURIComponent(studentId)}/`;
 export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) =>
   `${studentPrefix(org, studentId)}${version}/${size}.jpg`;
 
@@ -185,7 +185,7 @@ export async function deleteStudent(env: Env, org: string, studentId: string, ac
   await deleteR2Prefix(env.PHOTOS, studentPrefix(org, studentId));
 }
 
-export async function getPhotoVersion(db: D1Database, org: string, studentId: string, version: string) {
+async function getPhotoVersion(db: D1Database, org: string, studentId: string, version: string) {
   return db
     .prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
     .bind(org, studentId, version)

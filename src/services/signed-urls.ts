@@ -36,7 +36,7 @@ export function urlExpiry(nowMs: number, ttlSeconds: number) {
   return Math.ceil((Math.floor(nowMs / 1000) + ttlSeconds) / window) * window;
 }
 
-export function imagePath(ref: PhotoRef) {
+function imagePath(ref: PhotoRef) {
   return `/img/${ref.org}/${encodeURIComponent(ref.studentId)}/${ref.version}/${ref.size}.jpg`;
 }
 

@@ -59,10 +59,10 @@ export type UploadRowRecord = {
 // Staged bytes live beside, never among, the served photos.
 export const stagingPrefix = (org: string, uploadId: string) => `orgs/${org}/uploads/${uploadId}/`;
 export const stagedFileKey = (org: string, uploadId: string, name: string) => `${stagingPrefix(org, uploadId)}files/${encodeURIComponent(name)}`;
-export const stagedMappingKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}mapping`;
+const stagedMappingKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}mapping`;
 export const stagedArchiveKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}archive.zip`;
 
-export function newUploadId(nowMs = Date.now()) {
+function newUploadId(nowMs = Date.now()) {
   const rand = crypto.getRandomValues(new Uint8Array(6));
   return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
 }
@@ -197,7 +197,7 @@ const isBlocking = (code: string) => !MAPPING_WARNING_CODES.has(code);
  * The live preview of a draft: every mapping row matched against the roster and the received
  * files, plus what the files' headers said on arrival (a row whose file is a HEIC is not ready).
  */
-export async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview> {
+async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview> {
   const files = await listUploadFiles(env.DB, upload.org, upload.id);
   const [source, roster] = await Promise.all([resolveMappingSource(env, upload, files), listRoster(env.DB, upload.org)]);
   const preview = matchMappingRows(source, roster, files.map((f) => f.name));
