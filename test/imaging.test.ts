@@ -24,6 +24,7 @@ import {
   near,
   orientedJpeg,
   orientedPng,
+  orientedWebp,
   PNG_SIGNATURE,
   pngChunk,
   portraitJpeg,
@@ -460,6 +461,42 @@ describe("processPortrait", () => {
     expect(r.info).toMatchObject({ width: 200, height: 300, orientation: 6 });
     expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
   });
+
+  it("applies the orientation of a WebP EXIF chunk as sharp (libvips) writes it", () => {
+    const webp = realFile("exifWebp");
+    const r = renditions(webp);
+    expect(r.info).toEqual({ type: "webp", width: 64, height: 80, orientation: 6 });
+    expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+    expectCorners(r.card, [RED, GREEN, BLUE, YELLOW]);
+    expectCorners(r.thumb, [RED, GREEN, BLUE, YELLOW], 0.15);
+    // Without the VP8X flag that announces it, the EXIF chunk does not count (as for libwebp and libvips).
+    const unflagged = webp.slice();
+    unflagged[20]! &= ~0x08;
+    expect(inspectImage(unflagged)).toEqual({ type: "webp", width: 80, height: 64, orientation: 1 });
+  });
+
+  // The stored picture is the 64×80 quadrants (red, green / blue, yellow); each orientation shows
+  // its corners elsewhere (tl, tr, bl, br as displayed).
+  const WEBP_CORNERS: Record<number, Color[]> = {
+    2: [GREEN, RED, YELLOW, BLUE], // mirrored
+    3: [YELLOW, BLUE, GREEN, RED], // turned 180°
+    4: [BLUE, YELLOW, RED, GREEN], // flipped
+    5: [RED, BLUE, GREEN, YELLOW], // transposed
+    6: [BLUE, RED, YELLOW, GREEN], // turned 90° clockwise
+    7: [YELLOW, GREEN, BLUE, RED], // transversed
+    8: [GREEN, YELLOW, RED, BLUE], // turned 90° counter-clockwise
+  };
+  // (Orientation 1 changes nothing to see; the sharp-made file above checks that an unflagged chunk counts as 1.)
+  for (let o = 2; o <= 8; o++) {
+    it(`applies WebP EXIF orientation ${o} (lossy and lossless, with and without the "Exif" prefix)`, () => {
+      const swap = o >= 5;
+      for (const name of ["lossyWebp", "losslessWebp"] as const) {
+        const r = renditions(orientedWebp(realFile(name), 64, 80, o, { exifPrefix: name === "lossyWebp" }));
+        expect(r.info, name).toEqual({ type: "webp", width: swap ? 80 : 64, height: swap ? 64 : 80, orientation: o });
+        expectCorners(r.full, WEBP_CORNERS[o]!);
+      }
+    });
+  }
 
   const sizes: [string, number, number, [number, number]][] = [
     ["portrait", 1200, 1500, [800, 1000]],

@@ -589,6 +589,14 @@ export function exifOrientation(b: Uint8Array, t: number, end: number): number {
   return 1;
 }
 
+/**
+ * The orientation in a PNG eXIf or WebP EXIF chunk's data [data, end): a TIFF block, which some
+ * writers (libvips, so sharp, among them) wrongly start with JPEG's "Exif\0\0" prefix.
+ */
+function exifChunkOrientation(b: Uint8Array, data: number, end: number): number {
+  return exifOrientation(b, ascii(b, data, 6) === "Exif\0\0" ? data + 6 : data, end);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PNG
 
@@ -652,8 +660,7 @@ function parsePng(b: Uint8Array): ImageHeader {
         break;
       case "eXIf":
         // Browsers honour the orientation only when the eXIf chunk precedes the image data.
-        // (Some writers wrongly keep JPEG's "Exif\0\0" prefix.)
-        if (idatState === "before" && orientation === 1) orientation = exifOrientation(b, ascii(b, data, 6) === "Exif\0\0" ? data + 6 : data, end);
+        if (idatState === "before" && orientation === 1) orientation = exifChunkOrientation(b, data, end);
         break;
       case "IDAT":
         if (idatState === "after") throw corrupt("PNG", "image data split by other chunks");
@@ -782,6 +789,8 @@ function parseWebp(b: Uint8Array): ImageHeader {
   let vp8x = false;
   let alphaFlag = false;
   let animated = false;
+  let exifFlag = false;
+  let orientation = 1;
   let first = true;
 
   while (pos + 8 <= riffEnd) {
@@ -797,6 +806,7 @@ function parseWebp(b: Uint8Array): ImageHeader {
         vp8x = true;
         alphaFlag = (b[data]! & 0x10) !== 0;
         animated = (b[data]! & 0x02) !== 0;
+        exifFlag = (b[data]! & 0x08) !== 0;
         canvas = { width: u24le(b, data + 4) + 1, height: u24le(b, data + 7) + 1 };
         break;
       case "ANIM":
@@ -805,6 +815,11 @@ function parseWebp(b: Uint8Array): ImageHeader {
         break;
       case "ALPH":
         alphaFlag = true;
+        break;
+      case "EXIF":
+        // Only an extended file (VP8X) may carry metadata, and its flag says whether the EXIF chunk
+        // counts (libvips reads it only then). The chunk usually follows the image data.
+        if (exifFlag && orientation === 1) orientation = exifChunkOrientation(b, data, end);
         break;
       case "VP8 ": {
         if (image) break;
@@ -839,5 +854,5 @@ function parseWebp(b: Uint8Array): ImageHeader {
   if (!image) throw vp8x || pos < riffEnd ? truncated("WebP") : corrupt("WebP", "no image data");
   if (canvas && (canvas.width !== image.width || canvas.height !== image.height)) throw corrupt("WebP", "inconsistent dimensions");
   checkWhole("webp", image.width, image.height, len, DECODE_COST.standard, WHOLE_KINDS.webp);
-  return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, DECODE_COST.standard);
+  return finish("webp", image.width, image.height, orientation, image.alpha || alphaFlag, DECODE_COST.standard);
 }
