@@ -41,8 +41,10 @@ import {
   YELLOW,
   zlib,
   type Color,
+  type JpegScan,
   type Raster,
   type Sampling,
+  withJpegScans,
 } from "./helpers/images";
 
 const MiB = 1024 * 1024;
@@ -403,6 +405,40 @@ describe("damaged files never reach the decoder as a crash", () => {
     } finally {
       setLeakedBytesForTests(0);
     }
+  });
+
+  // realFile("progressiveJpeg") is libjpeg's usual progression: DC of all three components at
+  // Al = 1, then AC bands of each component, then the refinements (DC Ah = 1 → Al = 0 …).
+  const damagedProgressive = (edit: (scans: JpegScan[]) => JpegScan[]) => withJpegScans(realFile("progressiveJpeg"), edit);
+  /** Refused by the header check as damaged, before photon sees it (not its decode failure). */
+  const refusedAsDamaged = (bytes: Uint8Array, what: RegExp) => {
+    const err = apiError(() => processPortrait(bytes));
+    expect(err).toMatchObject({ status: 422, code: "image_unreadable", details: { reason: "corrupt" } });
+    expect(err.message).toMatch(what);
+    expect(err.message).toMatch(/damaged/);
+  };
+
+  it("a progressive JPEG whose scans skip a bit (DC first scan at Al = 0, then refined from Ah = 1) → 422, not wrong colours", () => {
+    // photon decodes this one without complaint, with every DC doubled: red comes out as (190, 64, 65).
+    const bytes = damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, al: 0 } : s)));
+    refusedAsDamaged(bytes, /progressive scans that do not fit together/);
+    // The same file as it was is fine.
+    expectCorners(renditions(realFile("progressiveJpeg")).full, [RED, GREEN, BLUE, YELLOW]);
+  });
+
+  it("progressive JPEGs whose scans do not fit the frame or each other → 422 before decoding", () => {
+    // A component left out of the DC scan, whose AC scans then come first.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: s.components.slice(0, 2) } : s))), /detail before/);
+    // Only the DC scan of two of the three components: the third has no image data at all.
+    refusedAsDamaged(damagedProgressive((scans) => [{ ...scans[0]!, components: scans[0]!.components.slice(0, 2) }]), /without any image data/);
+    // The DC scan's components out of the frame's order (photon panics on it).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: [s.components[0]!, s.components[2]!, s.components[1]!] } : s))), /out of order/);
+    // An AC band coded twice (the second AC scan of a component overlaps the first).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 4 ? { ...s, ss: 5 } : s))), /do not fit together/);
+    // A refinement of the AC coefficients that does not continue where the previous scan stopped.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 5 ? { ...s, ah: 3, al: 2 } : s))), /do not fit together/);
+    // An AC scan of another component's data (the selector edited): that component's band is then coded twice.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 2 ? { ...s, components: [[scans[3]!.components[0]![0], s.components[0]![1]]] } : s))), /do not fit together/);
   });
 
   it("truncated WebP or RIFF size mismatch → 422", () => {

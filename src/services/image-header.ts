@@ -366,6 +366,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   let firstScan: { components: number; hadHuffman: boolean } | null = null;
   let jfif = false;
   let adobeTransform = -1;
+  let progression: Progression | null = null;
 
   while (pos < len) {
     // Stray bytes between segments are skipped, as libjpeg and photon's decoder do (some cameras write them).
@@ -442,6 +443,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
     } else if (marker === 0xda) {
       if (!frame) throw corrupt("JPEG", "image data before the frame header");
       checkJpegScan(b, start, segLen, frame, { quantTables, dcTables, acTables, sawHuffman });
+      if (frame.progressive) checkProgressiveScan(b, start, frame, (progression ??= newProgression(frame)));
       if (scans === 0) firstScan = { components: b[start]!, hadHuffman: sawHuffman };
       scans++;
       // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.
@@ -465,6 +467,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   if (!frame) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
   if (scans === 0) throw sawEoi ? corrupt("JPEG", "no image data") : truncated("JPEG");
   if (!sawEoi) throw truncated("JPEG");
+  if (progression) checkProgressionComplete(progression);
 
   const nf = frame.components.length;
   // Three components coded as R, G, B rather than Y, Cb, Cr (libjpeg's rule).
@@ -561,6 +564,54 @@ function checkJpegScan(
     }
     if (!(tables.quantTables & (1 << component.tq))) throw corrupt("JPEG", "a missing quantization table");
   }
+}
+
+/**
+ * What the progressive scans so far have coded, per frame component (in frame order): for each of
+ * the 64 coefficients, the bit position (Al) its last scan left it at, or -1 before its first scan
+ * (libjpeg's coef_bits).
+ */
+type Progression = Int8Array[];
+
+function newProgression(frame: JpegFrame): Progression {
+  return frame.components.map(() => new Int8Array(64).fill(-1));
+}
+
+/**
+ * Checks one progressive scan against those before it (ITU T.81 G.1.1.1). checkJpegScan has
+ * already checked the scan on its own (components in the frame, Ss/Se/Ah/Al in range). A scan
+ * that does not continue what the earlier ones coded is how a damaged progressive file shows in
+ * its headers: photon's decoder does not check it and either panics or decodes wrong colours
+ * (a DC first scan at the wrong bit position shifts every block's brightness and colour), so it
+ * is refused here, before anything is decoded.
+ */
+function checkProgressiveScan(b: Uint8Array, start: number, frame: JpegFrame, progression: Progression) {
+  const ns = b[start]!;
+  const sel = start + 1 + 2 * ns;
+  const ss = b[sel]!;
+  const se = b[sel + 1]!;
+  const ah = b[sel + 2]! >> 4;
+  const al = b[sel + 2]! & 15;
+  let previous = -1;
+  for (let i = 0; i < ns; i++) {
+    const c = frame.components.findIndex((x) => x.id === b[start + 1 + 2 * i]);
+    // The components of an interleaved scan come in frame order (T.81 B.2.3); photon panics otherwise.
+    if (c <= previous) throw corrupt("JPEG", "a progressive scan whose colour components are out of order");
+    previous = c;
+    const bits = progression[c]!;
+    if (ss > 0 && bits[0]! < 0) throw corrupt("JPEG", "a progressive scan of detail before the colour component's first scan");
+    for (let k = ss; k <= se; k++) {
+      // A first scan (Ah = 0) of a coefficient already coded, or a refinement scan (Ah > 0) that does
+      // not continue at the bit where the previous scan of this coefficient stopped.
+      if (ah === 0 ? bits[k]! >= 0 : bits[k] !== ah) throw corrupt("JPEG", "progressive scans that do not fit together");
+      bits[k] = al;
+    }
+  }
+}
+
+/** After the last scan: every component must have been coded, at least its first DC scan. */
+function checkProgressionComplete(progression: Progression) {
+  if (progression.some((bits) => bits[0]! < 0)) throw corrupt("JPEG", "a colour component without any image data");
 }
 
 /**

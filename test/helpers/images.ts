@@ -158,9 +158,13 @@ export function jpegSegments(bytes: Uint8Array): { marker: number; start: number
 
 /** Every marker of the file in order, including those after the first scan (more DHT/SOS of progressive files, EOI). */
 export function jpegMarkers(bytes: Uint8Array): number[] {
-  const markers: number[] = [];
+  return jpegMarkerPositions(bytes).map((m) => m.marker);
+}
+
+/** jpegMarkers with where each marker (its 0xFF) is. */
+function jpegMarkerPositions(bytes: Uint8Array): { marker: number; at: number }[] {
+  const markers = [{ marker: 0xd8, at: 0 }];
   let p = 2;
-  markers.push(0xd8);
   while (p + 1 < bytes.length) {
     if (bytes[p] !== 0xff) {
       p++; // entropy-coded data
@@ -171,11 +175,41 @@ export function jpegMarkers(bytes: Uint8Array): number[] {
       p += m === 0xff ? 1 : 2; // stuffed byte, fill byte, restart marker
       continue;
     }
-    markers.push(m);
+    markers.push({ marker: m, at: p });
     if (m === 0xd9) break;
     p += 2 + ((bytes[p + 2]! << 8) | bytes[p + 3]!);
   }
   return markers;
+}
+
+/**
+ * One scan of a JPEG: its header's fields (components as [id, table selectors]) and everything
+ * after the header up to the next scan or the end-of-image marker (its entropy-coded data, and
+ * the Huffman tables progressive files put between scans).
+ */
+export type JpegScan = { components: [number, number][]; ss: number; se: number; ah: number; al: number; data: Uint8Array };
+
+/**
+ * Rebuilds a JPEG with its scans changed by `edit` (which may change, drop or reorder them): for
+ * fixtures of progressive files whose scan headers are damaged. The entropy-coded data is kept
+ * as it is, so only a decoder that trusts the headers is fooled by it.
+ */
+export function withJpegScans(bytes: Uint8Array, edit: (scans: JpegScan[]) => JpegScan[]): Uint8Array {
+  const markers = jpegMarkerPositions(bytes);
+  const sos = markers.filter((m) => m.marker === 0xda).map((m) => m.at);
+  const eoi = markers.find((m) => m.marker === 0xd9)!.at;
+  const scans = sos.map((at, i): JpegScan => {
+    const ns = bytes[at + 4]!;
+    const components = Array.from({ length: ns }, (_, k): [number, number] => [bytes[at + 5 + 2 * k]!, bytes[at + 6 + 2 * k]!]);
+    const sel = at + 5 + 2 * ns;
+    return { components, ss: bytes[sel]!, se: bytes[sel + 1]!, ah: bytes[sel + 2]! >> 4, al: bytes[sel + 2]! & 15, data: bytes.subarray(sel + 3, sos[i + 1] ?? eoi) };
+  });
+  const parts = [bytes.subarray(0, sos[0])];
+  for (const s of edit(scans)) {
+    parts.push(segment(0xda, Uint8Array.of(s.components.length, ...s.components.flat(), s.ss, s.se, (s.ah << 4) | s.al)), s.data);
+  }
+  parts.push(Uint8Array.of(0xff, 0xd9));
+  return concat(parts);
 }
 
 /** Inserts whole segments (marker included) right after SOI, or after APP0/JFIF when `afterJfif`. */
