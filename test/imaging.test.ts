@@ -437,6 +437,9 @@ describe("damaged files never reach the decoder as a crash", () => {
     refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 4 ? { ...s, ss: 5 } : s))), /do not fit together/);
     // A refinement of the AC coefficients that does not continue where the previous scan stopped.
     refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 5 ? { ...s, ah: 3, al: 2 } : s))), /do not fit together/);
+    // AC scans moved to other bands, leaving coefficients 1…59 of a component never coded (their
+    // data would be decoded into the wrong coefficients).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 3 || i === 8 ? { ...s, ss: 60 } : s))), /leave part of the picture out/);
     // An AC scan of another component's data (the selector edited): that component's band is then coded twice.
     refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 2 ? { ...s, components: [[scans[3]!.components[0]![0], s.components[0]![1]]] } : s))), /do not fit together/);
   });

@@ -609,9 +609,15 @@ function checkProgressiveScan(b: Uint8Array, start: number, frame: JpegFrame, pr
   }
 }
 
-/** After the last scan: every component must have been coded, at least its first DC scan. */
+/**
+ * After the last scan: every coefficient of every component must have had its first scan. The
+ * standard would allow leaving some out, but no encoder does (libjpeg's and mozjpeg's progressions
+ * all cover 0…63), while scans edited to other bands do: their data, decoded into the wrong
+ * coefficients, comes out as wrong colours without any other sign of damage.
+ */
 function checkProgressionComplete(progression: Progression) {
   if (progression.some((bits) => bits[0]! < 0)) throw corrupt("JPEG", "a colour component without any image data");
+  if (progression.some((bits) => bits.includes(-1))) throw corrupt("JPEG", "progressive scans that leave part of the picture out");
 }
 
 /**
