@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/lib/errors";
 import { processPortrait } from "../src/services/imaging";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "../src/services/jpeg-decoder";
-import { concat, decodeJpeg, encodeBaselineJpeg, encodePng, jpegSegments, pngChunk, raster, type Color, type Sampling } from "./helpers/images";
+import { BLUE, concat, decodeJpeg, encodeBaselineJpeg, encodePng, GREEN, jpegSegments, near, pngChunk, raster, realFile, RED, withJpegScans, YELLOW, type Color, type Sampling } from "./helpers/images";
 
 const RUNS = Number((import.meta as { env?: Record<string, string | undefined> }).env?.VITE_FUZZ_N ?? 150);
 
@@ -155,6 +155,52 @@ describe("baseline JPEG decoder, property tests", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("progressive JPEG scan headers, property tests", () => {
+  // photon decodes progressive JPEGs (whole, in WASM) trusting their scan headers: scans that do not
+  // fit the frame or each other make it panic or decode wrong colours, so the header check must
+  // refuse every such edit before decoding.
+  it("scan headers edited anywhere (Ss, Se, Ah, Al, component selectors) are refused as damaged before decoding, or decode with the right colours", () => {
+    const src = realFile("progressiveJpeg"); // 64×80 quadrants: red, green / blue, yellow
+    const corners: [number, number, Color][] = [
+      [6, 6, RED],
+      [57, 6, GREEN],
+      [6, 73, BLUE],
+      [57, 73, YELLOW],
+    ];
+    const edit = fc.record({ scan: fc.nat(), field: fc.constantFrom("ss", "se", "ah", "al", "component"), at: fc.nat(), value: fc.nat(63) });
+    const seen = new Map<string, number>();
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
+        const bytes = withJpegScans(src, (scans) => {
+          for (const e of edits) {
+            const s = scans[e.scan % scans.length]!;
+            if (e.field === "component") s.components[e.at % s.components.length]![0] = e.value % 5; // frame ids are 1, 2, 3
+            else if (e.field === "ah" || e.field === "al") s[e.field] = e.value % 16;
+            else s[e.field] = e.value;
+          }
+          return scans;
+        });
+        let full;
+        try {
+          full = decodeJpeg(processPortrait(bytes).renditions.full);
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw new Error(`not an ApiError: ${String(err)}`);
+          // Refused by the header check, not by photon failing on it (reason "decode_failed").
+          expect(err).toMatchObject({ status: 422, code: "image_unreadable", details: { reason: "corrupt" } });
+          seen.set("refused", (seen.get("refused") ?? 0) + 1);
+          return;
+        }
+        for (const [x, y, c] of corners) expect(near(full, x, y, c, 60), `colour at ${x},${y}`).toBe(true);
+        seen.set("ok", (seen.get("ok") ?? 0) + 1);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    // Both outcomes occur (some edits leave a consistent file, e.g. a selector set to its own id).
+    expect(seen.get("ok")).toBeGreaterThan(0);
+    expect(seen.get("refused")).toBeGreaterThan(0);
   });
 });
 

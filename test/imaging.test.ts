@@ -24,6 +24,7 @@ import {
   near,
   orientedJpeg,
   orientedPng,
+  orientedWebp,
   PNG_SIGNATURE,
   pngChunk,
   portraitJpeg,
@@ -40,8 +41,10 @@ import {
   YELLOW,
   zlib,
   type Color,
+  type JpegScan,
   type Raster,
   type Sampling,
+  withJpegScans,
 } from "./helpers/images";
 
 const MiB = 1024 * 1024;
@@ -404,6 +407,43 @@ describe("damaged files never reach the decoder as a crash", () => {
     }
   });
 
+  // realFile("progressiveJpeg") is libjpeg's usual progression: DC of all three components at
+  // Al = 1, then AC bands of each component, then the refinements (DC Ah = 1 → Al = 0 …).
+  const damagedProgressive = (edit: (scans: JpegScan[]) => JpegScan[]) => withJpegScans(realFile("progressiveJpeg"), edit);
+  /** Refused by the header check as damaged, before photon sees it (not its decode failure). */
+  const refusedAsDamaged = (bytes: Uint8Array, what: RegExp) => {
+    const err = apiError(() => processPortrait(bytes));
+    expect(err).toMatchObject({ status: 422, code: "image_unreadable", details: { reason: "corrupt" } });
+    expect(err.message).toMatch(what);
+    expect(err.message).toMatch(/damaged/);
+  };
+
+  it("a progressive JPEG whose scans skip a bit (DC first scan at Al = 0, then refined from Ah = 1) → 422, not wrong colours", () => {
+    // photon decodes this one without complaint, with every DC doubled: red comes out as (190, 64, 65).
+    const bytes = damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, al: 0 } : s)));
+    refusedAsDamaged(bytes, /progressive scans that do not fit together/);
+    // The same file as it was is fine.
+    expectCorners(renditions(realFile("progressiveJpeg")).full, [RED, GREEN, BLUE, YELLOW]);
+  });
+
+  it("progressive JPEGs whose scans do not fit the frame or each other → 422 before decoding", () => {
+    // A component left out of the DC scan, whose AC scans then come first.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: s.components.slice(0, 2) } : s))), /detail before/);
+    // Only the DC scan of two of the three components: the third has no image data at all.
+    refusedAsDamaged(damagedProgressive((scans) => [{ ...scans[0]!, components: scans[0]!.components.slice(0, 2) }]), /without any image data/);
+    // The DC scan's components out of the frame's order (photon panics on it).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: [s.components[0]!, s.components[2]!, s.components[1]!] } : s))), /out of order/);
+    // An AC band coded twice (the second AC scan of a component overlaps the first).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 4 ? { ...s, ss: 5 } : s))), /do not fit together/);
+    // A refinement of the AC coefficients that does not continue where the previous scan stopped.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 5 ? { ...s, ah: 3, al: 2 } : s))), /do not fit together/);
+    // AC scans moved to other bands, leaving coefficients 1…59 of a component never coded (their
+    // data would be decoded into the wrong coefficients).
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 3 || i === 8 ? { ...s, ss: 60 } : s))), /leave part of the picture out/);
+    // An AC scan of another component's data (the selector edited): that component's band is then coded twice.
+    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 2 ? { ...s, components: [[scans[3]!.components[0]![0], s.components[0]![1]]] } : s))), /do not fit together/);
+  });
+
   it("truncated WebP or RIFF size mismatch → 422", () => {
     for (const name of ["lossyWebp", "losslessWebp", "alphaWebp"] as const) {
       const webp = realFile(name);
@@ -460,6 +500,42 @@ describe("processPortrait", () => {
     expect(r.info).toMatchObject({ width: 200, height: 300, orientation: 6 });
     expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
   });
+
+  it("applies the orientation of a WebP EXIF chunk as sharp (libvips) writes it", () => {
+    const webp = realFile("exifWebp");
+    const r = renditions(webp);
+    expect(r.info).toEqual({ type: "webp", width: 64, height: 80, orientation: 6 });
+    expectCorners(r.full, [RED, GREEN, BLUE, YELLOW]);
+    expectCorners(r.card, [RED, GREEN, BLUE, YELLOW]);
+    expectCorners(r.thumb, [RED, GREEN, BLUE, YELLOW], 0.15);
+    // Without the VP8X flag that announces it, the EXIF chunk does not count (as for libwebp and libvips).
+    const unflagged = webp.slice();
+    unflagged[20]! &= ~0x08;
+    expect(inspectImage(unflagged)).toEqual({ type: "webp", width: 80, height: 64, orientation: 1 });
+  });
+
+  // The stored picture is the 64×80 quadrants (red, green / blue, yellow); each orientation shows
+  // its corners elsewhere (tl, tr, bl, br as displayed).
+  const WEBP_CORNERS: Record<number, Color[]> = {
+    2: [GREEN, RED, YELLOW, BLUE], // mirrored
+    3: [YELLOW, BLUE, GREEN, RED], // turned 180°
+    4: [BLUE, YELLOW, RED, GREEN], // flipped
+    5: [RED, BLUE, GREEN, YELLOW], // transposed
+    6: [BLUE, RED, YELLOW, GREEN], // turned 90° clockwise
+    7: [YELLOW, GREEN, BLUE, RED], // transversed
+    8: [GREEN, YELLOW, RED, BLUE], // turned 90° counter-clockwise
+  };
+  // (Orientation 1 changes nothing to see; the sharp-made file above checks that an unflagged chunk counts as 1.)
+  for (let o = 2; o <= 8; o++) {
+    it(`applies WebP EXIF orientation ${o} (lossy and lossless, with and without the "Exif" prefix)`, () => {
+      const swap = o >= 5;
+      for (const name of ["lossyWebp", "losslessWebp"] as const) {
+        const r = renditions(orientedWebp(realFile(name), 64, 80, o, { exifPrefix: name === "lossyWebp" }));
+        expect(r.info, name).toEqual({ type: "webp", width: swap ? 80 : 64, height: swap ? 64 : 80, orientation: o });
+        expectCorners(r.full, WEBP_CORNERS[o]!);
+      }
+    });
+  }
 
   const sizes: [string, number, number, [number, number]][] = [
     ["portrait", 1200, 1500, [800, 1000]],

@@ -366,6 +366,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   let firstScan: { components: number; hadHuffman: boolean } | null = null;
   let jfif = false;
   let adobeTransform = -1;
+  let progression: Progression | null = null;
 
   while (pos < len) {
     // Stray bytes between segments are skipped, as libjpeg and photon's decoder do (some cameras write them).
@@ -442,6 +443,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
     } else if (marker === 0xda) {
       if (!frame) throw corrupt("JPEG", "image data before the frame header");
       checkJpegScan(b, start, segLen, frame, { quantTables, dcTables, acTables, sawHuffman });
+      if (frame.progressive) checkProgressiveScan(b, start, frame, (progression ??= newProgression(frame)));
       if (scans === 0) firstScan = { components: b[start]!, hadHuffman: sawHuffman };
       scans++;
       // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.
@@ -465,6 +467,7 @@ function parseJpeg(b: Uint8Array): ImageHeader {
   if (!frame) throw scans === 0 && !sawEoi ? truncated("JPEG") : corrupt("JPEG", "no frame header");
   if (scans === 0) throw sawEoi ? corrupt("JPEG", "no image data") : truncated("JPEG");
   if (!sawEoi) throw truncated("JPEG");
+  if (progression) checkProgressionComplete(progression);
 
   const nf = frame.components.length;
   // Three components coded as R, G, B rather than Y, Cb, Cr (libjpeg's rule).
@@ -564,6 +567,60 @@ function checkJpegScan(
 }
 
 /**
+ * What the progressive scans so far have coded, per frame component (in frame order): for each of
+ * the 64 coefficients, the bit position (Al) its last scan left it at, or -1 before its first scan
+ * (libjpeg's coef_bits).
+ */
+type Progression = Int8Array[];
+
+function newProgression(frame: JpegFrame): Progression {
+  return frame.components.map(() => new Int8Array(64).fill(-1));
+}
+
+/**
+ * Checks one progressive scan against those before it (ITU T.81 G.1.1.1). checkJpegScan has
+ * already checked the scan on its own (components in the frame, Ss/Se/Ah/Al in range). A scan
+ * that does not continue what the earlier ones coded is how a damaged progressive file shows in
+ * its headers: photon's decoder does not check it and either panics or decodes wrong colours
+ * (a DC first scan at the wrong bit position shifts every block's brightness and colour), so it
+ * is refused here, before anything is decoded.
+ */
+function checkProgressiveScan(b: Uint8Array, start: number, frame: JpegFrame, progression: Progression) {
+  const ns = b[start]!;
+  const sel = start + 1 + 2 * ns;
+  const ss = b[sel]!;
+  const se = b[sel + 1]!;
+  const ah = b[sel + 2]! >> 4;
+  const al = b[sel + 2]! & 15;
+  let previous = -1;
+  for (let i = 0; i < ns; i++) {
+    const c = frame.components.findIndex((x) => x.id === b[start + 1 + 2 * i]);
+    // The components of an interleaved scan come in frame order (T.81 B.2.3); photon panics otherwise.
+    if (c <= previous) throw corrupt("JPEG", "a progressive scan whose colour components are out of order");
+    previous = c;
+    const bits = progression[c]!;
+    if (ss > 0 && bits[0]! < 0) throw corrupt("JPEG", "a progressive scan of detail before the colour component's first scan");
+    for (let k = ss; k <= se; k++) {
+      // A first scan (Ah = 0) of a coefficient already coded, or a refinement scan (Ah > 0) that does
+      // not continue at the bit where the previous scan of this coefficient stopped.
+      if (ah === 0 ? bits[k]! >= 0 : bits[k] !== ah) throw corrupt("JPEG", "progressive scans that do not fit together");
+      bits[k] = al;
+    }
+  }
+}
+
+/**
+ * After the last scan: every coefficient of every component must have had its first scan. The
+ * standard would allow leaving some out, but no encoder does (libjpeg's and mozjpeg's progressions
+ * all cover 0…63), while scans edited to other bands do: their data, decoded into the wrong
+ * coefficients, comes out as wrong colours without any other sign of damage.
+ */
+function checkProgressionComplete(progression: Progression) {
+  if (progression.some((bits) => bits[0]! < 0)) throw corrupt("JPEG", "a colour component without any image data");
+  if (progression.some((bits) => bits.includes(-1))) throw corrupt("JPEG", "progressive scans that leave part of the picture out");
+}
+
+/**
  * The orientation (1..8) in a TIFF block (the payload of an Exif APP1 segment or a PNG eXIf
  * chunk) spanning [t, end): IFD0 tag 0x0112. Anything malformed means 1.
  */
@@ -587,6 +644,14 @@ export function exifOrientation(b: Uint8Array, t: number, end: number): number {
     return value >= 1 && value <= 8 ? value : 1;
   }
   return 1;
+}
+
+/**
+ * The orientation in a PNG eXIf or WebP EXIF chunk's data [data, end): a TIFF block, which some
+ * writers (libvips, so sharp, among them) wrongly start with JPEG's "Exif\0\0" prefix.
+ */
+function exifChunkOrientation(b: Uint8Array, data: number, end: number): number {
+  return exifOrientation(b, ascii(b, data, 6) === "Exif\0\0" ? data + 6 : data, end);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -652,8 +717,7 @@ function parsePng(b: Uint8Array): ImageHeader {
         break;
       case "eXIf":
         // Browsers honour the orientation only when the eXIf chunk precedes the image data.
-        // (Some writers wrongly keep JPEG's "Exif\0\0" prefix.)
-        if (idatState === "before" && orientation === 1) orientation = exifOrientation(b, ascii(b, data, 6) === "Exif\0\0" ? data + 6 : data, end);
+        if (idatState === "before" && orientation === 1) orientation = exifChunkOrientation(b, data, end);
         break;
       case "IDAT":
         if (idatState === "after") throw corrupt("PNG", "image data split by other chunks");
@@ -782,6 +846,8 @@ function parseWebp(b: Uint8Array): ImageHeader {
   let vp8x = false;
   let alphaFlag = false;
   let animated = false;
+  let exifFlag = false;
+  let orientation = 1;
   let first = true;
 
   while (pos + 8 <= riffEnd) {
@@ -797,6 +863,7 @@ function parseWebp(b: Uint8Array): ImageHeader {
         vp8x = true;
         alphaFlag = (b[data]! & 0x10) !== 0;
         animated = (b[data]! & 0x02) !== 0;
+        exifFlag = (b[data]! & 0x08) !== 0;
         canvas = { width: u24le(b, data + 4) + 1, height: u24le(b, data + 7) + 1 };
         break;
       case "ANIM":
@@ -805,6 +872,11 @@ function parseWebp(b: Uint8Array): ImageHeader {
         break;
       case "ALPH":
         alphaFlag = true;
+        break;
+      case "EXIF":
+        // Only an extended file (VP8X) may carry metadata, and its flag says whether the EXIF chunk
+        // counts (libvips reads it only then). The chunk usually follows the image data.
+        if (exifFlag && orientation === 1) orientation = exifChunkOrientation(b, data, end);
         break;
       case "VP8 ": {
         if (image) break;
@@ -839,5 +911,5 @@ function parseWebp(b: Uint8Array): ImageHeader {
   if (!image) throw vp8x || pos < riffEnd ? truncated("WebP") : corrupt("WebP", "no image data");
   if (canvas && (canvas.width !== image.width || canvas.height !== image.height)) throw corrupt("WebP", "inconsistent dimensions");
   checkWhole("webp", image.width, image.height, len, DECODE_COST.standard, WHOLE_KINDS.webp);
-  return finish("webp", image.width, image.height, 1, image.alpha || alphaFlag, DECODE_COST.standard);
+  return finish("webp", image.width, image.height, orientation, image.alpha || alphaFlag, DECODE_COST.standard);
 }

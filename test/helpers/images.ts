@@ -158,9 +158,13 @@ export function jpegSegments(bytes: Uint8Array): { marker: number; start: number
 
 /** Every marker of the file in order, including those after the first scan (more DHT/SOS of progressive files, EOI). */
 export function jpegMarkers(bytes: Uint8Array): number[] {
-  const markers: number[] = [];
+  return jpegMarkerPositions(bytes).map((m) => m.marker);
+}
+
+/** jpegMarkers with where each marker (its 0xFF) is. */
+function jpegMarkerPositions(bytes: Uint8Array): { marker: number; at: number }[] {
+  const markers = [{ marker: 0xd8, at: 0 }];
   let p = 2;
-  markers.push(0xd8);
   while (p + 1 < bytes.length) {
     if (bytes[p] !== 0xff) {
       p++; // entropy-coded data
@@ -171,11 +175,41 @@ export function jpegMarkers(bytes: Uint8Array): number[] {
       p += m === 0xff ? 1 : 2; // stuffed byte, fill byte, restart marker
       continue;
     }
-    markers.push(m);
+    markers.push({ marker: m, at: p });
     if (m === 0xd9) break;
     p += 2 + ((bytes[p + 2]! << 8) | bytes[p + 3]!);
   }
   return markers;
+}
+
+/**
+ * One scan of a JPEG: its header's fields (components as [id, table selectors]) and everything
+ * after the header up to the next scan or the end-of-image marker (its entropy-coded data, and
+ * the Huffman tables progressive files put between scans).
+ */
+export type JpegScan = { components: [number, number][]; ss: number; se: number; ah: number; al: number; data: Uint8Array };
+
+/**
+ * Rebuilds a JPEG with its scans changed by `edit` (which may change, drop or reorder them): for
+ * fixtures of progressive files whose scan headers are damaged. The entropy-coded data is kept
+ * as it is, so only a decoder that trusts the headers is fooled by it.
+ */
+export function withJpegScans(bytes: Uint8Array, edit: (scans: JpegScan[]) => JpegScan[]): Uint8Array {
+  const markers = jpegMarkerPositions(bytes);
+  const sos = markers.filter((m) => m.marker === 0xda).map((m) => m.at);
+  const eoi = markers.find((m) => m.marker === 0xd9)!.at;
+  const scans = sos.map((at, i): JpegScan => {
+    const ns = bytes[at + 4]!;
+    const components = Array.from({ length: ns }, (_, k): [number, number] => [bytes[at + 5 + 2 * k]!, bytes[at + 6 + 2 * k]!]);
+    const sel = at + 5 + 2 * ns;
+    return { components, ss: bytes[sel]!, se: bytes[sel + 1]!, ah: bytes[sel + 2]! >> 4, al: bytes[sel + 2]! & 15, data: bytes.subarray(sel + 3, sos[i + 1] ?? eoi) };
+  });
+  const parts = [bytes.subarray(0, sos[0])];
+  for (const s of edit(scans)) {
+    parts.push(segment(0xda, Uint8Array.of(s.components.length, ...s.components.flat(), s.ss, s.se, (s.ah << 4) | s.al)), s.data);
+  }
+  parts.push(Uint8Array.of(0xff, 0xd9));
+  return concat(parts);
 }
 
 /** Inserts whole segments (marker included) right after SOI, or after APP0/JFIF when `afterJfif`. */
@@ -389,6 +423,30 @@ export async function portraitPng(width = 640, height = 800, o: { seed?: number 
   return encodePng(portraitRaster(width, height, o.seed ?? 0), { colorType: 2 });
 }
 
+/**
+ * A simple-format WebP (one VP8 or VP8L chunk) of width×height rewritten in the extended format
+ * (VP8X) with an EXIF chunk carrying `orientation` after the image data, where writers put it.
+ * `exifPrefix` starts the chunk with JPEG's "Exif\0\0" (as libvips writes it); `flag: false`
+ * leaves the VP8X flag that announces the EXIF chunk unset.
+ */
+export function orientedWebp(simple: Uint8Array, width: number, height: number, orientation: number, o: { exifPrefix?: boolean; flag?: boolean } = {}): Uint8Array {
+  const riffChunk = (fourcc: string, data: Uint8Array) => {
+    const head = concat([ascii(fourcc), new Uint8Array(4)]);
+    new DataView(head.buffer).setUint32(4, data.length, true);
+    return concat([head, data, new Uint8Array(data.length & 1)]);
+  };
+  const vp8x = new Uint8Array(10);
+  vp8x[0] = o.flag === false ? 0 : 0x08;
+  const dv = new DataView(vp8x.buffer);
+  dv.setUint16(4, width - 1, true); // 24-bit little-endian fields: the top bytes stay 0 here
+  dv.setUint16(7, height - 1, true);
+  const tiff = exifTiff({ orientation });
+  const body = concat([ascii("WEBP"), riffChunk("VP8X", vp8x), simple.subarray(12), riffChunk("EXIF", o.exifPrefix ? concat([ascii("Exif\0\0"), tiff]) : tiff)]);
+  const riff = concat([ascii("RIFF"), new Uint8Array(4), body]);
+  new DataView(riff.buffer).setUint32(4, body.length, true);
+  return riff;
+}
+
 /** A PNG of `display` stored with an eXIf chunk carrying `orientation`. */
 export async function orientedPng(display: Raster, orientation: number): Promise<Uint8Array> {
   return encodePng(storeForOrientation(display, orientation), { colorType: 2, before: [pngChunk("eXIf", exifTiff({ orientation }))] });
@@ -455,6 +513,11 @@ export const REAL_FILES = {
   alphaWebp: "UklGRqgAAABXRUJQVlA4WAoAAAAQAAAAPwAATwAAQUxQSBYAAAABDzD/ERFCLJjMXzqFzoj+T0AVfPMvVlA4IGwAAADQBQCdASpAAFAAPjEYiUMiIaEU3qwAIAMEsYBpNoAfgBpgPwA/YD+AAEQUaiy7hjSFIBk4oxwAAP73opTifJ7LP2HelHsJ3wN/8J1B+fVMCrwESvoSHn1r//6nIs1jiI2o0AfGZLXYQCAAAAA=",
   /** lossless WebP with alpha: red top-left quadrant, rest transparent */
   alphaLosslessWebp: "UklGRigAAABXRUJQVlA4TBsAAAAvP8ATEA8Q8x/zHwyxYDJ/6RQ6I/o/AVXwzb8A",
+  /**
+   * lossless WebP written by sharp (libvips) with `.withMetadata({ orientation: 6 })`: stored 80×64
+   * (VP8X, ICCP, VP8L, then an EXIF chunk starting "Exif\0\0"), the 64×80 quadrants once turned
+   */
+  exifWebp: "UklGRvYCAABXRUJQVlA4WAoAAAAoAAAATwAAPwAASUNDUOABAAAAAAHgbGNtcwQgAABtbnRyUkdCIFhZWiAH4gADABQACQAOAB1hY3NwTVNGVAAAAABzYXdzY3RybAAAAAAAAAAAAAAAAAAA9tYAAQAAAADTLWhhbmR56b9WWj4BtoMjhVVG90+qAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApkZXNjAAAA/AAAACRjcHJ0AAABIAAAACJ3dHB0AAABRAAAABRjaGFkAAABWAAAACxyWFlaAAABhAAAABRnWFlaAAABmAAAABRiWFlaAAABrAAAABRyVFJDAAABwAAAACBnVFJDAAABwAAAACBiVFJDAAABwAAAACBtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAYAAAAcAEMAQwAwAABYWVogAAAAAAAA9tYAAQAAAADTLXNmMzIAAAAAAAEMPwAABd3///MmAAAHkAAA/ZL///uh///9ogAAA9wAAMBxWFlaIAAAAAAAAG+gAAA48gAAA49YWVogAAAAAAAAYpYAALeJAAAY2lhZWiAAAAAAAAAkoAAAD4UAALbEcGFyYQAAAAAAAwAAAAJmaQAA8qcAAA1ZAAAT0AAACltWUDhMLgAAAC9PwA8AHyAQSNofeo35FxAU+T/a/AdfJIBIgMSTnvSkjQGkiP5PQOGgaw4DXQNFWElGugAAAEV4aWYAAElJKgAIAAAABgASAQMAAQAAAAYAAAAaAQUAAQAAAFYAAAAbAQUAAQAAAF4AAAAoAQMAAQAAAAIAAAATAgMAAQAAAAEAAABphwQAAQAAAGYAAAAAAAAAOGMAAOgDAAA4YwAA6AMAAAYAAJAHAAQAAAAwMjEwAZEHAAQAAAABAgMAAKAHAAQAAAAwMTAwAaADAAEAAAD//wAAAqAEAAEAAABQAAAAA6AEAAEAAABAAAAAAAAAAA==",
   /** 16-bit RGB PNG */
   png16: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQEAIAAAB2TThRAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABmJLR0T/7//v/+9oKdNKAAAAB3RJTUUH6gsYFTQRUgFuuwAAABBjYU52AAAAIAAAACgAAAAAAAAAANlhTOIAAADZSURBVHja7duxDQNACAAxyP47kx3SWK+cJwCdKNm7edru2xt89AD/rgBYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUA25mZlz9t7+529RS/6wKwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgDsC7mgCpnsjjxPAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
   /** Adam7-interlaced PNG */
