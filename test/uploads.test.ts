@@ -58,6 +58,34 @@ describe("bulk upload with a mapping file", () => {
     expect(await currentVersion(org, "s1")).toBe(`u${id}`);
   });
 
+  it("a warning given at preview stays on its row in report.csv after the row is processed or fails", async () => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small(1));
+    await putFile(admin, id, "c.jpg", small(3));
+    await putFile(admin, id, "cut.jpg", small(2).slice(0, 400));
+    // Row 1: one warning; row 2: two (leading zeros and an assumed extension); row 3: a warning, then a bad image.
+    const preview = await putMapping(admin, id, "1234,a.jpg\n1236,c\n1235,cut.jpg\n");
+    expect(preview.problems.map((p: any) => [p.row, p.code])).toEqual(
+      expect.arrayContaining([[1, "leading_zeros_ignored"], [2, "leading_zeros_ignored"], [2, "file_extension_assumed"], [3, "leading_zeros_ignored"]]),
+    );
+    const draft = await reportRows(admin, id);
+    await submit(admin, id);
+    await waitUntilFinal(admin, id);
+    const report = await reportRows(admin, id);
+    expect(report.map((r) => [r.row, r.status, r.code])).toEqual([
+      [1, "processed", "leading_zeros_ignored"],
+      [2, "processed", "leading_zeros_ignored"],
+      [3, report[2]!.status, "image_unreadable"],
+    ]);
+    expect(report[0]!.message).toMatch(/leading zero/i);
+    // Every warning's code and message stays on its row, in the preview's order, as in the draft's report.
+    expect(report[1]!.message).toMatch(/leading zero/i);
+    expect(report[1]!.message).toContain("file_extension_assumed");
+    expect(report[1]!.message).toBe(draft[1]!.message);
+    expect(report[2]!.message).toContain("leading_zeros_ignored");
+  });
+
   it.each([
     ["semicolon", "student;file\n001235;b.png\n", "semicolon"],
     ["tab-separated", "001235\tb.png\n", "tsv"],
