@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { portraitJpeg, portraitPng, ascii } from "./helpers/images";
@@ -159,6 +160,63 @@ describe("bulk upload with a mapping file", () => {
     const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: ascii("PK\x03\x04xlsx"), headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
     expect(e.message).toMatch(/CSV/);
     await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: "", headers: { "Content-Type": "text/csv" } }), 400, "validation_failed");
+  });
+});
+
+describe("a mapping body that is not a CSV table", () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const xlsx = zipSync({ "[Content_Types].xml": enc("<Types/>"), "xl/workbook.xml": enc("<workbook/>") });
+  const ods = zipSync({ mimetype: enc("application/vnd.oasis.opendocument.spreadsheet"), "content.xml": enc("<x/>") }, { level: 0 });
+  const xls = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Array(504).fill(0)]);
+  const heic = Uint8Array.from([0, 0, 0, 0x18, ...enc("ftypheic"), 0, 0, 0, 0, ...enc("mif1heic")]);
+  let seed = 11;
+  const garbage = new Uint8Array(2048).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0), seed >>> 24));
+
+  it.each([
+    ["an .xlsx workbook", xlsx, /is an Excel workbook \(\.xlsx\)/, /CSV/],
+    ["an .ods spreadsheet", ods, /OpenDocument spreadsheet/, /CSV/],
+    ["a zip of photos", zipSync({ "IMG_0001.jpg": small() }), /zip/i, /archive/],
+    ["an .xls workbook", xls, /Excel 97/, /CSV/],
+    ["a PDF", enc("%PDF-1.7\n%\xe2\xe3\n1 0 obj"), /PDF/, /CSV/],
+    ["a JPEG photo", small(), /JPEG image/, /files/],
+    ["a HEIC photo", heic, /HEIC image/, /files/],
+    ["binary bytes", garbage, /not text/, /CSV/],
+  ])("refuses %s with 415, saying what it is and what to send; the earlier mapping stays", async (_label, body, what, todo) => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small());
+    await putMapping(admin, id, "001234,a.jpg\n", "good.csv");
+    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping?name=mapping.csv`, { body, headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
+    expect(e.message).toMatch(what);
+    expect(e.message).toMatch(todo);
+    const after = await getUpload(admin, id);
+    expect(after).toMatchObject({ mapping_file: "good.csv", counts: { rows: 1, matched: 1 } });
+  });
+
+  it.each([
+    ["a JSON object", '{"students":[{"email":"ada.lovelace@school.test","file":"a.jpg"}]}', "text/csv", /JSON \(an object\)/],
+    ["a JSON list of rows", '[["001234","a.jpg"]]', "text/csv", /JSON \(a list\)/],
+    ["a JSON list sent as JSON", ' [ ]\n', "application/json", /JSON \(a list\)/],
+    ["a JSON string", '"001234,a.jpg"', "text/plain", /JSON \(a text value\)/],
+    ["JSON null", "null", "application/json", /JSON \(null\)/],
+    ["a JSON number sent as JSON", "42", "application/json", /JSON \(a number\)/],
+    ["a web page", "<!DOCTYPE html><html><body><table><tr><td>001234</td><td>a.jpg</td></tr></table></body></html>", "text/csv", /web page/],
+  ])("refuses %s with 422, saying what it is and what to send; the earlier mapping stays", async (_label, body, type, what) => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small());
+    await putMapping(admin, id, "001234,a.jpg\n", "good.csv");
+    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping?name=m.csv`, { body, headers: { "Content-Type": type } }), 422, "bad_mapping");
+    expect(e.message).toMatch(what);
+    expect(e.message).toMatch(/CSV/);
+    expect(await getUpload(admin, id)).toMatchObject({ mapping_file: "good.csv", counts: { rows: 1, matched: 1 } });
+  });
+
+  it("still takes a one-column school ID list sent as CSV (a number is not taken for JSON unless declared)", async () => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    const upload = await putMapping(admin, id, "1234\n");
+    expect(upload.problems.map((p: any) => p.code)).toEqual(["bad_row"]);
   });
 });
 
