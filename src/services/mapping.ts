@@ -30,6 +30,7 @@ import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
 import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
 import { sniffImageType } from "./image-header";
+import { delimiterName, extraFieldsMessage, filledFieldCount } from "../lib/csv";
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -495,7 +496,8 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
 
 // ───────────────────────────── table parsing ─────────────────────────────
 
-type RawRecord = { row: number; cells: string[]; count: number; quoteError: "missing" | "invalid" | null; longest: number };
+/** `filled`: fields up to the last non-empty one (checked against the header's count). */
+type RawRecord = { row: number; cells: string[]; count: number; filled: number; quoteError: "missing" | "invalid" | null; longest: number };
 
 const KEEP_CELLS = 3;
 
@@ -531,6 +533,7 @@ function readRecords(text: string, delimiter: string, maxNonBlank: number): { re
         row,
         cells: cells.slice(0, KEEP_CELLS),
         count: cells.length,
+        filled: filledFieldCount(cells),
         quoteError: res.errors.some((e) => e.code === "MissingQuotes")
           ? "missing"
           : res.errors.some((e) => e.type === "Quotes")
@@ -642,7 +645,7 @@ export function parseMappingTableText(input: string): TableParseResult {
       w2.some((w) => ID_LABEL_WORDS.has(w)) && !w2.some((w) => FILE_LABEL_WORDS.has(w));
   }
 
-  const sep = delimiter === "," ? "a comma" : delimiter === ";" ? "a semicolon" : "a tab";
+  const sep = delimiterName(delimiter);
   const rows: TableRow[] = data.map((r) => {
     const identifier = clean(r.cells[swapped ? 1 : 0]);
     const file = clean(r.cells[swapped ? 0 : 1]);
@@ -658,6 +661,8 @@ export function parseMappingTableText(input: string): TableParseResult {
     if (r.quoteError === "invalid") {
       return bad(`Row ${r.row} has a misplaced quote ("), so it cannot be read reliably. Remove the quote, or put the whole cell in quotes.`);
     }
+    const extra = header && first ? extraFieldsMessage(r.row, r.filled, first.count, delimiter) : null;
+    if (extra) return bad(extra);
     if (r.count < 2) {
       const only = clean(r.cells[0]);
       return bad(`Row ${r.row} has only one value (${q(only)}). Each row needs the student's email or school ID, then ${sep}, then the photo's file name.`);
