@@ -200,6 +200,7 @@ describe("a mapping body that is not a CSV table", () => {
     ["a JSON string", '"001234,a.jpg"', "text/plain", /JSON \(a text value\)/],
     ["JSON null", "null", "application/json", /JSON \(null\)/],
     ["a JSON number sent as JSON", "42", "application/json", /JSON \(a number\)/],
+    ["an Excel XML spreadsheet", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>', "text/csv", /XML/],
     ["a web page", "<!DOCTYPE html><html><body><table><tr><td>001234</td><td>a.jpg</td></tr></table></body></html>", "text/csv", /web page/],
   ])("refuses %s with 422, saying what it is and what to send; the earlier mapping stays", async (_label, body, type, what) => {
     const { admin } = await school();

@@ -367,6 +367,7 @@ const NOT_A_TABLE: Record<string, { what: string; todo: string }> = {
   gzip: { what: "a compressed (gzip) archive", todo: ROWS_AS_CSV },
   archive: { what: "a compressed archive (RAR or 7z)", todo: ROWS_AS_CSV },
   html: { what: "a web page (HTML)", todo: `Save the table as CSV instead. ${ROWS_AS_CSV}` },
+  xml: { what: "an XML file (perhaps a spreadsheet saved as XML)", todo: SAVE_AS_CSV },
 };
 
 /** True when the first KB has no control bytes: then a binary signature at the start is a coincidence ("RIFF,a.jpg"). */
@@ -489,6 +490,9 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
     return fail(`The ${what} is not text: it does not look like a CSV file (perhaps a spreadsheet or another program's file). ${SAVE_AS_CSV}`, true);
   }
   if (text.trim() === "") return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
+  if (/^\s*<\?xml[\s?]/.test(text) && !/<svg[\s>]/i.test(text.slice(0, 4096))) {
+    return fail(`The ${what} is ${NOT_A_TABLE.xml!.what}, not a CSV file. ${NOT_A_TABLE.xml!.todo}`, false, "xml");
+  }
   const json = jsonShape(text, /^application\/([\w.-]+\+)?json$/.test(mediaType));
   if (json) return fail(`The ${what} is JSON (${json}), not a CSV table. ${ROWS_AS_CSV}`, false, "json");
   return { ok: true, text, encoding };
