@@ -212,13 +212,6 @@ describe("a mapping body that is not a CSV table", () => {
     expect(e.message).toMatch(/CSV/);
     expect(await getUpload(admin, id)).toMatchObject({ mapping_file: "good.csv", counts: { rows: 1, matched: 1 } });
   });
-
-  it("still takes a one-column school ID list sent as CSV (a number is not taken for JSON unless declared)", async () => {
-    const { admin } = await school();
-    const id = await newUpload(admin);
-    const upload = await putMapping(admin, id, "1234\n");
-    expect(upload.problems.map((p: any) => p.code)).toEqual(["bad_row"]);
-  });
 });
 
 describe("bulk upload without a mapping file", () => {
