@@ -127,3 +127,18 @@ CREATE TABLE IF NOT EXISTS upload_rows (
   PRIMARY KEY (org, upload_id, row)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS upload_rows_status ON upload_rows (org, upload_id, status);
+
+-- Warnings on a frozen row (leading_zeros_ignored and the like from the preview; photo checks may
+-- add theirs): kept apart from the row's outcome (status, code, message), so that processing a
+-- row, which rewrites its outcome, never erases them. One per code and row, so writing the same
+-- warning again (a redelivered queue message) changes nothing. seq keeps the preview's order.
+CREATE TABLE IF NOT EXISTS upload_row_warnings (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  row INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  details TEXT,
+  PRIMARY KEY (org, upload_id, row, code)
+) WITHOUT ROWID;

@@ -158,6 +158,21 @@ describe("mapping table formats", () => {
     expect(p.problems).toEqual([]);
   });
 
+  it("reports a row with more fields than the header as bad_row with both counts; the other rows still match", () => {
+    const csv = "email;file\njane.doe@school.org;a.jpg\njohn.roe@school.org;b;c.jpg\n5678;d.jpg;\n";
+    const r = parseMappingTable(utf8(csv));
+    expect(r.header).toBe(true);
+    expect(r.rows.map((x) => [x.row, x.problem?.code ?? null])).toEqual([
+      [2, null],
+      [3, "bad_row"],
+      [4, null],
+    ]);
+    expect(r.rows[1]!.problem!.message).toMatch(/Row 3 has 3 fields but the header has 2/);
+    expect(r.rows[1]!.problem!.message).toMatch(/semicolon/);
+    const p = matchMappingRows(table(csv), roster, ["a.jpg", "b", "c.jpg", "d.jpg"]);
+    expect(p.rows.map((x) => x.status)).toEqual(["ready", "unmatched", "ready"]);
+  });
+
   it("ignores blank lines and extra columns, and detects no header in plain data", () => {
     const r = parseMappingTable(utf8("\n\njane.doe@school.org,a.jpg,Jane,Doe\n\n,,,\n5678,b.jpg\n"));
     expect(r.header).toBe(false);

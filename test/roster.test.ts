@@ -42,6 +42,20 @@ describe("roster import", () => {
     expect(optout.photo_opt_out).toBe(true);
   });
 
+  it("reports a row with more fields than the header as bad_row with both counts, and imports the others", async () => {
+    const admin = await as(newOrg(), "admin");
+    // Row 3's unquoted comma ("Smith, Jr.") would shift the last name into the grade column.
+    const csv = "id,email,first_name,last_name,grade\nf1,f1@x.test,Ann,Lee,9\nf2,f2@x.test,John,Smith, Jr.,10\nf3,f3@x.test,Bo,Ray,11,\n";
+    const res = await json(await admin("POST", "/v1/students/import", { body: csv, headers: { "Content-Type": "text/csv" } }));
+    expect(res.created).toBe(2);
+    expect(res.problems.map((p: any) => [p.row, p.code])).toEqual([[3, "bad_row"]]);
+    expect(res.problems[0].message).toMatch(/Row 3 has 6 fields but the header has 5/);
+    expect(res.problems[0].message).toMatch(/comma/);
+    expect((await admin("GET", "/v1/students/f2")).status).toBe(404);
+    // An empty field after the last column (a trailing comma) carries nothing and is no problem.
+    expect(await json(await admin("GET", "/v1/students/f3"))).toMatchObject({ grade: "11" });
+  });
+
   it("accepts JSON rows and validates each one", async () => {
     const admin = await as(newOrg(), "admin");
     const res = await json(

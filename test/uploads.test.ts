@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { portraitJpeg, portraitPng, ascii } from "./helpers/images";
@@ -56,6 +57,34 @@ describe("bulk upload with a mapping file", () => {
     await submit(admin, id);
     expect((await waitUntilFinal(admin, id)).status).toBe("completed");
     expect(await currentVersion(org, "s1")).toBe(`u${id}`);
+  });
+
+  it("a warning given at preview stays on its row in report.csv after the row is processed or fails", async () => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small(1));
+    await putFile(admin, id, "c.jpg", small(3));
+    await putFile(admin, id, "cut.jpg", small(2).slice(0, 400));
+    // Row 1: one warning; row 2: two (leading zeros and an assumed extension); row 3: a warning, then a bad image.
+    const preview = await putMapping(admin, id, "1234,a.jpg\n1236,c\n1235,cut.jpg\n");
+    expect(preview.problems.map((p: any) => [p.row, p.code])).toEqual(
+      expect.arrayContaining([[1, "leading_zeros_ignored"], [2, "leading_zeros_ignored"], [2, "file_extension_assumed"], [3, "leading_zeros_ignored"]]),
+    );
+    const draft = await reportRows(admin, id);
+    await submit(admin, id);
+    await waitUntilFinal(admin, id);
+    const report = await reportRows(admin, id);
+    expect(report.map((r) => [r.row, r.status, r.code])).toEqual([
+      [1, "processed", "leading_zeros_ignored"],
+      [2, "processed", "leading_zeros_ignored"],
+      [3, report[2]!.status, "image_unreadable"],
+    ]);
+    expect(report[0]!.message).toMatch(/leading zero/i);
+    // Every warning's code and message stays on its row, in the preview's order, as in the draft's report.
+    expect(report[1]!.message).toMatch(/leading zero/i);
+    expect(report[1]!.message).toContain("file_extension_assumed");
+    expect(report[1]!.message).toBe(draft[1]!.message);
+    expect(report[2]!.message).toContain("leading_zeros_ignored");
   });
 
   it.each([
@@ -131,6 +160,57 @@ describe("bulk upload with a mapping file", () => {
     const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: ascii("PK\x03\x04xlsx"), headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
     expect(e.message).toMatch(/CSV/);
     await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: "", headers: { "Content-Type": "text/csv" } }), 400, "validation_failed");
+  });
+});
+
+describe("a mapping body that is not a CSV table", () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const xlsx = zipSync({ "[Content_Types].xml": enc("<Types/>"), "xl/workbook.xml": enc("<workbook/>") });
+  const ods = zipSync({ mimetype: enc("application/vnd.oasis.opendocument.spreadsheet"), "content.xml": enc("<x/>") }, { level: 0 });
+  const xls = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Array(504).fill(0)]);
+  const heic = Uint8Array.from([0, 0, 0, 0x18, ...enc("ftypheic"), 0, 0, 0, 0, ...enc("mif1heic")]);
+  let seed = 11;
+  const garbage = new Uint8Array(2048).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0), seed >>> 24));
+
+  it.each([
+    ["an .xlsx workbook", xlsx, /is an Excel workbook \(\.xlsx\)/, /CSV/],
+    ["an .ods spreadsheet", ods, /OpenDocument spreadsheet/, /CSV/],
+    ["a zip of photos", zipSync({ "IMG_0001.jpg": small() }), /zip/i, /archive/],
+    ["an .xls workbook", xls, /Excel 97/, /CSV/],
+    ["a PDF", enc("%PDF-1.7\n%\xe2\xe3\n1 0 obj"), /PDF/, /CSV/],
+    ["a JPEG photo", small(), /JPEG image/, /files/],
+    ["a HEIC photo", heic, /HEIC image/, /files/],
+    ["binary bytes", garbage, /not text/, /CSV/],
+  ])("refuses %s with 415, saying what it is and what to send; the earlier mapping stays", async (_label, body, what, todo) => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small());
+    await putMapping(admin, id, "001234,a.jpg\n", "good.csv");
+    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping?name=mapping.csv`, { body, headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
+    expect(e.message).toMatch(what);
+    expect(e.message).toMatch(todo);
+    const after = await getUpload(admin, id);
+    expect(after).toMatchObject({ mapping_file: "good.csv", counts: { rows: 1, matched: 1 } });
+  });
+
+  it.each([
+    ["a JSON object", '{"students":[{"email":"ada.lovelace@school.test","file":"a.jpg"}]}', "text/csv", /JSON \(an object\)/],
+    ["a JSON list of rows", '[["001234","a.jpg"]]', "text/csv", /JSON \(a list\)/],
+    ["a JSON list sent as JSON", ' [ ]\n', "application/json", /JSON \(a list\)/],
+    ["a JSON string", '"001234,a.jpg"', "text/plain", /JSON \(a text value\)/],
+    ["JSON null", "null", "application/json", /JSON \(null\)/],
+    ["a JSON number sent as JSON", "42", "application/json", /JSON \(a number\)/],
+    ["an Excel XML spreadsheet", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>', "text/csv", /XML/],
+    ["a web page", "<!DOCTYPE html><html><body><table><tr><td>001234</td><td>a.jpg</td></tr></table></body></html>", "text/csv", /web page/],
+  ])("refuses %s with 422, saying what it is and what to send; the earlier mapping stays", async (_label, body, type, what) => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", small());
+    await putMapping(admin, id, "001234,a.jpg\n", "good.csv");
+    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping?name=m.csv`, { body, headers: { "Content-Type": type } }), 422, "bad_mapping");
+    expect(e.message).toMatch(what);
+    expect(e.message).toMatch(/CSV/);
+    expect(await getUpload(admin, id)).toMatchObject({ mapping_file: "good.csv", counts: { rows: 1, matched: 1 } });
   });
 });
 

@@ -29,6 +29,8 @@
 import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
 import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
+import { sniffImageType } from "./image-header";
+import { delimiterName, extraFieldsMessage, filledFieldCount } from "../lib/csv";
 
 // ───────────────────────────── types ─────────────────────────────
 
@@ -282,9 +284,14 @@ export function findMappingInArchive(fileNames: string[]): { kind: "pspa" | "tab
 
 // ───────────────────────────── decoding ─────────────────────────────
 
+/**
+ * `notText`: the bytes are not text at all (a workbook, an image, a zip, binary bytes), as
+ * opposed to text that is not a table (JSON, a web page) or an empty file; `detected` names
+ * what the bytes are when that is known (`xlsx`, `zip`, `jpeg`, `json`…).
+ */
 export type DecodedText =
   | { ok: true; text: string; encoding: "utf-8" | "utf-16le" | "utf-16be" | "windows-1252" }
-  | { ok: false; problem: MappingProblem };
+  | { ok: false; problem: MappingProblem; notText: boolean; detected: string | null };
 
 function badMapping(message: string): MappingProblem {
   return { row: null, file: null, code: "bad_mapping", message };
@@ -325,30 +332,109 @@ function decodeLatin1(bytes: Uint8Array): string {
   return parts.join("");
 }
 
+const SAVE_AS_CSV = `Open it in Excel, Google Sheets or LibreOffice and save it as CSV (in Excel: File › Save As › "CSV UTF-8"; in Google Sheets: File › Download › CSV), then upload that file.`;
+const ROWS_AS_CSV = "Send a CSV file with one row per student: the email or school ID, then the photo's file name (Download template shows the layout).";
+const PHOTOS_ARE_FILES = `Photos are sent as the upload's files (or in a zip with the archive upload); the mapping file is the list of students and file names, saved as CSV.`;
+
+/**
+ * What a mapping body that is not a CSV table is, in words, and what to send instead, by
+ * kind as image-header.ts's sniffImageType names it (the one table of magic numbers).
+ */
+const NOT_A_TABLE: Record<string, { what: string; todo: string }> = {
+  xlsx: { what: "an Excel workbook (.xlsx)", todo: SAVE_AS_CSV },
+  ods: { what: "an OpenDocument spreadsheet (.ods)", todo: SAVE_AS_CSV },
+  docx: { what: "a Word document (.docx)", todo: `Put the list in a spreadsheet instead. ${ROWS_AS_CSV}` },
+  zip: { what: "a zip archive", todo: `A zip of photos goes in with the archive upload, not as the mapping file. ${ROWS_AS_CSV}` },
+  office: { what: "an Excel 97–2003 workbook (.xls) or another older Office document", todo: SAVE_AS_CSV },
+  pdf: { what: "a PDF document", todo: `Upload the spreadsheet it was printed from, saved as CSV. ${ROWS_AS_CSV}` },
+  jpeg: { what: "a JPEG image", todo: PHOTOS_ARE_FILES },
+  png: { what: "a PNG image", todo: PHOTOS_ARE_FILES },
+  webp: { what: "a WebP image", todo: PHOTOS_ARE_FILES },
+  heic: { what: "a HEIC image", todo: PHOTOS_ARE_FILES },
+  avif: { what: "an AVIF image", todo: PHOTOS_ARE_FILES },
+  jxl: { what: "a JPEG XL image", todo: PHOTOS_ARE_FILES },
+  jp2: { what: "a JPEG 2000 image", todo: PHOTOS_ARE_FILES },
+  gif: { what: "a GIF image", todo: PHOTOS_ARE_FILES },
+  tiff: { what: "a TIFF image", todo: PHOTOS_ARE_FILES },
+  bmp: { what: "a BMP image", todo: PHOTOS_ARE_FILES },
+  raw: { what: "a camera RAW image", todo: PHOTOS_ARE_FILES },
+  psd: { what: "a Photoshop document", todo: PHOTOS_ARE_FILES },
+  ico: { what: "an icon", todo: PHOTOS_ARE_FILES },
+  svg: { what: "an SVG drawing", todo: PHOTOS_ARE_FILES },
+  isobmff: { what: "a HEIF or MP4-family file", todo: PHOTOS_ARE_FILES },
+  video: { what: "a video", todo: PHOTOS_ARE_FILES },
+  riff: { what: "an audio or video file", todo: ROWS_AS_CSV },
+  gzip: { what: "a compressed (gzip) archive", todo: ROWS_AS_CSV },
+  archive: { what: "a compressed archive (RAR or 7z)", todo: ROWS_AS_CSV },
+  html: { what: "a web page (HTML)", todo: `Save the table as CSV instead. ${ROWS_AS_CSV}` },
+  xml: { what: "an XML file (perhaps a spreadsheet saved as XML)", todo: SAVE_AS_CSV },
+};
+
+/** True when the first KB has no control bytes: then a binary signature at the start is a coincidence ("RIFF,a.jpg"). */
+function headIsText(bytes: Uint8Array): boolean {
+  for (let i = 0; i < Math.min(bytes.length, 1024); i++) {
+    const c = bytes[i]!;
+    if (c < 0x09 || (c > 0x0d && c < 0x20) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** A zip's kind from the names of its first entries: Office Open XML and OpenDocument files are zips. */
+function zipKind(bytes: Uint8Array): "xlsx" | "ods" | "docx" | "zip" {
+  const head = decodeLatin1(bytes.subarray(0, 64 * 1024));
+  if (head.includes("opendocument.spreadsheet")) return "ods";
+  if (/xl\/[A-Za-z_]/.test(head)) return "xlsx";
+  if (head.includes("word/")) return "docx";
+  return "zip";
+}
+
+/** The kind of a body that is not text (or is markup, not a table), from its content; null for text and unknown bytes. */
+function sniffNonTable(bytes: Uint8Array): { kind: string; notText: boolean } | null {
+  const sniffed = sniffImageType(bytes);
+  const kind = sniffed.kind === "other" ? sniffed.name : sniffed.kind;
+  if (kind === "text" || kind === "unknown") return null;
+  if (kind === "html" || kind === "svg") return { kind, notText: false };
+  if (kind !== "pdf" && headIsText(bytes)) return null;
+  return { kind: kind === "zip" ? zipKind(bytes) : kind, notText: true };
+}
+
+/**
+ * The shape of a text that is JSON, in words; null when it is not JSON. A bare number is
+ * also a one-cell CSV (a school ID), so it counts only when the body was declared JSON.
+ */
+function jsonShape(text: string, declaredJson: boolean): string | null {
+  const t = text.trim();
+  if (!declaredJson && !/^[[{"]|^(null|true|false)$/.test(t)) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(t);
+  } catch {
+    return null;
+  }
+  if (Array.isArray(v)) return "a list";
+  if (v === null) return "null";
+  return typeof v === "object" ? "an object" : typeof v === "string" ? "a text value" : typeof v === "number" ? "a number" : "true or false";
+}
+
 /**
  * Bytes of a mapping file or PSPA index → text. UTF-8 (BOM or not), UTF-16 LE/BE (with a
- * BOM, or detected from the zero bytes of ASCII text), else Windows-1252. Recognises files
- * that are not text (Excel workbooks, PDFs, images, zips, binary garbage) and says so.
+ * BOM, or detected from the zero bytes of ASCII text), else Windows-1252. Recognises what is
+ * not a table (workbooks, zips, PDFs, images, binary bytes, JSON, web pages) and says what it
+ * is and what to send. `mediaType` is the type the body was declared with, if any.
  */
-export function decodeMappingText(bytes: Uint8Array, what = "mapping file"): DecodedText {
-  const fail = (message: string): DecodedText => ({ ok: false, problem: badMapping(message) });
+export function decodeMappingText(bytes: Uint8Array, what = "mapping file", mediaType = ""): DecodedText {
+  const fail = (message: string, notText = false, detected: string | null = null): DecodedText => ({ ok: false, problem: badMapping(message), notText, detected });
   if (bytes.length === 0) return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
   if (bytes.length > MAX_MAPPING_BYTES) {
     return fail(`The ${what} is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is ${MAX_MAPPING_BYTES / 1048576} MB. Split it into smaller files and upload them one at a time.`);
   }
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) {
-    return fail(`The ${what} is a spreadsheet workbook or a zip, not a CSV file. In Excel or Google Sheets use "Save as" / "Download" → CSV, then upload that file.`);
-  }
-  if (startsWith(bytes, [0x25, 0x50, 0x44, 0x46])) return fail(`The ${what} is a PDF, not a CSV file. Upload the spreadsheet saved as CSV instead.`);
-  if (
-    startsWith(bytes, [0xff, 0xd8, 0xff]) ||
-    startsWith(bytes, [0x89, 0x50, 0x4e, 0x47]) ||
-    (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8))
-  ) {
-    return fail(`The ${what} is an image, not a CSV file. Upload photos as photos, and the list of students and file names as the mapping file.`);
+  const sniffed = sniffNonTable(bytes);
+  if (sniffed) {
+    const known = NOT_A_TABLE[sniffed.kind] ?? { what: `a ${sniffed.kind.toUpperCase()} file`, todo: ROWS_AS_CSV };
+    return fail(`The ${what} is ${known.what}, not a CSV file. ${known.todo}`, sniffed.notText, sniffed.kind);
   }
   if (startsWith(bytes, [0xff, 0xfe, 0x00, 0x00]) || startsWith(bytes, [0x00, 0x00, 0xfe, 0xff])) {
-    return fail(`The ${what} is saved as UTF-32 text, which is not supported. Save it as "CSV UTF-8" and upload it again.`);
+    return fail(`The ${what} is saved as UTF-32 text, which is not supported. Save it as "CSV UTF-8" and upload it again.`, true, "utf-32");
   }
 
   let text: string | null;
@@ -401,15 +487,21 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file"): Dec
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd) controls++;
   }
   if (controls > sample.length * 0.01) {
-    return fail(`The ${what} does not look like a text (CSV) file. Save the spreadsheet as "CSV UTF-8" and upload that file.`);
+    return fail(`The ${what} is not text: it does not look like a CSV file (perhaps a spreadsheet or another program's file). ${SAVE_AS_CSV}`, true);
   }
   if (text.trim() === "") return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
+  if (/^\s*<\?xml[\s?]/.test(text) && !/<svg[\s>]/i.test(text.slice(0, 4096))) {
+    return fail(`The ${what} is ${NOT_A_TABLE.xml!.what}, not a CSV file. ${NOT_A_TABLE.xml!.todo}`, false, "xml");
+  }
+  const json = jsonShape(text, /^application\/([\w.-]+\+)?json$/.test(mediaType));
+  if (json) return fail(`The ${what} is JSON (${json}), not a CSV table. ${ROWS_AS_CSV}`, false, "json");
   return { ok: true, text, encoding };
 }
 
 // ───────────────────────────── table parsing ─────────────────────────────
 
-type RawRecord = { row: number; cells: string[]; count: number; quoteError: "missing" | "invalid" | null; longest: number };
+/** `filled`: fields up to the last non-empty one (checked against the header's count). */
+type RawRecord = { row: number; cells: string[]; count: number; filled: number; quoteError: "missing" | "invalid" | null; longest: number };
 
 const KEEP_CELLS = 3;
 
@@ -445,6 +537,7 @@ function readRecords(text: string, delimiter: string, maxNonBlank: number): { re
         row,
         cells: cells.slice(0, KEEP_CELLS),
         count: cells.length,
+        filled: filledFieldCount(cells),
         quoteError: res.errors.some((e) => e.code === "MissingQuotes")
           ? "missing"
           : res.errors.some((e) => e.type === "Quotes")
@@ -556,7 +649,7 @@ export function parseMappingTableText(input: string): TableParseResult {
       w2.some((w) => ID_LABEL_WORDS.has(w)) && !w2.some((w) => FILE_LABEL_WORDS.has(w));
   }
 
-  const sep = delimiter === "," ? "a comma" : delimiter === ";" ? "a semicolon" : "a tab";
+  const sep = delimiterName(delimiter);
   const rows: TableRow[] = data.map((r) => {
     const identifier = clean(r.cells[swapped ? 1 : 0]);
     const file = clean(r.cells[swapped ? 0 : 1]);
@@ -572,6 +665,8 @@ export function parseMappingTableText(input: string): TableParseResult {
     if (r.quoteError === "invalid") {
       return bad(`Row ${r.row} has a misplaced quote ("), so it cannot be read reliably. Remove the quote, or put the whole cell in quotes.`);
     }
+    const extra = header && first ? extraFieldsMessage(r.row, r.filled, first.count, delimiter) : null;
+    if (extra) return bad(extra);
     if (r.count < 2) {
       const only = clean(r.cells[0]);
       return bad(`Row ${r.row} has only one value (${q(only)}). Each row needs the student's email or school ID, then ${sep}, then the photo's file name.`);

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
 import { STUDENT_CSV_COLUMNS, StudentImportRow, type Student } from "../schemas/student";
 import { badRequest } from "../lib/errors";
 import { zodIssues } from "../lib/errors";
+import { extraFieldsMessage, filledFieldCount } from "../lib/csv";
 
 export type StudentRecord = {
   org: string;
@@ -52,7 +53,8 @@ export async function listRoster(db: D1Database, org: string) {
   return results.map((r) => ({ ...r, photo_opt_out: r.photo_opt_out === 1 }));
 }
 
-type RawRow = { row: number; values: Record<string, unknown> };
+/** `problem`: why the row cannot be read at all (a CSV row that does not fit its header). */
+type RawRow = { row: number; values: Record<string, unknown>; problem?: string };
 type Problem = { row: number; code: string; message: string };
 
 /** CSV with a header naming any of the roster columns (order free, case and spaces ignored). */
@@ -73,7 +75,8 @@ export function parseRosterCsv(text: string): RawRow[] {
     columns.forEach((col, j) => {
       if ((STUDENT_CSV_COLUMNS as readonly string[]).includes(col)) values[col] = cells[j] ?? "";
     });
-    return { row: i + 2, values };
+    const problem = extraFieldsMessage(i + 2, filledFieldCount(cells), header.length, parsed.meta.delimiter);
+    return problem ? { row: i + 2, values, problem } : { row: i + 2, values };
   });
 }
 
@@ -86,7 +89,11 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
     ]);
   }
   const valid = new Map<string, { row: number; data: StudentImportRow }>();
-  for (const { row, values } of raw) {
+  for (const { row, values, problem } of raw) {
+    if (problem) {
+      problems.push({ row, code: "bad_row", message: problem });
+      continue;
+    }
     const parsed = StudentImportRow.safeParse(values);
     if (!parsed.success) {
       const detail = zodIssues(parsed.error.issues).map((i) => `${i.path || "row"}: ${i.message}`).join("; ");

@@ -283,11 +283,38 @@ export async function listUploads(env: Env, org: string, limit: number, cursor?:
   return { uploads, next_cursor: results.length > limit && last ? encodeCursor([last.created_at, last.id]) : null };
 }
 
-/** Rows as they go into upload_rows at submit: ready rows pending, the rest skipped with their first blocking problem. */
+type RowNote = { code: string; message: string };
+
+/**
+ * A preview row's problems split into its outcome (what stops it: the first blocking problem,
+ * else its first problem; none when it is ready) and its warnings (every other problem). The
+ * draft's report and the rows frozen at submit split the same way, so a warning reads the same
+ * before and after processing.
+ */
+function splitRowProblems(r: MappingPreview["rows"][number]): { outcome: RowNote | null; warnings: RowNote[] } {
+  const outcome = r.status === "ready" ? null : (r.problems.find((p) => isBlocking(p.code)) ?? r.problems[0] ?? null);
+  return {
+    outcome: outcome && { code: outcome.code, message: outcome.message },
+    warnings: r.problems.filter((p) => p !== outcome).map((p) => ({ code: p.code, message: p.message })),
+  };
+}
+
+/**
+ * report.csv has one code and one message per row: the outcome's (failed or skipped), else the
+ * first warning's; every further warning is appended to the message with its code, so nothing
+ * given at preview is lost from the row, and the code column stays one code the pages understand.
+ */
+function reportNote(outcome: RowNote | null, warnings: RowNote[]): { code: string | null; message: string | null } {
+  const [first, ...rest] = outcome ? [outcome, ...warnings] : warnings;
+  if (!first) return { code: null, message: null };
+  return { code: first.code, message: [first.message, ...rest.map((w) => `Also ${w.code}: ${w.message}`)].join(" ") };
+}
+
+/** Rows as they go into upload_rows at submit: ready rows pending, the rest skipped with their outcome; warnings kept beside. */
 function freezeRows(preview: MappingPreview, uploadId: string) {
   const version = uploadVersionId(uploadId);
   return preview.rows.map((r) => {
-    const blocking = r.problems.find((p) => isBlocking(p.code)) ?? r.problems[0] ?? null;
+    const { outcome, warnings } = splitRowProblems(r);
     const ready = r.status === "ready";
     return {
       row: r.row,
@@ -296,9 +323,10 @@ function freezeRows(preview: MappingPreview, uploadId: string) {
       student_id: r.student_id,
       matched_file: r.matched_file,
       status: ready ? "pending" : "skipped",
-      code: ready ? null : (blocking?.code ?? null),
-      message: ready ? null : (blocking?.message ?? null),
+      code: outcome?.code ?? null,
+      message: outcome?.message ?? null,
       new_version: ready ? version : null,
+      warnings,
     };
   });
 }
@@ -341,6 +369,12 @@ export async function submitUpload(env: Env, org: string, id: string, actor: str
          FROM json_each(?4) r WHERE true
          ON CONFLICT (org, upload_id, row) DO NOTHING`,
       ).bind(org, id, now, JSON.stringify(rows.slice(i, i + 500))),
+      env.DB.prepare(
+        `INSERT INTO upload_row_warnings (org, upload_id, row, seq, code, message)
+         SELECT ?1, ?2, r.value ->> 'row', w.key, w.value ->> 'code', w.value ->> 'message'
+         FROM json_each(?3) r, json_each(r.value -> 'warnings') w WHERE true
+         ON CONFLICT (org, upload_id, row, code) DO NOTHING`,
+      ).bind(org, id, JSON.stringify(rows.slice(i, i + 500).filter((r) => r.warnings.length).map((r) => ({ row: r.row, warnings: r.warnings })))),
     );
   }
   statements.push(
@@ -444,14 +478,21 @@ export async function reportLines(env: Env, upload: UploadRow): Promise<ReportLi
   if (upload.status === "draft") {
     const preview = await buildPreview(env, upload);
     return preview.rows.map((r) => {
-      const p = r.problems.find((x) => isBlocking(x.code)) ?? r.problems[0];
-      return { row: r.row, identifier: r.identifier, file: r.file, student_id: r.student_id, status: r.status, code: p?.code ?? null, message: p?.message ?? null };
+      const { outcome, warnings } = splitRowProblems(r);
+      return { row: r.row, identifier: r.identifier, file: r.file, student_id: r.student_id, status: r.status, ...reportNote(outcome, warnings) };
     });
   }
   const { results } = await env.DB.prepare(
-    "SELECT row, identifier, file, student_id, status, code, message FROM upload_rows WHERE org = ?1 AND upload_id = ?2 ORDER BY row",
+    `SELECT r.row, r.identifier, r.file, r.student_id, r.status, r.code, r.message,
+            (SELECT json_group_array(json_object('code', w.code, 'message', w.message)) FROM
+               (SELECT code, message FROM upload_row_warnings w WHERE w.org = r.org AND w.upload_id = r.upload_id AND w.row = r.row ORDER BY seq, code) w
+            ) AS warnings
+     FROM upload_rows r WHERE r.org = ?1 AND r.upload_id = ?2 ORDER BY r.row`,
   )
     .bind(upload.org, upload.id)
-    .all<ReportLine>();
-  return results;
+    .all<Omit<ReportLine, "code" | "message"> & { code: string | null; message: string | null; warnings: string }>();
+  return results.map(({ warnings, code, message, ...line }) => ({
+    ...line,
+    ...reportNote(code ? { code, message: message ?? "" } : null, JSON.parse(warnings) as RowNote[]),
+  }));
 }

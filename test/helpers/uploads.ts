@@ -80,6 +80,6 @@ export async function reportRows(admin: Caller, id: string) {
   expect(header).toBe("row,identifier,file,student_id,status,code,message");
   return lines.map((l) => {
     const cells = l.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
-    return { row: Number(cells[0]), identifier: cells[1], file: cells[2], student_id: cells[3] || null, status: cells[4], code: cells[5] || null };
+    return { row: Number(cells[0]), identifier: cells[1], file: cells[2], student_id: cells[3] || null, status: cells[4], code: cells[5] || null, message: cells[6] || null };
   });
 }

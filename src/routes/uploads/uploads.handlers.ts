@@ -7,6 +7,7 @@ import { nowIso } from "../../schemas/common";
 import { auditStatement } from "../../services/audit";
 import { requestDeleteAllPhotos } from "../../services/delete-all";
 import { BODY_LIMITS } from "../body-limits";
+import { decodeMappingText } from "../../services/mapping";
 import {
   cancelUpload,
   createUpload,
@@ -65,9 +66,11 @@ uploadsRouter.openapi(routes.putMappingRoute, async (c) => {
   requireDraft(upload);
   const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.mapping.bytes, BODY_LIMITS.mapping.what);
   if (bytes.byteLength === 0) throw badRequest("validation_failed", "The mapping file is empty.", [{ path: "body", message: "Empty body" }]);
-  // An .xlsx is a zip: say what to do instead of reporting garbage rows.
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    throw unsupportedMediaType("an Excel workbook", "CSV: in Excel choose File › Save As › CSV UTF-8, then upload that file");
+  // A workbook, an image, a zip, JSON… is refused here, saying what it is and what to send,
+  // rather than saved (replacing a good mapping) and previewed as garbage rows.
+  const decoded = decodeMappingText(bytes, "mapping file", mediaType(c.req.raw));
+  if (!decoded.ok) {
+    throw new ApiError(decoded.notText ? 415 : 422, decoded.notText ? "unsupported_media_type" : "bad_mapping", decoded.problem.message, { detected: decoded.detected });
   }
   const name = c.req.valid("query").name ?? "mapping.csv";
   await stageMapping(c.env, org, upload, name, bytes);

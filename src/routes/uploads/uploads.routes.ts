@@ -52,7 +52,7 @@ export const putMappingRoute = createRoute({
     query: z.object({ name: z.string().max(512).optional().openapi({ description: "The file's name, e.g. mapping.csv or INDEX.TXT" }) }),
     body: { required: true, content: { "text/csv": { schema: z.string() }, "text/plain": { schema: z.string() } } },
   },
-  responses: { 200: json(UploadEnvelope, "The upload with its preview"), ...errors(400, 401, 403, 404, 409, 413, 415) },
+  responses: { 200: json(UploadEnvelope, "The upload with its preview"), ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
 });
 
 export const putFileRoute = createRoute({
