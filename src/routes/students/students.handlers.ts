@@ -1,6 +1,6 @@
 import { createRouter } from "../../lib/create-app";
 import { ADMINS, requireRole } from "../../lib/auth";
-import { mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
+import { discardBody, mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
 import { badRequest, conflict, validationFailed } from "../../lib/errors";
 import { processPortrait } from "../../services/imaging";
 import { BODY_LIMITS } from "../body-limits";
@@ -76,7 +76,7 @@ studentsRouter.openapi(routes.putPhotoRoute, async (c) => {
   const { id } = c.req.valid("param");
   const student = await requireStudent(c.env.DB, org, id);
   if (student.photo_opt_out) {
-    await c.req.raw.body?.cancel().catch(() => {});
+    await discardBody(c.req.raw.body);
     throw conflict("opted_out", "This student's family opted out of photos, so no photo can be stored. Change photo_opt_out in the roster first.");
   }
   const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.image.bytes, BODY_LIMITS.image.what);
