@@ -10,6 +10,7 @@ import {
   describePhoto,
   newVersionId,
   requireStudent,
+  restorableVersion,
   restoreStudentPhoto,
   setStudentPhoto,
 } from "../../services/photos";
@@ -62,7 +63,8 @@ studentsRouter.openapi(routes.listStudentsRoute, async (c) => {
 studentsRouter.openapi(routes.getStudentRoute, async (c) => {
   const { org } = c.get("principal");
   const student = await requireStudent(c.env.DB, org, c.req.valid("param").id);
-  return c.json({ ...toStudent(student), photo: await describePhoto(c.env, origin(c.req.url), student) }, 200);
+  const [photo, restorable] = await Promise.all([describePhoto(c.env, origin(c.req.url), student), restorableVersion(c.env.DB, student)]);
+  return c.json({ ...toStudent(student), photo, can_restore: restorable !== null }, 200);
 });
 
 studentsRouter.openapi(routes.deleteStudentRoute, async (c) => {
