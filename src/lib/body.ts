@@ -30,7 +30,10 @@ export const DRAIN_LIMITS = { bytes: 512 * 1024 * 1024, idleMs: 10_000, totalMs:
  * Reads and discards the rest of a body within DRAIN_LIMITS, then cancels whatever is left.
  * Never throws: it only runs on the way to an error answer. Returns the bytes discarded.
  */
-export async function discardBody(body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array> | null | undefined): Promise<number> {
+export async function discardBody(
+  body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array> | null | undefined,
+  limits: { bytes: number; idleMs: number; totalMs: number } = DRAIN_LIMITS,
+): Promise<number> {
   if (!body) return 0;
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
@@ -42,8 +45,8 @@ export async function discardBody(body: ReadableStream<Uint8Array> | ReadableStr
   let drained = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    while (drained < DRAIN_LIMITS.bytes) {
-      const wait = Math.min(DRAIN_LIMITS.idleMs, DRAIN_LIMITS.totalMs - (Date.now() - started));
+    while (drained < limits.bytes) {
+      const wait = Math.min(limits.idleMs, limits.totalMs - (Date.now() - started));
       if (wait <= 0) break;
       const stalled = new Promise<"stalled">((resolve) => (timer = setTimeout(() => resolve("stalled"), wait)));
       const next = await Promise.race([reader.read(), stalled]);
