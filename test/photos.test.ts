@@ -68,6 +68,38 @@ describe("one student's photo", () => {
     expect((await fetchPath(first.urls.thumb)).status).toBe(200);
   });
 
+  it("GET /v1/students/:id says can_restore exactly when restore has a photo to bring back", async () => {
+    const { org, admin } = await schoolWithRoster();
+    const canRestore = async () => (await json(await admin("GET", "/v1/students/s1"))).can_restore;
+    expect(await canRestore()).toBe(false);
+    await expectError(await admin("POST", "/v1/students/s1/photo/restore"), 409, "nothing_to_restore");
+
+    await putPhoto(admin, "s1", portraitJpeg(640, 800, { seed: 1 }));
+    expect(await canRestore()).toBe(false); // the first photo replaced nothing
+
+    await putPhoto(admin, "s1", portraitJpeg(640, 800, { seed: 2 }));
+    expect(await canRestore()).toBe(true);
+    expect((await admin("POST", "/v1/students/s1/photo/restore")).status).toBe(200);
+    expect(await canRestore()).toBe(true); // restoring again undoes the restore
+
+    expect((await admin("DELETE", "/v1/students/s1/photo")).status).toBe(204);
+    expect(await canRestore()).toBe(true);
+    expect((await admin("POST", "/v1/students/s1/photo/restore")).status).toBe(200);
+    expect(await canRestore()).toBe(false); // the deleted photo is back; it replaced nothing
+    await expectError(await admin("POST", "/v1/students/s1/photo/restore"), 409, "nothing_to_restore");
+
+    // A pointer whose version is no longer kept (the purge removes versions before their pointers)
+    // offers nothing, as restore refuses it.
+    await env.DB.prepare("UPDATE students SET restore_version = 'gone' WHERE org = ?1 AND id = 's1'").bind(org).run();
+    expect(await canRestore()).toBe(false);
+    await expectError(await admin("POST", "/v1/students/s1/photo/restore"), 409, "nothing_to_restore");
+
+    const doc = await json(await admin("GET", "/openapi.json"));
+    const own = doc.components.schemas.StudentWithPhoto.allOf.find((part: any) => part.properties);
+    expect(own.properties.can_restore.type).toBe("boolean");
+    expect(own.required).toContain("can_restore");
+  });
+
   it("has nothing to restore before any change", async () => {
     const { admin } = await schoolWithRoster();
     await expectError(await admin("POST", "/v1/students/s2/photo/restore"), 409, "nothing_to_restore");

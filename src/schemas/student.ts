@@ -84,4 +84,10 @@ export const Photo = z
   })
   .openapi("Photo");
 
-export const StudentWithPhoto = Student.extend({ photo: Photo.nullable() }).openapi("StudentWithPhoto");
+export const StudentWithPhoto = Student.extend({
+  photo: Photo.nullable(),
+  can_restore: z.boolean().openapi({
+    description:
+      "true when POST /v1/students/{id}/photo/restore has a photo to bring back: the one the current photo replaced, or the deleted one, while it is kept (PHOTO_RETENTION_DAYS)",
+  }),
+}).openapi("StudentWithPhoto");

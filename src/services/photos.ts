@@ -129,16 +129,25 @@ export async function deleteStudentPhoto(db: D1Database, org: string, studentId:
   ]);
 }
 
+/**
+ * The version Restore would bring back: the one the current photo replaced (or the deleted one),
+ * as long as its bytes are still kept (the retention purge removes them). The one rule behind
+ * both POST …/photo/restore and the student's `can_restore`.
+ */
+export async function restorableVersion(db: D1Database, student: StudentRecord): Promise<string | null> {
+  if (!student.restore_version) return null;
+  const row = await db
+    .prepare("SELECT version FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
+    .bind(student.org, student.id, student.restore_version)
+    .first<{ version: string }>();
+  return row?.version ?? null;
+}
+
 /** Swaps in the version the current one replaced (or the deleted one); restoring twice undoes the restore. */
 export async function restoreStudentPhoto(db: D1Database, org: string, studentId: string, actor: string) {
   const student = await requireStudent(db, org, studentId);
-  const target = student.restore_version
-    ? await db
-        .prepare("SELECT version FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
-        .bind(org, studentId, student.restore_version)
-        .first<{ version: string }>()
-    : null;
-  if (!target) {
+  const version = await restorableVersion(db, student);
+  if (!version) {
     throw conflict("nothing_to_restore", "There is no earlier photo to restore for this student (none was replaced or deleted, or it is older than the retention window).");
   }
   const now = nowIso();
@@ -148,9 +157,9 @@ export async function restoreStudentPhoto(db: D1Database, org: string, studentId
         `UPDATE students SET restore_version = photo_version, photo_version = ?3, photo_updated_at = ?4, updated_at = ?4
          WHERE org = ?1 AND id = ?2 AND restore_version = ?3`,
       )
-      .bind(org, studentId, target.version, now),
-    ...pointerFollowers(db, org, studentId, target.version, now),
-    auditStatement(db, { org, actor, action: "photo.restore", student_id: studentId, details: { version: target.version, replaced: student.photo_version } }, now),
+      .bind(org, studentId, version, now),
+    ...pointerFollowers(db, org, studentId, version, now),
+    auditStatement(db, { org, actor, action: "photo.restore", student_id: studentId, details: { version, replaced: student.photo_version } }, now),
   ]);
 }
 

@@ -1,6 +1,6 @@
 import { createRouter } from "../../lib/create-app";
 import { ADMINS, requireRole } from "../../lib/auth";
-import { mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
+import { discardBody, mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
 import { badRequest, conflict, validationFailed } from "../../lib/errors";
 import { processPortrait } from "../../services/imaging";
 import { BODY_LIMITS } from "../body-limits";
@@ -10,6 +10,7 @@ import {
   describePhoto,
   newVersionId,
   requireStudent,
+  restorableVersion,
   restoreStudentPhoto,
   setStudentPhoto,
 } from "../../services/photos";
@@ -62,7 +63,8 @@ studentsRouter.openapi(routes.listStudentsRoute, async (c) => {
 studentsRouter.openapi(routes.getStudentRoute, async (c) => {
   const { org } = c.get("principal");
   const student = await requireStudent(c.env.DB, org, c.req.valid("param").id);
-  return c.json({ ...toStudent(student), photo: await describePhoto(c.env, origin(c.req.url), student) }, 200);
+  const [photo, restorable] = await Promise.all([describePhoto(c.env, origin(c.req.url), student), restorableVersion(c.env.DB, student)]);
+  return c.json({ ...toStudent(student), photo, can_restore: restorable !== null }, 200);
 });
 
 studentsRouter.openapi(routes.deleteStudentRoute, async (c) => {
@@ -76,7 +78,7 @@ studentsRouter.openapi(routes.putPhotoRoute, async (c) => {
   const { id } = c.req.valid("param");
   const student = await requireStudent(c.env.DB, org, id);
   if (student.photo_opt_out) {
-    await c.req.raw.body?.cancel().catch(() => {});
+    await discardBody(c.req.raw.body);
     throw conflict("opted_out", "This student's family opted out of photos, so no photo can be stored. Change photo_opt_out in the roster first.");
   }
   const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.image.bytes, BODY_LIMITS.image.what);

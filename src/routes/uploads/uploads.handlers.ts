@@ -1,6 +1,6 @@
 import { createRouter } from "../../lib/create-app";
 import { ADMINS, requireRole } from "../../lib/auth";
-import { mediaType, readBodyLimited, unsupportedMediaType } from "../../lib/body";
+import { discardBody, mediaType, readBodyLimited, unsupportedMediaType } from "../../lib/body";
 import { csvResponse, toCsv } from "../../lib/csv";
 import { ApiError, badRequest, conflict } from "../../lib/errors";
 import { nowIso } from "../../schemas/common";
@@ -94,7 +94,7 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   const upload = await requireUpload(c.env.DB, org, c.req.valid("param").id);
   requireDraft(upload);
   if (upload.archive_status === "extracting") {
-    await c.req.raw.body?.cancel().catch(() => {});
+    await discardBody(c.req.raw.body);
     throw conflict("archive_in_progress", "The previous zip file of this upload is still being unpacked. Wait until its files appear, then add another.");
   }
   const declared = Number(c.req.header("Content-Length") ?? NaN);
@@ -103,7 +103,7 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   }
   const type = mediaType(c.req.raw);
   if (type && !["application/zip", "application/x-zip-compressed", "application/octet-stream", "multipart/x-zip"].includes(type)) {
-    await c.req.raw.body.cancel().catch(() => {});
+    await discardBody(c.req.raw.body);
     throw unsupportedMediaType(type, "a .zip file (application/zip)");
   }
   // Streamed to R2 as it arrives (never held in memory); unpacked by the queue consumer.

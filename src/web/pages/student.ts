@@ -37,6 +37,8 @@ export async function renderStudent({ root }: PageContext) {
     class: "visually-hidden",
     tabindex: "-1",
     "aria-hidden": "true",
+    // Operated through Replace / Add photo, but every input needs a name of its own (WCAG 4.1.2).
+    "aria-label": `Photo of ${name}`,
     onchange: (e: Event) => {
       const input = e.currentTarget as HTMLInputElement;
       const f = input.files?.[0];
@@ -82,7 +84,7 @@ export async function renderStudent({ root }: PageContext) {
           { class: "photo-actions" },
           button("Replace photo", { size: "sm", icon: "camera", onClick: pick }),
           button("Delete photo", { size: "sm", icon: "trash", onClick: (e) => void deletePhoto(e.currentTarget as HTMLButtonElement) }),
-          button("Restore photo", { size: "sm", icon: "undo", onClick: (e) => void restore(e.currentTarget as HTMLButtonElement) }),
+          restoreButton(),
         ),
         h("div", { class: "drop-hint", "aria-hidden": "true" }, icon("upload"), "Drop to replace"),
       );
@@ -95,7 +97,7 @@ export async function renderStudent({ root }: PageContext) {
           "div",
           { class: "photo-actions is-static" },
           optedOut ? null : button("Add photo", { size: "sm", variant: "primary", icon: "plus", onClick: pick }),
-          button("Restore photo", { size: "sm", icon: "undo", onClick: (e) => void restore(e.currentTarget as HTMLButtonElement) }),
+          restoreButton(),
         ),
         h("div", { class: "drop-hint", "aria-hidden": "true" }, icon("upload"), "Drop to add"),
       );
@@ -114,6 +116,24 @@ export async function renderStudent({ root }: PageContext) {
             : "No photo yet. Add one, or drop a picture (JPEG, PNG or WebP) onto the frame.",
       ),
     );
+  }
+
+  /** Offered only when the API says there is a photo to bring back (can_restore). */
+  function restoreButton() {
+    return student.can_restore ? button("Restore photo", { size: "sm", icon: "undo", onClick: (e) => void restore(e.currentTarget as HTMLButtonElement) }) : null;
+  }
+
+  /**
+   * After a change, the student as the API now has it: whether Restore has anything to bring back
+   * is the API's rule. Should that read fail, the change still shows (`changed`) and a stale
+   * Restore gets the API's own 409 message.
+   */
+  async function reload(changed: StudentWithPhoto) {
+    try {
+      student = await get<StudentWithPhoto>(`/v1/students/${encodeURIComponent(student.id)}`);
+    } catch {
+      student = changed;
+    }
   }
 
   function photoMeta(photo: Photo) {
@@ -151,7 +171,7 @@ export async function renderStudent({ root }: PageContext) {
       const type = ["image/jpeg", "image/png", "image/webp"].includes(blob.type) ? blob.type : "application/octet-stream";
       const res = await request("PUT", `/v1/students/${encodeURIComponent(student.id)}/photo`, { body: blob, contentType: type });
       const had = student.photo !== null;
-      student = { ...student, has_photo: true, photo: ((await res.json()) as { photo: Photo }).photo };
+      await reload({ ...student, has_photo: true, photo: ((await res.json()) as { photo: Photo }).photo });
       render();
       say("ok", had ? "Photo replaced. Restore photo brings back the previous one." : "Photo added.");
     } catch (err) {
@@ -163,7 +183,7 @@ export async function renderStudent({ root }: PageContext) {
   async function deletePhoto(btn: HTMLButtonElement) {
     try {
       await busy(btn, () => del(`/v1/students/${encodeURIComponent(student.id)}/photo`));
-      student = { ...student, has_photo: false, photo: null };
+      await reload({ ...student, has_photo: false, photo: null });
       render();
       say("ok", "Photo deleted. Teachers no longer see it. Restore photo brings it back.");
       photoHost.querySelector<HTMLElement>(".photo-actions button")?.focus();
@@ -175,7 +195,7 @@ export async function renderStudent({ root }: PageContext) {
   async function restore(btn: HTMLButtonElement) {
     try {
       const res = await busy(btn, () => post<{ photo: Photo }>(`/v1/students/${encodeURIComponent(student.id)}/photo/restore`));
-      student = { ...student, has_photo: true, photo: res.photo };
+      await reload({ ...student, has_photo: true, photo: res.photo });
       render();
       say("ok", "The previous photo is back.");
     } catch (err) {
