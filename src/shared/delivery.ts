@@ -186,6 +186,15 @@ export function zipDirectoryNames(directory: Uint8Array): string[] {
 
 // ───────────────────────────── unpacking a zip as a stream ─────────────────────────────
 
+/**
+ * The most a client holds of one zip entry. Above the server's 20 MB, since the page makes large
+ * pictures smaller before sending; past it the entry is listed as too large and not unpacked.
+ */
+export const MAX_UNPACKED_ENTRY_BYTES = 64 * 1024 * 1024;
+
+/** Zip entries unpacked ahead of the sending: a few per parallel upload keeps both busy and memory small. */
+export const UNPACK_AHEAD = 12;
+
 export type ZipEntry = { name: string; use: "photo" | "table"; bytes: Uint8Array };
 export type ZipSkipped = { name: string; reason: "not_needed" | "too_large" | "unsupported_compression" };
 export type UnpackResult = {
