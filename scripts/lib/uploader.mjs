@@ -14,6 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   classifyFileName,
+  entriesToUnpack,
   extOf,
   findMappingInArchive,
   isJunkEntry,
@@ -24,7 +25,6 @@ import {
   ZIP_TAIL_BYTES,
   zipDirectoryLocation,
   zipDirectoryNames,
-  zipEntryUse,
 } from "../../src/shared/delivery.ts";
 import { ApiError, ConnectionError, createClient } from "./http.mjs";
 
@@ -789,10 +789,7 @@ async function zipEntriesToSend(file, mappingGiven) {
     if (!at || at.offset + at.size > size) return null;
     const directory = Buffer.alloc(at.size);
     await fh.read(directory, 0, at.size, at.offset);
-    return zipDirectoryNames(directory).filter((n) => {
-      const use = isJunkEntry(n) ? null : zipEntryUse(normalizeEntryName(n));
-      return use === "photo" || (use === "table" && !mappingGiven);
-    }).length;
+    return entriesToUnpack(zipDirectoryNames(directory)).filter((e) => e.use === "photo" || !mappingGiven).length;
   } catch {
     return null;
   } finally {

@@ -184,6 +184,17 @@ export function zipDirectoryNames(directory: Uint8Array): string[] {
   return names;
 }
 
+/** What unpackZip will hand over, from a zip's directory names (the progress bar's total, before unpacking). */
+export function entriesToUnpack(names: string[]): Array<{ name: string; use: "photo" | "table" }> {
+  const out: Array<{ name: string; use: "photo" | "table" }> = [];
+  for (const raw of names) {
+    const name = isJunkEntry(raw) ? "" : normalizeEntryName(raw);
+    const use = name ? zipEntryUse(name) : null;
+    if (use) out.push({ name, use });
+  }
+  return out;
+}
+
 // ───────────────────────────── unpacking a zip as a stream ─────────────────────────────
 
 /**

@@ -1,6 +1,6 @@
 // Files picked from a folder input or dropped (folders included), with their path inside the folder.
 
-import { isJunkEntry, normalizeEntryName, ZIP_TAIL_BYTES, zipDirectoryLocation, zipDirectoryNames, zipEntryUse } from "../../shared/delivery";
+import { entriesToUnpack, isJunkEntry, ZIP_TAIL_BYTES, zipDirectoryLocation, zipDirectoryNames } from "../../shared/delivery";
 
 export type PickedFile = { file: File; path: string };
 
@@ -70,7 +70,7 @@ export async function zipEntriesToSend(zip: Blob): Promise<number | null> {
     const at = zipDirectoryLocation(tail);
     if (!at || at.offset + at.size > zip.size) return null;
     const names = zipDirectoryNames(new Uint8Array(await zip.slice(at.offset, at.offset + at.size).arrayBuffer()));
-    return names.filter((n) => !isJunkEntry(n) && zipEntryUse(normalizeEntryName(n)) !== null).length;
+    return entriesToUnpack(names).length;
   } catch {
     return null;
   }
