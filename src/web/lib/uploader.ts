@@ -33,6 +33,12 @@ type Options = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What a sent item keeps of its file: nothing but the name. A zip entry's bytes live only in its
+ * File, so keeping them would hold the whole unpacked zip by the end; a done file is never read again.
+ */
+const sent = (file: File) => new File([], file.name, { type: file.type });
+
 type XhrResult = { status: number; text: string; retryAfter: number | null };
 
 /** PUT with upload progress (fetch has none). Resolves for every HTTP answer; status 0 = no connection. */
@@ -94,7 +100,7 @@ export class FileUploader {
       const already = received?.get(f.path) === f.file.size;
       const item: UploadItem = {
         path: f.path,
-        file: f.file,
+        file: already ? sent(f.file) : f.file,
         size: f.file.size,
         loaded: already ? f.file.size : 0,
         state: already ? "done" : "queued",
@@ -194,6 +200,7 @@ export class FileUploader {
       });
       if (result.status >= 200 && result.status < 300) {
         item.state = "done";
+        item.file = sent(item.file);
         item.loaded = item.size;
         item.error = null;
         return;
