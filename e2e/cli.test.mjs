@@ -1,6 +1,7 @@
 // End-to-end test of the bulk-upload CLI (scripts/upload.mjs) against a real `wrangler dev`:
-// a 30-photo demo delivery sent as a folder with its mapping, then as a zip holding the mapping,
-// plus the error paths an IT admin hits first (bad token, bad arguments, wrong URL).
+// a 30-photo demo delivery sent as a folder with its mapping, then as a zip holding the mapping
+// (larger than the server's cap for a zip sent whole, so unpacked by the CLI; resumed after a
+// cut-short copy), plus the error paths an IT admin hits first (bad token, bad arguments, wrong URL).
 //
 //   node --test e2e/cli.test.mjs            (CLI_TEST_VERBOSE=1 prints every run's output)
 import assert from "node:assert/strict";
@@ -20,8 +21,10 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CLI = path.join(ROOT, "scripts", "upload.mjs");
 const ORG = "clitest";
 const COUNT = 30;
+/** The largest zip the server takes whole here (MAX_ARCHIVE_BODY_BYTES), as Cloudflare's 100 MB is in production. */
+const ARCHIVE_CAP = 64 * 1024;
 
-/** Runs the CLI with the node running this test (Node 20+ is enough; no TypeScript build). */
+/** Runs the CLI with the node running this test (Node 22.18+: it imports src/shared/delivery.ts as is). */
 function runCli(args, { cwd, timeoutMs = 240_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PASSPIX_URL: "", PASSPIX_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
@@ -102,7 +105,7 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), "passpix-cli-"));
-    const [srv, d] = await Promise.all([startServer(), makeDemoDelivery({ out: path.join(work, "delivery"), count: COUNT, width: 320, height: 400, org: ORG })]);
+    const [srv, d] = await Promise.all([startServer({ vars: { MAX_ARCHIVE_BODY_BYTES: String(ARCHIVE_CAP) } }), makeDemoDelivery({ out: path.join(work, "delivery"), count: COUNT, width: 320, height: 400, org: ORG })]);
     server = srv;
     delivery = d;
     admin = server.token(ORG, "admin");
@@ -154,16 +157,33 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     assert.equal(lines.slice(1).filter((l) => l.split(",")[4] === "processed").length, COUNT);
   });
 
-  test("a zip of the same delivery, with the mapping inside, works too (and --enable turns photos on)", async () => {
-    const cwd = mkdtempSync(path.join(work, "run-zip-"));
+  /** The delivery zipped as a vendor ships it: a top folder, the mapping inside, the usual junk. */
+  function deliveryZip() {
     const entries = {};
     for (const rel of listFiles(delivery.photosDir)) entries[`delivery/${rel}`] = readFileSync(path.join(delivery.photosDir, ...rel.split("/")));
     entries["delivery/mapping.csv"] = readFileSync(delivery.mappingCsv);
+    entries["delivery/order form.pdf"] = new TextEncoder().encode("%PDF-1.4 not a photo");
+    return zipSync(entries, { level: 0 });
+  }
+
+  test("a zip larger than the server's cap: unpacked here, its photos and mapping sent like a folder's (and --enable turns photos on)", async () => {
+    const cwd = mkdtempSync(path.join(work, "run-zip-"));
+    const bytes = deliveryZip();
+    assert.ok(bytes.byteLength > ARCHIVE_CAP, `the zip (${bytes.byteLength} bytes) is larger than the cap`);
     const zip = path.join(work, "delivery.zip");
-    writeFileSync(zip, zipSync(entries));
+    writeFileSync(zip, bytes);
+    // sent whole, the server refuses it
+    const probe = (await (await fetch(`${server.url}/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${admin}` } })).json()).upload.id;
+    const refused = await fetch(`${server.url}/v1/uploads/${probe}/archive`, { method: "PUT", headers: { authorization: `Bearer ${admin}`, "content-type": "application/zip" }, body: bytes });
+    assert.equal(refused.status, 413);
+    assert.equal((await refused.json()).error.code, "too_large");
+
     const r = await runCli([zip, "--url", server.url, "--token", admin, "--enable"], { cwd });
     assert.equal(r.code, 0, show(r));
-    assert.match(r.stdout, /Unpacked on the server: 30 photos received/);
+    assert.match(r.stdout, /unpacked here, its photos sent one by one/);
+    assert.match(r.stdout, new RegExp(`Sent ${COUNT + 1}/${COUNT + 1} files`));
+    assert.match(r.stdout, /system files? in the zip skipped/);
+    assert.match(r.stdout, /delivery\/order form\.pdf: not a photo or a mapping file/);
     assert.match(r.stdout, /Photos are now enabled/);
     const integration = await (await fetch(`${server.url}/v1/integration`, { headers: { authorization: `Bearer ${admin}` } })).json();
     assert.equal(integration.enabled, true);
@@ -171,8 +191,35 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     const upload = await getUpload(id);
     assert.equal(upload.status, "completed", JSON.stringify(upload.problems));
     assert.equal(upload.counts.processed, COUNT);
+    assert.equal(upload.counts.files_received, COUNT, "the photos (mapping.csv is the mapping), no junk");
+    assert.equal(upload.archive, null, "the zip never went to PUT …/archive");
     assert.equal(upload.mapping_file, null, "the mapping came from inside the zip, not from PUT /mapping");
     assert.equal(upload.format, "csv");
+  });
+
+  test("a zip cut short: what was read is kept, nothing is submitted; --upload <id> with the whole zip sends only the rest", async () => {
+    const cwd = mkdtempSync(path.join(work, "run-zip-resume-"));
+    const whole = deliveryZip();
+    const cutZip = path.join(work, "delivery-cut.zip");
+    writeFileSync(cutZip, whole.subarray(0, Math.floor(whole.byteLength / 2)));
+    const first = await runCli([cutZip, "--url", server.url, "--token", admin], { cwd });
+    assert.equal(first.code, 1, show(first));
+    assert.match(first.stderr, /The zip file (ends early|is damaged or incomplete)/);
+    assert.match(first.stderr, /nothing was submitted/);
+    const id = /Created upload ([a-z0-9]+)/.exec(first.stdout)?.[1];
+    assert.ok(id, show(first));
+    assert.match(first.stderr, new RegExp(`--upload ${id}`));
+    const kept = (await getUpload(id)).counts.files_received;
+    assert.ok(kept > 0 && kept < COUNT, `some photos were read whole before the cut (${kept})`);
+
+    const zip = path.join(work, "delivery-whole.zip");
+    writeFileSync(zip, whole);
+    const again = await runCli([zip, "--url", server.url, "--token", admin, "--upload", id], { cwd });
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stdout, new RegExp(`Sent ${COUNT + 1 - kept}/${COUNT + 1 - kept} files .*; ${kept} files? the upload already held (was|were) not sent again`));
+    const upload = await getUpload(id);
+    assert.equal(upload.status, "completed", JSON.stringify(upload.problems));
+    assert.equal(upload.counts.processed, COUNT);
   });
 
   test("network trouble: 503, 429 and dropped connections are retried and every photo arrives", async () => {

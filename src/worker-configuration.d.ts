@@ -11,6 +11,7 @@ interface __BaseEnv_Env {
 	PHOTO_RETENTION_DAYS: "30";
 	DRAFT_RETENTION_DAYS: "7";
 	JWT_JWKS_URL: "";
+	MAX_ARCHIVE_BODY_BYTES: "104857600";
 	JWT_SECRET: string;
 	URL_SIGNING_SECRET: string;
 }
@@ -25,7 +26,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "URL_TTL_SECONDS" | "PHOTO_RETENTION_DAYS" | "DRAFT_RETENTION_DAYS" | "JWT_JWKS_URL" | "JWT_SECRET" | "URL_SIGNING_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "URL_TTL_SECONDS" | "PHOTO_RETENTION_DAYS" | "DRAFT_RETENTION_DAYS" | "JWT_JWKS_URL" | "MAX_ARCHIVE_BODY_BYTES" | "JWT_SECRET" | "URL_SIGNING_SECRET">> {}
 }
 declare module "*.txt" {
 	const value: string;

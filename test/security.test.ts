@@ -34,6 +34,7 @@ export const ROUTE_ROLES: Array<{ method: string; path: string; roles: Role[]; b
   { method: "DELETE", path: "/v1/uploads/{id}", roles: ADMINS },
   { method: "PUT", path: "/v1/uploads/{id}/mapping", roles: ADMINS, body: "email,file\n" },
   { method: "PUT", path: "/v1/uploads/{id}/files/{name}", roles: ADMINS, body: "x" },
+  { method: "GET", path: "/v1/uploads/{id}/files", roles: ADMINS },
   { method: "PUT", path: "/v1/uploads/{id}/archive", roles: ADMINS, body: "PK" },
   { method: "POST", path: "/v1/uploads/{id}/submit", roles: ADMINS },
   { method: "GET", path: "/v1/uploads/{id}/report.csv", roles: ADMINS },

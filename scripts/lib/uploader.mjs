@@ -1,6 +1,8 @@
 // The bulk-upload client behind `npm run upload`: sends a photographer's delivery (a folder or a
 // zip) to passpix, shows the preview, submits it, follows processing and saves the report.
-// Plain Node 20+ (no TypeScript build, no dependencies beyond the project's scripts/lib).
+// Node 22.18+ (`npm run upload` uses the project's Node 24): what is junk, what is a photo and
+// how a zip is read come from src/shared/delivery.ts, the server's own rules, imported as
+// TypeScript through Node's type stripping (no build step).
 //
 //   import { runUpload, parseUploadArgs } from "./scripts/lib/uploader.mjs";
 //   const code = await runUpload(parseUploadArgs(process.argv.slice(2)));
@@ -8,11 +10,23 @@
 // Everything the admin sees is written to `out` (stdout); errors to `err` (stderr). runUpload
 // never calls process.exit: it resolves to the exit code (0 ok, 1 failed, 2 bad arguments).
 import { createReadStream, promises as fsp } from "node:fs";
-import http from "node:http";
-import https from "node:https";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ApiError, backoff, ConnectionError, createClient } from "./http.mjs";
+import {
+  classifyFileName,
+  entriesToUnpack,
+  extOf,
+  findMappingInArchive,
+  isJunkEntry,
+  MAX_UNPACKED_ENTRY_BYTES,
+  normalizeEntryName,
+  UNPACK_AHEAD,
+  unpackZip,
+  ZIP_TAIL_BYTES,
+  zipDirectoryLocation,
+  zipDirectoryNames,
+} from "../../src/shared/delivery.ts";
+import { ApiError, ConnectionError, createClient } from "./http.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +45,7 @@ export const USAGE = `Usage: npm run upload -- <folder-or-zip> [mapping.csv] --u
   --no-wait        stop once the upload is submitted (processing continues on the server)
   --enable         turn photos on for teachers at the end, if every photo went through
   --upload <id>    continue an earlier draft upload (after some files could not be sent);
-                   files already received are simply replaced
+                   files it already holds (same name and size) are not sent again
   --help           this text
 
 Exit codes: 0 completed (with or without row errors), 1 failed or an error, 2 bad arguments.`;
@@ -147,27 +161,8 @@ async function isZipFile(file) {
 
 // ───────────────────────────── the delivery folder ─────────────────────────────
 
-// Kept in step with src/services/mapping.ts (the server decides; this only chooses what to send).
-const IMAGE_EXT = new Set(["jpg", "jpeg", "jpe", "jfif", "png", "webp"]);
-const PHOTO_LIKE_EXT = new Set(["heic", "heif", "gif", "tif", "tiff", "bmp", "svg", "avif", "jxl", "psd", "raw", "cr2", "cr3", "nef", "dng", "arw", "orf", "rw2"]);
-const JUNK_NAMES = new Set(["thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r", "__macosx"]);
-
-const extOf = (name) => {
-  const base = name.split("/").pop() ?? "";
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
-};
-
-/** Operating-system clutter, never photos: __MACOSX, ._*, .DS_Store and other hidden files, Thumbs.db, desktop.ini. */
-export function isJunkName(name) {
-  return name.startsWith(".") || JUNK_NAMES.has(name.toLowerCase());
-}
-
-/** The mapping files the server looks for among received files. */
-export function isMappingCandidate(rel) {
-  const base = (rel.split("/").pop() ?? "").toLowerCase();
-  return base === "index.txt" || base === "master.txt" || ["csv", "tsv"].includes(extOf(rel));
-}
+/** The mapping files the server looks for among received files (a PSPA index, a .csv or .tsv). */
+export const isMappingCandidate = (rel) => findMappingInArchive([rel]) !== null;
 
 const CONTENT_TYPES = {
   jpg: "image/jpeg",
@@ -210,7 +205,7 @@ export async function scanFolder(root) {
     for (const e of entries) {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       const abs = path.join(dir, e.name);
-      if (isJunkName(e.name)) {
+      if (isJunkEntry(rel)) {
         junk.push(rel);
         continue;
       }
@@ -226,9 +221,9 @@ export async function scanFolder(root) {
         continue;
       }
       if (!st.isFile()) continue;
-      const ext = extOf(rel);
-      if (IMAGE_EXT.has(ext)) files.push({ abs, rel, size: st.size, kind: "image" });
-      else if (PHOTO_LIKE_EXT.has(ext)) files.push({ abs, rel, size: st.size, kind: "photo_like" });
+      const kind = classifyFileName(rel);
+      if (kind === "image" && extOf(rel) !== "") files.push({ abs, rel, size: st.size, kind: "image" });
+      else if (kind === "unsupported_image") files.push({ abs, rel, size: st.size, kind: "photo_like" });
       else if (isMappingCandidate(rel)) files.push({ abs, rel, size: st.size, kind: "mapping" });
       else other.push(rel);
     }
@@ -339,29 +334,6 @@ export function createProgress({ out, tty, label, total, unit = "files", totalBy
       drawn = false;
     },
     elapsed: () => now() - t0,
-  };
-}
-
-/** A spinner for waits without a known total (unpacking a zip). Non-TTY: a line every ~10 s. */
-function createSpinner({ out, tty, now = () => Date.now() }) {
-  const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-  let i = 0;
-  let lastPrinted = 0;
-  let text = "";
-  const t0 = now();
-  return {
-    update(t) {
-      text = t;
-      if (tty) out.write(`\r\x1b[2K${frames[i++ % frames.length]} ${text}  ${formatDuration(now() - t0)}`);
-      else if (now() - lastPrinted >= 10_000) {
-        lastPrinted = now();
-        out.write(`${text} (${formatDuration(now() - t0)})\n`);
-      }
-    },
-    finish(t = text) {
-      if (tty) out.write(`\r\x1b[2K✓ ${t}  ${formatDuration(now() - t0)}\n`);
-      else out.write(`${t} (${formatDuration(now() - t0)})\n`);
-    },
   };
 }
 
@@ -520,72 +492,6 @@ function explain(e, url, what) {
   return new UploadFailure(`${what} failed: ${e?.message ?? e}`);
 }
 
-/**
- * PUT /v1/uploads/:id/archive, streamed from disk with Content-Length (the file is never read
- * whole into memory). Resolves { status, headers, body }; rejects on connection errors.
- */
-function streamArchive({ url, token, uploadId, file, size, onBytes }) {
-  return new Promise((resolve, reject) => {
-    const target = new URL(`/v1/uploads/${encodeURIComponent(uploadId)}/archive`, url);
-    const mod = target.protocol === "https:" ? https : http;
-    let settled = false;
-    const settle = (fn, v) => {
-      if (!settled) {
-        settled = true;
-        fn(v);
-      }
-    };
-    const req = mod.request(target, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${token}`, accept: "application/json", "content-type": "application/zip", "content-length": String(size) },
-    });
-    const rs = createReadStream(file, { highWaterMark: 256 * 1024 });
-    let sent = 0;
-    rs.on("data", (chunk) => {
-      sent += chunk.length;
-      onBytes?.(sent);
-    });
-    rs.on("error", (e) => {
-      req.destroy(e);
-      settle(reject, e);
-    });
-    req.on("error", (e) => settle(reject, e));
-    req.setTimeout(120_000, () => req.destroy(new Error("timed out: no progress for 2 minutes")));
-    req.on("response", (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("error", (e) => settle(reject, e));
-      res.on("end", () => {
-        rs.destroy(); // the server may answer (e.g. 401, 413) before it read everything
-        const raw = Buffer.concat(chunks);
-        let body = raw;
-        if (/\bjson\b/i.test(res.headers["content-type"] ?? "")) {
-          try {
-            body = JSON.parse(raw.toString("utf8"));
-          } catch {
-            body = raw.toString("utf8");
-          }
-        }
-        settle(resolve, { status: res.statusCode, headers: res.headers, body });
-      });
-    });
-    rs.pipe(req);
-  });
-}
-
-function apiErrorFrom(method, url, res) {
-  const err = res.body && typeof res.body === "object" && !Buffer.isBuffer(res.body) ? res.body.error : undefined;
-  return new ApiError({
-    method,
-    url,
-    status: res.status,
-    code: err?.code,
-    message: err?.message ?? (Buffer.isBuffer(res.body) ? res.body.toString("utf8").slice(0, 300) : String(res.body ?? "").slice(0, 300)),
-    details: err?.details,
-    body: res.body,
-  });
-}
-
 // ───────────────────────────── the run ─────────────────────────────
 
 const FINAL = new Set(["completed", "completed_with_errors", "failed", "cancelled", "reverted"]);
@@ -647,7 +553,6 @@ async function run(options, ctx) {
 
   // 1. What will be sent.
   let scan = null;
-  let zipSize = 0;
   if (options.sourceKind === "folder") {
     scan = await scanFolder(options.source);
     if (options.mapping) {
@@ -675,11 +580,8 @@ async function run(options, ctx) {
     }
     if (!photos.length) throw new UploadFailure(`No photos (.jpg, .jpeg, .png, .webp) were found in ${options.source}.`);
   } else {
-    zipSize = (await fsp.stat(options.source)).size;
-    say(`Zip file ${options.source} (${formatBytes(zipSize)})`);
-    if (zipSize > 100 * 1024 * 1024) {
-      say("  Note: Cloudflare refuses request bodies over 100 MB on some plans. If the zip is refused as too large, upload the unzipped folder instead.");
-    }
+    const zipSize = (await fsp.stat(options.source)).size;
+    say(`Zip file ${options.source} (${formatBytes(zipSize)}): unpacked here, its photos sent one by one`);
   }
   if (options.mapping) say(`Mapping file ${options.mapping}`);
 
@@ -715,37 +617,45 @@ async function run(options, ctx) {
     }
   }
 
-  // 3. Send the delivery.
-  let failedToSend = [];
-  if (options.sourceKind === "folder") {
-    const t = Date.now();
-    failedToSend = await sendFiles({ client, url, id, files: scan.files, concurrency, out, tty, say, retriesRef: () => retries });
-    times.upload = Math.max(1, Date.now() - t);
-    const sent = scan.files.length - failedToSend.length;
-    const mb = scan.files.reduce((n, f) => n + f.size, 0) / 1048576;
-    say(`Sent ${sent}/${scan.files.length} files in ${seconds(times.upload)} (${((sent * 1000) / times.upload).toFixed(1)} files/s, ${((mb * 1000) / times.upload).toFixed(1)} MB/s${retries ? `, ${plural(retries, "retry", "retries")}` : ""})`);
-    if (failedToSend.length) {
-      say("");
-      say(`${plural(failedToSend.length, "file")} could not be sent:`);
-      for (const f of failedToSend.slice(0, 30)) say(`  ✗ ${f.rel}: ${f.reason}`);
-      if (failedToSend.length > 30) say(`  … and ${failedToSend.length - 30} more`);
-      const transient = failedToSend.filter((f) => f.transient);
-      if (transient.length) {
-        throw new UploadFailure(`${plural(transient.length, "file")} could not be sent because of network or server trouble, so nothing was submitted.`, {
-          hint: `Run the same command again with --upload ${id} to send the files into this upload again (files already received are simply replaced).`,
-        });
-      }
-      say("These files were refused by the server; their rows will show as missing files. Fix them and re-run to add them.");
-    }
-  } else {
-    const t = Date.now();
-    await sendArchive({ url, token, id, file: options.source, size: zipSize, out, tty, say });
-    times.upload = Math.max(1, Date.now() - t);
-    say(`Sent the zip file in ${seconds(times.upload)} (${(zipSize / 1048576 / (times.upload / 1000)).toFixed(1)} MB/s)`);
-    const t2 = Date.now();
-    await waitForExtraction({ client, url, id, out, tty, pollMs, stallMs });
-    times.unpack = Date.now() - t2;
+  // 3. Send the delivery: a folder's files, or a zip's entries unpacked here one by one (never the
+  // zip whole: Cloudflare refuses request bodies over 100 MB on Free and Pro plans).
+  let received;
+  try {
+    received = options.uploadId ? await receivedFiles(client, id) : new Map();
+  } catch (e) {
+    throw explain(e, url, "Reading the files the upload holds");
   }
+  const common = { client, url, id, concurrency, out, tty, say, received, retriesRef: () => retries };
+  const t = Date.now();
+  const sent =
+    options.sourceKind === "folder"
+      ? await sendFiles({ ...common, files: scan.files, total: scan.files.length, totalBytes: scan.files.reduce((n, f) => n + f.size, 0) })
+      : await sendZip({ ...common, file: options.source, mappingGiven: Boolean(options.mapping) });
+  times.upload = Math.max(1, Date.now() - t);
+  const failedToSend = sent.failed;
+  const mb = sent.bytes / 1048576;
+  say(
+    `Sent ${sent.sent}/${sent.sent + failedToSend.length} files in ${seconds(times.upload)} (${((sent.sent * 1000) / times.upload).toFixed(1)} files/s, ${((mb * 1000) / times.upload).toFixed(1)} MB/s${retries ? `, ${plural(retries, "retry", "retries")}` : ""})` +
+      (sent.already ? `; ${plural(sent.already, "file")} the upload already held ${sent.already === 1 ? "was" : "were"} not sent again` : ""),
+  );
+  if (failedToSend.length) {
+    say("");
+    say(`${plural(failedToSend.length, "file")} could not be sent:`);
+    for (const f of failedToSend.slice(0, 30)) say(`  ✗ ${f.rel}: ${f.reason}`);
+    if (failedToSend.length > 30) say(`  … and ${failedToSend.length - 30} more`);
+  }
+  const transient = failedToSend.filter((f) => f.transient);
+  if (transient.length) {
+    throw new UploadFailure(`${plural(transient.length, "file")} could not be sent because of network or server trouble, so nothing was submitted.`, {
+      hint: `Run the same command again with --upload ${id} to send the missing files into this upload (files it already holds are not sent again).`,
+    });
+  }
+  if (sent.zipFailure) {
+    throw new UploadFailure(`${sent.zipFailure} ${plural(sent.sent + sent.already, "file")} read before the problem ${sent.sent + sent.already === 1 ? "is" : "are"} in the upload, so nothing was submitted.`, {
+      hint: `Get a complete zip file, then run the same command with --upload ${id} (files the upload already holds are not sent again).`,
+    });
+  }
+  if (failedToSend.length) say("These files were refused by the server; their rows will show as missing files. Fix them and re-run to add them.");
 
   // 4. The preview.
   const t3 = Date.now();
@@ -800,7 +710,6 @@ async function run(options, ctx) {
 
   say("");
   const phases = [`upload ${seconds(times.upload)}`];
-  if (times.unpack != null) phases.push(`unpacking ${seconds(times.unpack)}`);
   phases.push(`preview ${seconds(times.preview)}`, `processing ${seconds(times.processing)}`, `report ${seconds(times.report)}`);
   const processed = final.counts?.processed ?? 0;
   say(`Time: ${phases.join(" · ")} · total ${seconds(total)} (${((processed * 1000) / total).toFixed(1)} photos/s overall)`);
@@ -823,35 +732,171 @@ async function run(options, ctx) {
   return final.status === "completed" || final.status === "completed_with_errors" ? 0 : 1;
 }
 
-/** Sends the folder's files with bounded parallelism. Returns the files that could not be sent. */
-async function sendFiles({ client, url, id, files, concurrency, out, tty, say, retriesRef }) {
-  const totalBytes = files.reduce((n, f) => n + f.size, 0);
-  const progress = createProgress({ out, tty, label: "Uploading", total: files.length, unit: "files", totalBytes });
+/** What the upload already holds, by name → bytes (GET /v1/uploads/:id/files, page by page). */
+async function receivedFiles(client, id) {
+  const out = new Map();
+  let cursor = null;
+  do {
+    const page = (await client.get(`/v1/uploads/${id}/files?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).body;
+    for (const f of page.files) out.set(f.name, f.bytes);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * A queue between the zip reader and the senders: `push` waits while `limit` entries are waiting,
+ * so the zip is read no faster than its photos are sent (memory holds a few photos, never the zip).
+ */
+function entryQueue(limit) {
+  const items = [];
+  let closed = false;
+  let wakeReader = null;
+  let wakeWriter = null;
+  const wake = (fn) => fn?.();
+  return {
+    async push(item) {
+      items.push(item);
+      wake(wakeReader);
+      while (items.length >= limit && !closed) await new Promise((r) => (wakeWriter = r));
+    },
+    close() {
+      closed = true;
+      wake(wakeReader);
+      wake(wakeWriter);
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (items.length) {
+          const item = items.shift();
+          wake(wakeWriter);
+          yield item;
+        } else if (closed) return;
+        else await new Promise((r) => (wakeReader = r));
+      }
+    },
+  };
+}
+
+/** How many of the zip's entries will be sent, from its central directory (null when it cannot be read). */
+async function zipEntriesToSend(file, mappingGiven) {
+  const fh = await fsp.open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    const tail = Buffer.alloc(Math.min(size, ZIP_TAIL_BYTES));
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    const at = zipDirectoryLocation(tail);
+    if (!at || at.offset + at.size > size) return null;
+    const directory = Buffer.alloc(at.size);
+    await fh.read(directory, 0, at.size, at.offset);
+    return entriesToUnpack(zipDirectoryNames(directory)).filter((e) => e.use === "photo" || !mappingGiven).length;
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
+
+const SKIP_REASONS = {
+  not_needed: "not a photo or a mapping file",
+  too_large: `larger than ${MAX_UNPACKED_ENTRY_BYTES / 1048576} MB`,
+  unsupported_compression: "compressed in a way that cannot be read (zip the folder again with your computer's built-in zip tool)",
+};
+
+/**
+ * Unpacks the zip here, entry by entry as it is read from disk, and sends each photo (and a
+ * mapping file or INDEX.TXT inside, unless one is given separately) as a file of the upload,
+ * exactly as the server names them when it unpacks a zip. Returns sendFiles' result plus
+ * `zipFailure` when the zip could not be read to its end.
+ */
+async function sendZip({ file, mappingGiven, say, ...common }) {
+  const total = await zipEntriesToSend(file, mappingGiven);
+  const queue = entryQueue(UNPACK_AHEAD);
+  let stop = false;
+  const tables = [];
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const chunks = stream[Symbol.asyncIterator]();
+  const unpacking = unpackZip(
+    { read: () => chunks.next() },
+    {
+      maxEntryBytes: MAX_UNPACKED_ENTRY_BYTES,
+      shouldStop: () => stop,
+      onEntry: async (e) => {
+        if (e.use === "table" && mappingGiven) tables.push(e.name);
+        else await queue.push({ rel: e.name, size: e.bytes.byteLength, bytes: e.bytes });
+      },
+    },
+  ).finally(() => queue.close());
+  let result;
+  try {
+    result = await sendFiles({ ...common, say, files: queue, total, totalBytes: null });
+  } finally {
+    stop = true;
+    queue.close();
+    stream.destroy();
+  }
+  const unpacked = await unpacking;
+  if (unpacked.junk) say(`  ${plural(unpacked.junk, "system file")} in the zip skipped (.DS_Store, ._*, Thumbs.db…)`);
+  if (tables.length) say(`  Not sent (the mapping file is given separately): ${tables.join(", ")}`);
+  if (unpacked.skipped.length) {
+    say(`  Not sent from the zip:`);
+    for (const f of unpacked.skipped.slice(0, 10)) say(`    ${f.name}: ${SKIP_REASONS[f.reason]}`);
+    if (unpacked.skipped.length > 10) say(`    … and ${unpacked.skipped.length - 10} more`);
+  }
+  return { ...result, zipFailure: unpacked.failure };
+}
+
+/**
+ * Sends files with bounded parallelism: `files` is an array (a folder) or an async iterable (a
+ * zip being unpacked), each { rel, size } with `abs` (read from disk) or `bytes`. Files the
+ * upload already holds with the same size (`received`) are not sent again. `total` may be null
+ * (a zip whose directory could not be read): the bar then counts what was found.
+ * Returns { failed: [{ rel, reason, transient }], sent, already, bytes }.
+ */
+async function sendFiles({ client, url, id, files, total, totalBytes, received, concurrency, out, tty, say, retriesRef }) {
+  const progress = createProgress({ out, tty, label: "Uploading", total: total ?? 0, unit: "files", totalBytes });
   const failed = [];
   let done = 0;
+  let found = 0;
   let doneBytes = 0;
-  let next = 0;
+  let sent = 0;
+  let sentBytes = 0;
+  let already = 0;
   let fatal = null;
   let transientStreak = 0;
   let withProblems = 0;
+  const source = (async function* () {
+    yield* files;
+  })();
 
-  const tick = () => progress.update(done, doneBytes, retriesRef() ? `${plural(retriesRef(), "retry", "retries")}` : "");
+  const tick = () => {
+    if (total == null || found > total) progress.setTotal(found);
+    progress.update(done, doneBytes, retriesRef() ? `${plural(retriesRef(), "retry", "retries")}` : "");
+  };
 
   async function sendOne(f) {
     if (f.size === 0) {
       failed.push({ rel: f.rel, reason: "the file is empty (0 bytes)", transient: false });
       return;
     }
-    let bytes;
-    try {
-      bytes = await fsp.readFile(f.abs);
-    } catch (e) {
-      failed.push({ rel: f.rel, reason: `could not read it from disk (${e.code ?? e.message})`, transient: false });
+    if (received.get(normalizeEntryName(f.rel)) === f.size) {
+      already++;
       return;
+    }
+    let bytes = f.bytes;
+    if (!bytes) {
+      try {
+        bytes = await fsp.readFile(f.abs);
+      } catch (e) {
+        failed.push({ rel: f.rel, reason: `could not read it from disk (${e.code ?? e.message})`, transient: false });
+        return;
+      }
     }
     try {
       const res = await client.put(`/v1/uploads/${id}/files/${encodeURIComponent(f.rel)}`, { body: bytes, headers: { "content-type": contentTypeFor(f.rel) } });
       transientStreak = 0;
+      sent++;
+      sentBytes += f.size;
       if (res.body?.file?.problem) withProblems++;
     } catch (e) {
       if (isAuthError(e)) throw authFailure(e);
@@ -872,8 +917,10 @@ async function sendFiles({ client, url, id, files, concurrency, out, tty, say, r
   }
 
   async function worker() {
-    while (!fatal && next < files.length) {
-      const f = files[next++];
+    while (!fatal) {
+      const { value: f, done: end } = await source.next();
+      if (end) return;
+      found++;
       try {
         await sendOne(f);
       } catch (e) {
@@ -886,95 +933,16 @@ async function sendFiles({ client, url, id, files, concurrency, out, tty, say, r
     }
   }
   tick();
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   progress.finish();
   if (fatal) {
-    if (fatal instanceof UploadFailure && next < files.length) {
-      fatal.message += ` ${files.length - done} files were not sent.`;
+    if (fatal instanceof UploadFailure && total != null && done < total) {
+      fatal.message += ` ${total - done} files were not sent.`;
     }
     throw fatal;
   }
   if (withProblems) say(`  ${plural(withProblems, "file")} arrived with a problem (see the preview below).`);
-  return failed;
-}
-
-/** Streams the zip (with retries on network trouble) and follows the bytes with a progress bar. */
-async function sendArchive({ url, token, id, file, size, out, tty, say }) {
-  const progress = createProgress({ out, tty, label: "Uploading", total: 1, unit: "bytes", totalBytes: size });
-  const attempts = 4;
-  for (let attempt = 1; ; attempt++) {
-    let res;
-    try {
-      res = await streamArchive({ url, token, uploadId: id, file, size, onBytes: (b) => progress.update(0, b) });
-    } catch (e) {
-      if (attempt < attempts) {
-        const wait = backoff(attempt);
-        progress.note(`  Connection trouble (${causeText(e)}); sending the zip again in ${seconds(wait)}…`);
-        await sleep(wait);
-        continue;
-      }
-      progress.finish();
-      throw connectionFailure(url, e);
-    }
-    if (res.status === 202) {
-      progress.update(0, size);
-      progress.finish();
-      return;
-    }
-    // A retry after a lost answer: the earlier attempt did arrive and is being unpacked.
-    if (attempt > 1 && res.status === 409 && res.body?.error?.code === "archive_in_progress") {
-      progress.finish();
-      return;
-    }
-    if ((res.status === 429 || res.status >= 500) && attempt < attempts) {
-      const ra = Number(res.headers["retry-after"]);
-      const wait = Number.isFinite(ra) && ra > 0 ? Math.min(ra * 1000, 60_000) : backoff(attempt);
-      progress.note(`  The server answered ${res.status}; sending the zip again in ${seconds(wait)}…`);
-      await sleep(wait);
-      continue;
-    }
-    progress.finish();
-    const e = apiErrorFrom("PUT", new URL(`/v1/uploads/${id}/archive`, url).toString(), res);
-    if (isAuthError(e)) throw authFailure(e);
-    if (e.status === 413) {
-      throw new UploadFailure(`The zip file was refused as too large: ${e.apiMessage}`, { hint: "Unzip it and upload the folder instead (photos are then sent one by one)." });
-    }
-    throw explain(e, url, "Sending the zip file");
-  }
-}
-
-async function waitForExtraction({ client, url, id, out, tty, pollMs, stallMs }) {
-  const spinner = createSpinner({ out, tty });
-  let lastCount = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    let u;
-    try {
-      u = (await client.get(`/v1/uploads/${id}`)).body;
-    } catch (e) {
-      throw explain(e, url, "Following the unpacking");
-    }
-    const n = u.counts?.files_received ?? 0;
-    const st = u.archive?.status ?? "extracted";
-    if (st === "failed") {
-      spinner.finish(`Unpacking failed after ${plural(n, "file")}`);
-      throw new UploadFailure(`The zip file could not be unpacked: ${u.archive?.message ?? "no reason given"}`);
-    }
-    if (st !== "extracting") {
-      spinner.finish(`Unpacked on the server: ${plural(n, "photo")} received`);
-      return u;
-    }
-    if (n !== lastCount) {
-      lastCount = n;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > stallMs) {
-      throw new UploadFailure(`The zip file is still being unpacked after ${formatDuration(stallMs)} without progress.`, {
-        hint: `Check ${url}/admin/profile-pictures later; when its files appear, continue with --upload ${id} and no new files, or submit there.`,
-      });
-    }
-    spinner.update(`Unpacking the zip file on the server… ${plural(n, "photo")} so far`);
-    await sleep(pollMs);
-  }
+  return { failed, sent, already, bytes: sentBytes };
 }
 
 async function waitForProcessing({ client, url, id, out, tty, pollMs, stallMs, start }) {

@@ -21,6 +21,18 @@ const ROUTES: Array<[string, RegExp, keyof typeof BODY_LIMITS]> = [
   ["PUT", /^\/v1\/uploads\/[^/]+\/archive$/, "archive"],
 ];
 
+/** The platform's request-body cap on Free and Pro plans: a larger zip never reaches the Worker there. */
+const DEFAULT_ARCHIVE_BODY_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The largest zip taken whole by PUT …/archive: MAX_ARCHIVE_BODY_BYTES when it is a positive
+ * number (a plan with a higher cap may raise it; tests lower it), else the Free/Pro cap.
+ */
+export function archiveBodyLimit(env: Pick<Env, "MAX_ARCHIVE_BODY_BYTES">): number {
+  const n = Number(env.MAX_ARCHIVE_BODY_BYTES);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : DEFAULT_ARCHIVE_BODY_BYTES;
+}
+
 export function bodyLimitFor(method: string, path: string) {
   const hit = ROUTES.find(([m, re]) => m === method && re.test(path));
   return BODY_LIMITS[hit?.[2] ?? "json"];

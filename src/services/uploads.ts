@@ -174,6 +174,32 @@ async function listUploadFiles(db: D1Database, org: string, uploadId: string) {
   return results;
 }
 
+/**
+ * One page of the files an upload holds, in name order: a client resuming an upload (the page
+ * after its tab was closed, the CLI with --upload) skips what the server already has.
+ */
+export async function listUploadFilesPage(db: D1Database, org: string, uploadId: string, limit: number, cursor?: string) {
+  const after = decodeCursor(cursor, 1);
+  const { results } = await db
+    .prepare(
+      `SELECT name, bytes, type, problem_code, problem_message FROM upload_files
+       WHERE org = ?1 AND upload_id = ?2 AND (?3 IS NULL OR name > ?3) ORDER BY name LIMIT ?4`,
+    )
+    .bind(org, uploadId, after ? String(after[0]) : null, limit + 1)
+    .all<UploadFileRow>();
+  const page = results.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    files: page.map((f) => ({
+      name: f.name,
+      bytes: f.bytes,
+      type: f.type,
+      problem: f.problem_code ? { code: f.problem_code, message: f.problem_message ?? "" } : null,
+    })),
+    next_cursor: results.length > limit && last ? encodeCursor([last.name]) : null,
+  };
+}
+
 /** The mapping uploaded explicitly wins; else a PSPA index or a single CSV among the received files; else file names. */
 async function resolveMappingSource(env: Env, upload: UploadRow, files: UploadFileRow[]): Promise<MappingSource> {
   if (upload.mapping_name) {

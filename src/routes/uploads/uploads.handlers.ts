@@ -1,18 +1,19 @@
 import { createRouter } from "../../lib/create-app";
 import { ADMINS, requireRole } from "../../lib/auth";
-import { discardBody, mediaType, readBodyLimited, unsupportedMediaType } from "../../lib/body";
+import { discardBody, mediaType, readBodyLimited, tooLarge, unsupportedMediaType } from "../../lib/body";
 import { csvResponse, toCsv } from "../../lib/csv";
 import { ApiError, badRequest, conflict } from "../../lib/errors";
 import { nowIso } from "../../schemas/common";
 import { auditStatement } from "../../services/audit";
 import { requestDeleteAllPhotos } from "../../services/delete-all";
-import { BODY_LIMITS } from "../body-limits";
+import { archiveBodyLimit, BODY_LIMITS } from "../body-limits";
 import { decodeMappingText } from "../../services/mapping";
 import {
   cancelUpload,
   createUpload,
   describeUpload,
   enqueue,
+  listUploadFilesPage,
   listUploads,
   reportLines,
   requireDraft,
@@ -89,6 +90,13 @@ uploadsRouter.openapi(routes.putFileRoute, async (c) => {
   return c.json({ file }, 200);
 });
 
+uploadsRouter.openapi(routes.listFilesRoute, async (c) => {
+  const { org } = c.get("principal");
+  const upload = await requireUpload(c.env.DB, org, c.req.valid("param").id);
+  const { limit, cursor } = c.req.valid("query");
+  return c.json(await listUploadFilesPage(c.env.DB, org, upload.id, limit, cursor), 200);
+});
+
 uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   const { org, sub } = c.get("principal");
   const upload = await requireUpload(c.env.DB, org, c.req.valid("param").id);
@@ -100,6 +108,19 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   const declared = Number(c.req.header("Content-Length") ?? NaN);
   if (!Number.isFinite(declared) || !c.req.raw.body) {
     throw new ApiError(411, "length_required", "Send the zip file with a Content-Length header (every browser and curl do; chunked uploads are not accepted for archives).");
+  }
+  // Past the plan's cap the platform refuses the body with its own page; the contract's 413 says
+  // what works instead (the pages and the CLI unpack a zip locally and send its photos one by one).
+  const cap = archiveBodyLimit(c.env);
+  if (declared > cap) {
+    await discardBody(c.req.raw.body);
+    const refused = tooLarge("zip file", declared, cap);
+    throw new ApiError(
+      413,
+      refused.code,
+      `${refused.message} Choose it on the Profile Pictures page, or send it with the upload command (npm run upload): both unpack it on your computer and send its photos one by one.`,
+      refused.details,
+    );
   }
   const type = mediaType(c.req.raw);
   if (type && !["application/zip", "application/x-zip-compressed", "application/octet-stream", "multipart/x-zip"].includes(type)) {

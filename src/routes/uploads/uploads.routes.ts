@@ -55,6 +55,16 @@ export const putMappingRoute = createRoute({
   responses: { 200: json(UploadEnvelope, "The upload with its preview"), ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
 });
 
+/** A file an upload holds, as received (names are stored normalised: folders kept, `..` dropped). */
+const ReceivedFile = z
+  .object({
+    name: z.string(),
+    bytes: z.number(),
+    type: z.string().nullable(),
+    problem: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi("UploadFile");
+
 export const putFileRoute = createRoute({
   method: "put",
   path: "/v1/uploads/{id}/files/{name}",
@@ -65,12 +75,18 @@ export const putFileRoute = createRoute({
     body: { required: true, content: { "image/jpeg": binary, "image/png": binary, "image/webp": binary, "application/octet-stream": binary } },
   },
   responses: {
-    200: json(
-      z.object({ file: z.object({ name: z.string(), bytes: z.number(), type: z.string().nullable(), problem: z.object({ code: z.string(), message: z.string() }).nullable() }) }),
-      "Received (a problem found in its header is reported, and shown in the preview)",
-    ),
+    200: json(z.object({ file: ReceivedFile }), "Received (a problem found in its header is reported, and shown in the preview)"),
     ...errors(400, 401, 403, 404, 409, 413),
   },
+});
+
+export const listFilesRoute = createRoute({
+  method: "get",
+  path: "/v1/uploads/{id}/files",
+  tags: ["Uploads"],
+  summary: "The files the upload holds, by name: what a client resuming an upload need not send again",
+  request: { params: Params, query: PageQuery },
+  responses: { 200: json(z.object({ files: z.array(ReceivedFile), next_cursor: z.string().nullable() }), "A page of files, in name order"), ...errors(400, 401, 403, 404) },
 });
 
 export const putArchiveRoute = createRoute({

@@ -1,15 +1,11 @@
 // Files picked from a folder input or dropped (folders included), with their path inside the folder.
 
+import { entriesToUnpack, isJunkEntry, ZIP_TAIL_BYTES, zipDirectoryLocation, zipDirectoryNames } from "../../shared/delivery";
+
 export type PickedFile = { file: File; path: string };
 
-const JUNK_NAMES = new Set(["thumbs.db", "desktop.ini", "icon\r"]);
-
-/** System litter a folder carries (macOS resource forks, Windows thumbnails): never uploaded. */
-export function isJunk(path: string): boolean {
-  const parts = path.split("/");
-  const base = (parts.at(-1) ?? "").toLowerCase();
-  return parts.some((p) => p.startsWith(".") || p === "__MACOSX") || JUNK_NAMES.has(base);
-}
+/** System litter a folder carries (macOS resource forks, Windows thumbnails): never uploaded; the server's rule. */
+export const isJunk = isJunkEntry;
 
 export function fromFileList(list: FileList | readonly File[]): PickedFile[] {
   return Array.from(list, (file) => ({ file, path: file.webkitRelativePath || file.name }));
@@ -62,3 +58,20 @@ async function walk(entry: FileSystemEntry, out: PickedFile[]): Promise<void> {
 
 export const isZip = (f: File) => /\.zip$/i.test(f.name) || f.type === "application/zip" || f.type === "application/x-zip-compressed";
 export const isMappingName = (name: string) => /\.(csv|tsv|txt)$/i.test(name);
+
+/**
+ * How many of a zip's entries will be unpacked and sent, from its central directory at the end
+ * of the file (read without the rest), so the progress bar has its total from the start. Null
+ * when the directory cannot be read (a damaged or ZIP64 file): the total then grows as entries are found.
+ */
+export async function zipEntriesToSend(zip: Blob): Promise<number | null> {
+  try {
+    const tail = new Uint8Array(await zip.slice(Math.max(0, zip.size - ZIP_TAIL_BYTES)).arrayBuffer());
+    const at = zipDirectoryLocation(tail);
+    if (!at || at.offset + at.size > zip.size) return null;
+    const names = zipDirectoryNames(new Uint8Array(await zip.slice(at.offset, at.offset + at.size).arrayBuffer()));
+    return entriesToUnpack(names).length;
+  } catch {
+    return null;
+  }
+}

@@ -18,7 +18,12 @@ export type UploadItem = {
   error: string | null;
   retryable: boolean;
   resized: boolean;
+  /** The server already held this file (same name and size) when it was added: not sent again. */
+  already: boolean;
 };
+
+/** Files an upload already holds, by name → bytes (GET /v1/uploads/:id/files). */
+export type ReceivedFiles = ReadonlyMap<string, number>;
 
 type Options = {
   concurrency?: number;
@@ -27,6 +32,12 @@ type Options = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What a sent item keeps of its file: nothing but the name. A zip entry's bytes live only in its
+ * File, so keeping them would hold the whole unpacked zip by the end; a done file is never read again.
+ */
+const sent = (file: File) => new File([], file.name, { type: file.type });
 
 type XhrResult = { status: number; text: string; retryAfter: number | null };
 
@@ -65,6 +76,9 @@ export class FileUploader {
   private running = 0;
   private stopped = false;
   private idle: Array<() => void> = [];
+  private room: Array<() => void> = [];
+  /** Files known to be coming (a zip's entries not unpacked yet): they count in the progress total. */
+  expecting = 0;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
 
@@ -76,10 +90,26 @@ export class FileUploader {
     this.maxAttempts = opts.maxAttempts ?? 4;
   }
 
-  /** Queues files and starts sending; a file with the same path as an earlier one replaces it. */
-  add(files: PickedFile[]): void {
+  /**
+   * Queues files and starts sending; a file with the same path as an earlier one replaces it.
+   * Files in `received` with the same size are counted as done without sending them again
+   * (resuming an upload after the tab was closed).
+   */
+  add(files: PickedFile[], received?: ReceivedFiles): void {
     for (const f of files) {
-      const item: UploadItem = { path: f.path, file: f.file, size: f.file.size, loaded: 0, state: "queued", attempts: 0, error: null, retryable: true, resized: false };
+      const already = received?.get(f.path) === f.file.size;
+      const item: UploadItem = {
+        path: f.path,
+        file: already ? sent(f.file) : f.file,
+        size: f.file.size,
+        loaded: already ? f.file.size : 0,
+        state: already ? "done" : "queued",
+        attempts: 0,
+        error: null,
+        retryable: true,
+        resized: false,
+        already,
+      };
       const at = this.items.findIndex((i) => i.path === f.path && (i.state === "done" || i.state === "failed" || i.state === "queued"));
       if (at >= 0) this.items[at] = item;
       else this.items.push(item);
@@ -97,10 +127,21 @@ export class FileUploader {
 
   stop(): void {
     this.stopped = true;
+    for (const check of this.room.splice(0)) check();
   }
 
   get busy(): boolean {
     return this.items.some((i) => i.state === "queued" || i.state === "preparing" || i.state === "sending");
+  }
+
+  /** Resolves once at most `max` files wait or are being sent: a zip is unpacked no faster than it is sent. */
+  whenRoom(max: number): Promise<void> {
+    const waiting = () => this.items.filter((i) => i.state === "queued" || i.state === "preparing" || i.state === "sending").length;
+    if (this.stopped || waiting() <= max) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => (this.stopped || waiting() <= max ? resolve() : this.room.push(check));
+      this.room.push(check);
+    });
   }
 
   /** Resolves once nothing is queued or being sent. */
@@ -119,9 +160,10 @@ export class FileUploader {
       else if (i.state === "sending" || i.state === "preparing") active++;
       fraction += i.state === "done" || i.state === "failed" ? 1 : i.size ? Math.min(1, i.loaded / i.size) * 0.98 : 0;
     }
-    const total = this.items.length;
+    const total = this.items.length + this.expecting;
     const resized = this.items.filter((i) => i.resized).length;
-    return { total, done, failed, active, resized, percent: total ? Math.floor((fraction / total) * 100) : 0 };
+    const already = this.items.filter((i) => i.already).length;
+    return { total, done, failed, active, resized, already, percent: total ? Math.floor((fraction / total) * 100) : 0 };
   }
 
   private pump(): void {
@@ -134,6 +176,7 @@ export class FileUploader {
         this.running--;
         this.opts.onChange();
         this.pump();
+        for (const check of this.room.splice(0)) check();
         if (!this.busy) for (const resolve of this.idle.splice(0)) resolve();
       });
     }
@@ -157,6 +200,7 @@ export class FileUploader {
       });
       if (result.status >= 200 && result.status < 300) {
         item.state = "done";
+        item.file = sent(item.file);
         item.loaded = item.size;
         item.error = null;
         return;

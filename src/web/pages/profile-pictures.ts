@@ -4,11 +4,12 @@ import type { PageContext } from "../main";
 import { get, getBlob, getText, messageOf, post, request, del } from "../lib/api";
 import { displayCell, parseCsvObjects } from "../lib/csv";
 import { h, icon, replace, uid, type Child } from "../lib/dom";
-import { fromDataTransfer, fromFileList, isZip, usable, type PickedFile } from "../lib/files";
+import { baseName, MAX_UNPACKED_ENTRY_BYTES, UNPACK_AHEAD, unpackZip, type ZipSkipped } from "../../shared/delivery";
+import { fromDataTransfer, fromFileList, isZip, usable, zipEntriesToSend, type PickedFile } from "../lib/files";
 import { fmtDateTime, fmtNumber, fmtRelative, plural } from "../lib/format";
 import { isWarning, problemInfo, statusLabel } from "../lib/problems";
 import { FINAL_STATUSES, type IntegrationState, type LookupResponse, type Upload, type UploadProblem } from "../lib/types";
-import { FileUploader, failureOf, putWithProgress } from "../lib/uploader";
+import { FileUploader } from "../lib/uploader";
 import { avatar, badge, busy, button, card, confirmDialog, notice, pageHead, progressBar, saveBlob, spinner, toast } from "../lib/ui";
 
 type Mode = "none" | "compose" | "processing" | "report";
@@ -253,7 +254,7 @@ export async function renderProfilePictures({ root }: PageContext) {
   let previewHost: HTMLElement | null = null;
   let mappingNote: HTMLElement | null = null;
   let transferBar: ReturnType<typeof progressBar> | null = null;
-  let zipState: { name: string; percent: number; phase: "sending" | "unpacking" | "done" | "failed"; error?: string } | null = null;
+  let zipState: { name: string; phase: "unpacking" | "done" | "failed"; error?: string; skipped: ZipSkipped[] } | null = null;
   let transferScheduled = false;
   let previewTimer = 0;
 
@@ -367,7 +368,7 @@ export async function renderProfilePictures({ root }: PageContext) {
             "div",
             { class: "field" },
             h("label", { for: "zip-input" }, icon("zip", "icon icon-label"), "Zip file"),
-            h("p", { class: "hint" }, "Or upload the vendor's zip as it is; it is unpacked for you."),
+            h("p", { class: "hint" }, "Or choose the vendor's zip as it is, of any size: it is unpacked on this computer and its pictures are sent one by one."),
             zipInput,
           ),
           h(
@@ -428,8 +429,9 @@ export async function renderProfilePictures({ root }: PageContext) {
     }
     try {
       const id = await ensureDraft();
+      const received = await receivedFiles(id);
       uploader ??= new FileUploader(id, { onChange: scheduleTransfer });
-      uploader.add(files);
+      uploader.add(files, received);
       schedulePreviewRefresh();
       await uploader.whenIdle();
       await refreshPreview();
@@ -438,34 +440,56 @@ export async function renderProfilePictures({ root }: PageContext) {
     }
   }
 
+  /** What the upload already holds (name → bytes): resuming it skips those files. */
+  async function receivedFiles(id: string): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    let cursor: string | null = null;
+    do {
+      const page: { files: Array<{ name: string; bytes: number }>; next_cursor: string | null } = await get(
+        `/v1/uploads/${encodeURIComponent(id)}/files?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
+      for (const f of page.files) out.set(f.name, f.bytes);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return out;
+  }
+
+  /**
+   * A zip is unpacked here, entry by entry as it is read (never whole: Cloudflare refuses request
+   * bodies over 100 MB, and a school's delivery is often 300 MB), and its photos go through the
+   * same uploader as a folder's: junk rules, resizing, progress, retries. Entries keep their
+   * folders in their names, and a mapping file or INDEX.TXT inside is sent as a file, so the
+   * server finds it exactly as when it unpacks a zip itself. Files the upload already holds (the
+   * same zip chosen again after the tab was closed) are not sent again.
+   */
   async function addZip(file: File) {
+    zipState = { name: file.name, phase: "unpacking", skipped: [] };
+    renderTransfer();
     try {
       const id = await ensureDraft();
-      zipState = { name: file.name, percent: 0, phase: "sending" };
-      renderTransfer();
-      const result = await putWithProgress(`/v1/uploads/${id}/archive`, file, "application/zip", (loaded) => {
-        if (zipState) zipState.percent = (loaded / Math.max(1, file.size)) * 100;
-        scheduleTransfer();
+      const [received, toSend] = await Promise.all([receivedFiles(id), zipEntriesToSend(file)]);
+      const up = (uploader ??= new FileUploader(id, { onChange: scheduleTransfer }));
+      let handed = 0;
+      up.expecting = toSend ?? 0;
+      schedulePreviewRefresh();
+      const result = await unpackZip(file.stream().getReader(), {
+        maxEntryBytes: MAX_UNPACKED_ENTRY_BYTES,
+        shouldStop: () => !alive() || uploader !== up,
+        onEntry: async (entry) => {
+          handed++;
+          up.expecting = Math.max(0, (toSend ?? 0) - handed);
+          up.add([{ file: new File([entry.bytes as BlobPart], baseName(entry.name)), path: entry.name }], received);
+          await up.whenRoom(UNPACK_AHEAD);
+        },
       });
-      if (result.status < 200 || result.status >= 300) {
-        const failure = failureOf(result);
-        zipState = { name: file.name, percent: 0, phase: "failed", error: failure.message };
-        renderTransfer();
-        return;
-      }
-      zipState = { name: file.name, percent: 100, phase: "unpacking" };
+      up.expecting = 0;
+      zipState = { name: file.name, phase: result.failure ? "failed" : "done", error: result.failure ?? undefined, skipped: result.skipped };
       renderTransfer();
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 1500));
-        if (!alive()) return;
-        current = await get<Upload>(`/v1/uploads/${id}`);
-        renderPreview(current);
-        if (current.archive?.status !== "extracting") break;
-      }
-      zipState = current.archive?.status === "failed" ? { name: file.name, percent: 0, phase: "failed", error: current.archive.message ?? "The zip file could not be unpacked." } : { name: file.name, percent: 100, phase: "done" };
-      renderTransfer();
+      await up.whenIdle();
+      await refreshPreview();
     } catch (err) {
-      zipState = { name: file.name, percent: 0, phase: "failed", error: messageOf(err) };
+      if (uploader) uploader.expecting = 0;
+      zipState = { name: file.name, phase: "failed", error: messageOf(err), skipped: zipState?.skipped ?? [] };
       renderTransfer();
     }
   }
@@ -499,7 +523,7 @@ export async function renderProfilePictures({ root }: PageContext) {
     window.clearTimeout(previewTimer);
     previewTimer = window.setTimeout(async () => {
       if (!alive() || mode !== "compose") return;
-      if (uploader?.busy) {
+      if (uploader?.busy || zipState?.phase === "unpacking") {
         await refreshPreview().catch(() => {});
         schedulePreviewRefresh();
       }
@@ -549,13 +573,33 @@ export async function renderProfilePictures({ root }: PageContext) {
         );
       }
     }
+    if (uploader && uploader.items.some((i) => i.already)) {
+      blocks.push(h("p", { class: "muted small" }, `${plural(uploader.stats().already, "file was", "files were")} already received earlier and not sent again.`));
+    }
     if (zipState) {
-      const zipBar = progressBar(zipState.phase === "unpacking" ? `Unpacking ${zipState.name}` : `Uploading ${zipState.name}`);
-      zipBar.update(zipState.percent, zipState.phase === "unpacking" ? "Unpacking… pictures appear below as they are found" : zipState.phase === "done" ? "Unpacked" : zipState.phase === "failed" ? "Failed" : `${Math.floor(zipState.percent)}%`);
-      if (zipState.phase === "failed") {
-        zipBar.setTone("danger");
-        blocks.push(notice("danger", `${zipState.name} could not be used`, zipState.error));
-      } else blocks.push(zipBar.el);
+      const z = zipState;
+      if (z.phase === "unpacking") blocks.push(h("p", { class: "muted small zip-status" }, `Unpacking ${z.name} on this computer; its pictures are sent one by one.`));
+      if (z.phase === "done") blocks.push(h("p", { class: "muted small zip-status" }, `${z.name} unpacked.`));
+      if (z.phase === "failed") blocks.push(notice("danger", `${z.name} could not be read to the end`, `${z.error ?? "The zip file could not be unpacked."} Pictures read before the problem were kept.`));
+      if (z.skipped.length) {
+        const why: Record<ZipSkipped["reason"], string> = {
+          not_needed: "not a picture or a mapping file",
+          too_large: `larger than ${Math.round(MAX_UNPACKED_ENTRY_BYTES / 1048576)} MB`,
+          unsupported_compression: "compressed in a way that cannot be read; zip the folder again with your computer's built-in zip tool",
+        };
+        blocks.push(
+          notice(
+            "info",
+            `${plural(z.skipped.length, "file")} in ${z.name} ${z.skipped.length === 1 ? "was" : "were"} not sent`,
+            h(
+              "ul",
+              { class: "file-errors" },
+              z.skipped.slice(0, 8).map((f) => h("li", null, h("strong", null, f.name), " — ", why[f.reason])),
+              z.skipped.length > 8 ? h("li", null, `and ${fmtNumber(z.skipped.length - 8)} more`) : null,
+            ),
+          ),
+        );
+      }
     }
     // Update the bar in place (keeps screen readers and layout calm); rebuild only the rest.
     if (transferBar && blocks[0] === transferBar.el && transferHost.firstChild === transferBar.el && transferHost.childNodes.length === blocks.length && !zipState) return;
@@ -583,7 +627,7 @@ export async function renderProfilePictures({ root }: PageContext) {
       replace(previewHost, u.archive?.status === "extracting" ? spinner("Unpacking the zip file…") : null);
       return;
     }
-    const uploading = uploader?.busy ?? false;
+    const uploading = (uploader?.busy ?? false) || zipState?.phase === "unpacking";
     const extracting = u.archive?.status === "extracting";
     const canSubmit = c.matched > 0 && !uploading && !extracting;
     const why = uploading
@@ -1087,6 +1131,6 @@ export async function renderProfilePictures({ root }: PageContext) {
 
   // Leaving while files are still being sent loses them: say so.
   window.addEventListener("beforeunload", (e) => {
-    if (uploader?.busy) e.preventDefault();
+    if (uploader?.busy || zipState?.phase === "unpacking") e.preventDefault();
   });
 }
