@@ -43,6 +43,7 @@ import {
   readImageHeader,
   verifyPngImageData,
 } from "./image-header";
+import { colourManage } from "./colour";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "./jpeg-decoder";
 import { chromaSize, encodeJpeg420, type Planes } from "./jpeg-encoder";
 
@@ -105,6 +106,7 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   if (header.decoder === "baseline-jpeg") decodeBaseline(bytes, header, full);
   else if (header.decoder === "png") decodePng(bytes, header, full);
   else decodeWithPhoton(bytes, header, full);
+  colourManage(bytes, header.type, full);
 
   const card = cropAndResize(full, RENDITIONS.card.width, RENDITIONS.card.height, LANCZOS3);
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);

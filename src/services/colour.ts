@@ -1,0 +1,257 @@
+/**
+ * Colour management: an embedded ICC profile (Display P3, Adobe RGB, ProPhoto…) is applied with
+ * LittleCMS 2 (lcms-wasm's build), so the served sRGB JPEG looks as the original does in a
+ * colour-managed viewer. No profile, or an sRGB one, costs nothing: LittleCMS is not even
+ * instantiated.
+ *
+ * Where: on the full rendition's planes, after decoding and resizing (≤ 800×1000), two rows at a
+ * time (one row of 4:2:0 chroma): Y/Cb/Cr → RGB → profile → sRGB → Y/Cb/Cr. Transforming the
+ * resized picture rather than every source pixel costs the same whatever the photo's size (a
+ * 12 MP photo is transformed as 0.8 MP), and needs no change to the decoders; the resampler
+ * averages in the file's encoding rather than in sRGB, which shifts nothing on flat areas and
+ * ≤ 1–2 levels on edges between saturated colours.
+ *
+ * Intent: relative colorimetric. Matrix/TRC profiles (P3, Adobe RGB, ProPhoto: what cameras and
+ * phones write) only define the colorimetric intents, so this is what every colour-managed
+ * viewer (Chrome/Skia, Safari/ColorSync, libvips) shows for them: in-gamut colours exact, the
+ * rest clipped to sRGB's gamut; white maps to white.
+ *
+ * lcms-wasm's emscripten glue cannot load in workerd (it sniffs for a browser or Node and reads
+ * the .wasm file at run time, and Workers compile no WASM from bytes); the module is imported
+ * statically (wrangler compiles it at deploy time, as photon's) and instantiated here with the
+ * few imports LittleCMS's C code needs. Its memory: 16 MB at start (the build reserves a 15 MB
+ * stack), growing by the transforms cached below (a few hundred KB each).
+ */
+import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
+import type { Planes } from "./jpeg-encoder";
+import { chromaSize } from "./jpeg-encoder";
+import type { ImageType } from "./image-header";
+import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
+
+// lcms2.h: COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(1)
+const TYPE_RGB_8 = (4 << 16) | (3 << 3) | 1;
+const INTENT_RELATIVE_COLORIMETRIC = 1;
+
+type Lcms = {
+  memory: WebAssembly.Memory;
+  malloc(n: number): number;
+  free(p: number): void;
+  cmsOpenProfileFromMem(p: number, n: number): number;
+  cmsCloseProfile(h: number): number;
+  cmsCreate_sRGBProfile(): number;
+  cmsCreateTransform(input: number, inFormat: number, output: number, outFormat: number, intent: number, flags: number): number;
+  cmsDeleteTransform(t: number): void;
+  cmsDoTransform(t: number, src: number, dst: number, pixels: number): void;
+};
+
+let lcms: Lcms | undefined;
+
+function instantiate(): Lcms {
+  let memory: WebAssembly.Memory | undefined;
+  const heap = () => new Uint8Array(memory!.buffer);
+  const fail = (what: string) => () => {
+    throw new Error(`lcms: ${what}`);
+  };
+  let table: WebAssembly.Table | undefined;
+  // emscripten's invoke_* run a function pointer where C++ exceptions could be caught; LittleCMS is
+  // C and throws none, so a plain call (any JS error propagates).
+  const invoke = (index: number, ...args: number[]) => (table!.get(index) as (...a: number[]) => number)(...args);
+  const ENOSYS = 52;
+  const env = {
+    __assert_fail: fail("assertion failed"),
+    abort: fail("abort"),
+    emscripten_memcpy_js: (dest: number, src: number, n: number) => heap().copyWithin(dest, src, src + n),
+    emscripten_date_now: () => Date.now(),
+    emscripten_resize_heap: (requested: number) => {
+      const pages = Math.ceil(((requested >>> 0) - memory!.buffer.byteLength) / 65536);
+      try {
+        memory!.grow(Math.max(0, pages));
+        return 1;
+      } catch {
+        return 0;
+      }
+    },
+    // No file system: LittleCMS only reads profiles from memory here.
+    __syscall_openat: () => -ENOSYS,
+    __syscall_fcntl64: () => -ENOSYS,
+    __syscall_ioctl: () => -ENOSYS,
+    __syscall_unlinkat: () => -ENOSYS,
+    __syscall_rmdir: () => -ENOSYS,
+    _tzset_js: () => {},
+    // The creation date LittleCMS stamps on the profiles it builds (sRGB): the epoch will do.
+    _gmtime_js: (_lo: number, _hi: number, tm: number) => heap().fill(0, tm, tm + 36),
+    invoke_ii: invoke,
+    invoke_iii: invoke,
+    invoke_v: invoke,
+    invoke_vi: invoke,
+    invoke_vii: invoke,
+    invoke_viii: invoke,
+    invoke_viiii: invoke,
+    __cxa_find_matching_catch_2: fail("exception"),
+    __cxa_find_matching_catch_3: fail("exception"),
+    __cxa_begin_catch: fail("exception"),
+    __resumeException: fail("exception"),
+  };
+  const wasi = {
+    fd_write: (_fd: number, iov: number, iovcnt: number, written: number) => {
+      // Nothing is printed; report everything written so that callers do not loop.
+      const v = new DataView(memory!.buffer);
+      let n = 0;
+      for (let i = 0; i < iovcnt; i++) n += v.getUint32(iov + 8 * i + 4, true);
+      v.setUint32(written, n, true);
+      return 0;
+    },
+    fd_read: () => ENOSYS,
+    fd_close: () => ENOSYS,
+    fd_seek: () => ENOSYS,
+  };
+  const instance = new WebAssembly.Instance(lcmsWasm, { env, wasi_snapshot_preview1: wasi });
+  const x = instance.exports as unknown as Lcms & { __indirect_function_table: WebAssembly.Table; emscripten_stack_init(): void; __wasm_call_ctors(): void };
+  memory = x.memory;
+  table = x.__indirect_function_table;
+  x.emscripten_stack_init();
+  x.__wasm_call_ctors();
+  return x;
+}
+
+/** Bytes of LittleCMS's WASM memory (0 until a profiled photo arrives); for logs and tests. */
+export function colourWasmBytes(): number {
+  return lcms?.memory.buffer.byteLength ?? 0;
+}
+
+type Transform = { handle: number; profile: Uint8Array };
+
+/**
+ * Transforms by profile, within the isolate: building one (reading the profile, optimising the
+ * pipeline) costs ~1 ms for a matrix profile, tens for a LUT; photos from one camera or phone
+ * share their profile. Keyed by a hash, checked against the bytes; the oldest is dropped past
+ * MAX_TRANSFORMS.
+ */
+const transforms = new Map<string, Transform>();
+const MAX_TRANSFORMS = 8;
+
+function fnv1a(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return `${b.length}:${(h >>> 0).toString(16)}`;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The transform profile → sRGB, or why there is none. */
+function transformFor(profile: Uint8Array): number | string {
+  const key = fnv1a(profile);
+  const cached = transforms.get(key);
+  if (cached && sameBytes(cached.profile, profile)) {
+    transforms.delete(key);
+    transforms.set(key, cached); // most recently used last
+    return cached.handle;
+  }
+  const l = (lcms ??= instantiate());
+  const at = l.malloc(profile.length);
+  if (!at) return "out of memory";
+  new Uint8Array(l.memory.buffer).set(profile, at);
+  const input = l.cmsOpenProfileFromMem(at, profile.length);
+  l.free(at);
+  if (!input) return "LittleCMS cannot read the profile";
+  const srgb = l.cmsCreate_sRGBProfile();
+  const handle = l.cmsCreateTransform(input, TYPE_RGB_8, srgb, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC, 0);
+  l.cmsCloseProfile(input);
+  l.cmsCloseProfile(srgb);
+  if (!handle) return "LittleCMS cannot build a transform from the profile to sRGB";
+  if (transforms.size >= MAX_TRANSFORMS) {
+    const [oldest, t] = transforms.entries().next().value!;
+    l.cmsDeleteTransform(t.handle);
+    transforms.delete(oldest);
+  }
+  transforms.set(key, { handle, profile: profile.slice() });
+  return handle;
+}
+
+/**
+ * Converts `planes` (4:2:0 Y/Cb/Cr, JFIF) from the colours of `profile` to sRGB, in place.
+ * Returns what was done: "srgb" (nothing to do), "applied", or "ignored: why" for a profile that
+ * cannot be applied (the picture is then left as sRGB, as a viewer without colour management
+ * shows it: a photo is never refused for its profile).
+ */
+export function applyProfile(planes: Planes, profile: Uint8Array): "srgb" | "applied" | `ignored: ${string}` {
+  const space = profileColourSpace(profile);
+  if (space !== "RGB ") return `ignored: profiles of colour space ${JSON.stringify(space)} are not applied to RGB pixels`;
+  if (isSrgbProfile(profile)) return "srgb";
+  let handle: number | string;
+  try {
+    handle = transformFor(profile);
+  } catch (err) {
+    return `ignored: ${String(err)}`;
+  }
+  if (typeof handle === "string") return `ignored: ${handle}`;
+  transformPlanes(lcms!, handle, planes);
+  return "applied";
+}
+
+/**
+ * The pipeline's hook: applies the profile embedded in `bytes` (if any) to the decoded `full`
+ * planes. A broken or unsupported profile leaves the colours as they are (sRGB) and says so in a
+ * log line; it never fails the photo.
+ */
+export function colourManage(bytes: Uint8Array, type: ImageType, full: Planes): void {
+  const embedded = readEmbeddedProfile(bytes, type);
+  if (!embedded) return;
+  const result = "broken" in embedded ? `ignored: ${embedded.broken}` : applyProfile(full, embedded.bytes);
+  if (result.startsWith("ignored")) console.warn(JSON.stringify({ at: "imaging.icc_profile_ignored", type, reason: result.slice(9), treated_as: "sRGB" }));
+}
+
+/** Two rows at a time (a row of chroma): to RGB, through the transform, back to Y/Cb/Cr. */
+function transformPlanes(l: Lcms, handle: number, p: Planes) {
+  const { width: w, height: h, y: Y, cb: CB, cr: CR } = p;
+  const cw = chromaSize(w);
+  const rowBytes = 2 * w * 3;
+  const buf = l.malloc(2 * rowBytes);
+  if (!buf) throw new Error("lcms: out of memory");
+  try {
+    for (let y0 = 0; y0 < h; y0 += 2) {
+      const rows = Math.min(2, h - y0);
+      const n = rows * w;
+      // A view taken after malloc and before the transform: neither grows memory in between.
+      const heap = new Uint8Array(l.memory.buffer);
+      const src = buf;
+      const dst = buf + rowBytes;
+      const c0 = (y0 >> 1) * cw;
+      for (let r = 0; r < rows; r++) {
+        for (let x = 0, q = src + r * w * 3, i = (y0 + r) * w; x < w; x++, q += 3, i++) {
+          const yy = Y[i]!;
+          const cb = CB[c0 + (x >> 1)]! - 128;
+          const cr = CR[c0 + (x >> 1)]! - 128;
+          heap[q] = clamp(yy + 1.402 * cr);
+          heap[q + 1] = clamp(yy - 0.344136 * cb - 0.714136 * cr);
+          heap[q + 2] = clamp(yy + 1.772 * cb);
+        }
+      }
+      l.cmsDoTransform(handle, src, dst, n);
+      const out = new Uint8Array(l.memory.buffer);
+      for (let cx = 0; cx < cw; cx++) {
+        let R = 0, G = 0, B = 0, k = 0;
+        for (let r = 0; r < rows; r++) {
+          for (let x = 2 * cx; x < Math.min(w, 2 * cx + 2); x++) {
+            const q = dst + (r * w + x) * 3;
+            const r8 = out[q]!, g8 = out[q + 1]!, b8 = out[q + 2]!;
+            Y[(y0 + r) * w + x] = 0.299 * r8 + 0.587 * g8 + 0.114 * b8 + 0.5;
+            R += r8;
+            G += g8;
+            B += b8;
+            k++;
+          }
+        }
+        R /= k;
+        G /= k;
+        B /= k;
+        CB[c0 + cx] = clamp(-0.168736 * R - 0.331264 * G + 0.5 * B + 128);
+        CR[c0 + cx] = clamp(0.5 * R - 0.418688 * G - 0.081312 * B + 128);
+      }
+    }
+  } finally {
+    l.free(buf);
+  }
+}
+
+const clamp = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { colourWasmBytes } from "../src/services/colour";
+import { readEmbeddedProfile } from "../src/services/icc";
+import { processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/services/imaging";
+import { ADOBE_RGB, DISPLAY_P3, iccJpegPayloads, iccProfile, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
+import { concat, decodeJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Flat patches (2×2 quadrants) of portrait colours: two skin tones, foliage, straw. In P3, Adobe
+ * RGB and ProPhoto each lands more than 5 levels away from the same numbers read as sRGB, and
+ * inside sRGB's gamut (so no clipping: JPEG's Y/Cb/Cr cannot hold colours at the gamut's edge
+ * to within the tolerance).
+ */
+const PATCHES: readonly Color[] = [
+  [170, 110, 90],
+  [110, 140, 100],
+  [150, 100, 80],
+  [180, 170, 120],
+];
+const W = 400;
+const H = 500;
+/**
+ * Tolerance per channel of a patch's mean: JPEG at quality 95 in, the pipeline's quality-84 4:2:0
+ * out, 8-bit Y/Cb/Cr round trips on the way (measured: ≤ 1.5 on these patches).
+ */
+const TOLERANCE = 3;
+
+const picture = (): Raster => quadrants(W, H, ...(PATCHES as [Color, Color, Color, Color]));
+
+/** The mean colour of each quadrant of the served full rendition, away from the edges. */
+function patchMeans(jpeg: Uint8Array): number[][] {
+  const r = decodeJpeg(jpeg);
+  expect(r).toMatchObject({ width: W, height: H });
+  return [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ].map(([qx, qy]) => {
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (let y = qy! * (H / 2) + 40; y < (qy! + 1) * (H / 2) - 40; y++)
+      for (let x = qx! * (W / 2) + 40; x < (qx! + 1) * (W / 2) - 40; x++, n++) for (let c = 0; c < 3; c++) sum[c]! += r.data[(y * W + x) * 4 + c]!;
+    return sum.map((s) => s / n);
+  });
+}
+
+/** The served colours match the colour-managed reference, and the unconverted ones would not. */
+function expectManaged(out: Uint8Array, space: RgbSpace) {
+  const means = patchMeans(out);
+  PATCHES.forEach((patch, i) => {
+    const ref = toSrgb(space, patch);
+    const got = means[i]!;
+    for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `${space.name} patch ${patch} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(TOLERANCE);
+    // Reading the file's numbers as sRGB (what happened before) is off by more than the tolerance.
+    expect(Math.max(...patch.map((v, c) => Math.abs(v - ref[c]!))), `${space.name} patch ${patch} would not tell`).toBeGreaterThan(TOLERANCE + 2);
+  });
+}
+
+const jpegWith = (space: RgbSpace | null, parts = 1) =>
+  insertJpegSegments(encodeJpeg(picture(), 95), space ? iccJpegPayloads(iccProfile(space), parts).map((p) => segment(0xe2, p)) : []);
+
+async function pngWith(space: RgbSpace, interlace = false): Promise<Uint8Array> {
+  const iccp = pngChunk("iCCP", concat([new TextEncoder().encode("ICC profile\0\0"), await zlib(iccProfile(space))]));
+  return encodePng(picture(), { colorType: 2, interlace, before: [iccp] });
+}
+
+/** A lossless WebP of realFile's quadrants (red, green / blue, yellow) in an extended file carrying `profile`. */
+function webpWith(profile: Uint8Array): Uint8Array {
+  const vp8l = realFile("losslessWebp").subarray(12);
+  const vp8x = new Uint8Array(18);
+  vp8x.set(new TextEncoder().encode("VP8X"));
+  vp8x[4] = 10;
+  vp8x[8] = 0x20; // ICC profile flag
+  vp8x[12] = 63; // canvas 64 × 80 (minus one, 24-bit little-endian)
+  vp8x[15] = 79;
+  const iccp = new Uint8Array(8 + profile.length + (profile.length & 1));
+  iccp.set(new TextEncoder().encode("ICCP"));
+  new DataView(iccp.buffer).setUint32(4, profile.length, true);
+  iccp.set(profile, 8);
+  const body = concat([new TextEncoder().encode("WEBP"), vp8x, iccp, vp8l]);
+  const riff = new Uint8Array(8);
+  riff.set(new TextEncoder().encode("RIFF"));
+  new DataView(riff.buffer).setUint32(4, body.length, true);
+  return concat([riff, body]);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("colour profiles", () => {
+  // First: LittleCMS is not instantiated before a profile needs it (module state is per file).
+  it("no profile or an sRGB profile costs nothing: same bytes, no colour engine loaded", () => {
+    const plain = processPortrait(jpegWith(null));
+    const tagged = processPortrait(jpegWith(SRGB));
+    expect(tagged.renditions.full).toEqual(plain.renditions.full);
+    expect(tagged.renditions.thumb).toEqual(plain.renditions.thumb);
+    expect(colourWasmBytes()).toBe(0);
+    // …and the measure is not vacuous: the first profile that needs LittleCMS loads it.
+    processPortrait(jpegWith(DISPLAY_P3));
+    expect(colourWasmBytes()).toBeGreaterThan(0);
+  });
+
+  it("a Display P3 JPEG (profile split over several APP2 segments) is served in sRGB as a colour-managed viewer shows it", () => {
+    expectManaged(processPortrait(jpegWith(DISPLAY_P3, 3)).renditions.full, DISPLAY_P3);
+  });
+
+  it("an Adobe RGB PNG (iCCP) is converted to sRGB", async () => {
+    expectManaged(processPortrait(await pngWith(ADOBE_RGB)).renditions.full, ADOBE_RGB);
+  });
+
+  it("a ProPhoto interlaced PNG (decoded by photon) is converted to sRGB", async () => {
+    expectManaged(processPortrait(await pngWith(PROPHOTO, true)).renditions.full, PROPHOTO);
+  });
+
+  it("a WebP's ICCP profile is applied (photon's path): red in a profile whose red primary is sRGB's blue comes out blue", () => {
+    const swapped: RgbSpace = { ...SRGB, name: "swapped primaries", red: SRGB.blue, blue: SRGB.red };
+    const profile = iccProfile(swapped);
+    const webp = webpWith(profile);
+    expect(readEmbeddedProfile(webp, "webp")).toEqual({ bytes: profile });
+    const out = decodeJpeg(processPortrait(webp).renditions.full);
+    const at = (x: number, y: number) => Array.from(out.data.subarray((y * out.width + x) * 4, (y * out.width + x) * 4 + 3));
+    // Top-left quadrant: the file's (255, 0, 0).
+    const ref = toSrgb(swapped, [255, 0, 0]);
+    at(12, 15).forEach((v, c) => expect(Math.abs(v - ref[c]!)).toBeLessThanOrEqual(6));
+    expect(ref[2]).toBeGreaterThan(250);
+  });
+
+  it("a broken profile never fails the photo: its colours are kept as sRGB, and a log line says so", () => {
+    const warn = vi.spyOn(console, "warn");
+    const plain = processPortrait(jpegWith(null)).renditions.full;
+    const p3 = iccProfile(DISPLAY_P3);
+    const unreadable = p3.slice();
+    new DataView(unreadable.buffer).setUint32(128, 1000); // past LittleCMS's 100-tag limit: it refuses the profile
+    const payloads = iccJpegPayloads(p3, 2);
+    const cases: [string, Uint8Array][] = [
+      ["fake profile", insertJpegSegments(encodeJpeg(picture(), 95), [iccSegment()])],
+      ["LittleCMS cannot read it", insertJpegSegments(encodeJpeg(picture(), 95), iccJpegPayloads(unreadable).map((p) => segment(0xe2, p)))],
+      ["segment 2 of 2 missing", insertJpegSegments(encodeJpeg(picture(), 95), [segment(0xe2, payloads[0]!)])],
+    ];
+    for (const [what, file] of cases) {
+      warn.mockClear();
+      expect(processPortrait(file).renditions.full, what).toEqual(plain);
+      expect(warn.mock.calls.map((c) => String(c[0])).join("\n"), what).toContain('"at":"imaging.icc_profile_ignored"');
+    }
+  });
+
+  it("LittleCMS's memory stays flat across photos and profiles, beside photon's budget", async () => {
+    for (const space of [DISPLAY_P3, ADOBE_RGB, PROPHOTO]) processPortrait(await pngWith(space));
+    const first = colourWasmBytes();
+    for (let i = 0; i < 5; i++) for (const space of [DISPLAY_P3, ADOBE_RGB, PROPHOTO]) processPortrait(jpegWith(space));
+    const after = colourWasmBytes();
+    console.log(JSON.stringify({ at: "colour memory", lcms_wasm_mib: after / MiB, photon_wasm_mib: (await wasmMemoryBytes()) / MiB, photon_budget_mib: WASM_MEMORY_BUDGET / MiB }));
+    expect(first).toBeGreaterThan(0);
+    expect(after).toBe(first);
+    expect(after).toBeLessThanOrEqual(17 * MiB);
+  });
+});
