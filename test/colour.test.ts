@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { colourWasmBytes } from "../src/services/colour";
 import { readEmbeddedProfile } from "../src/services/icc";
 import { processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/services/imaging";
-import { ADOBE_RGB, DISPLAY_P3, iccJpegPayloads, iccProfile, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
+import { ADOBE_RGB, cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
 import { concat, decodeJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
 
 const MiB = 1024 * 1024;
@@ -125,6 +125,36 @@ describe("colour profiles", () => {
     const ref = toSrgb(swapped, [255, 0, 0]);
     at(12, 15).forEach((v, c) => expect(Math.abs(v - ref[c]!)).toBeLessThanOrEqual(6));
     expect(ref[2]).toBeGreaterThan(250);
+  });
+
+  it("a CMYK (Adobe YCCK) JPEG goes through its CMYK profile: inks recovered from inverted YCCK, then the press's colours in sRGB", () => {
+    // realFile's YCCK JPEG: quadrants red, green / blue, yellow made by ImageMagick, whose inks are
+    // (0, 1, 1, 0), (1, 0, 1, 0) / (1, 1, 0, 0), (0, 0, 1, 0).
+    const file = insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
+    const out = decodeJpeg(processPortrait(file).renditions.full);
+    expect(out).toMatchObject({ width: 64, height: 80 });
+    const naive = decodeJpeg(processPortrait(realFile("cmykJpeg")).renditions.full);
+    const quadrantsInk = [
+      [0, 255, 255, 0],
+      [255, 0, 255, 0],
+      [255, 255, 0, 0],
+      [0, 0, 255, 0],
+    ];
+    quadrantsInk.forEach((ink, i) => {
+      const x0 = (i % 2) * 32 + 8;
+      const y0 = Math.floor(i / 2) * 40 + 10;
+      const mean = (r: Raster) => [0, 1, 2].map((c) => {
+        let sum = 0;
+        for (let y = y0; y < y0 + 20; y++) for (let x = x0; x < x0 + 16; x++) sum += r.data[(y * r.width + x) * 4 + c]!;
+        return sum / 320;
+      });
+      const ref = pressToSrgb(ink);
+      const got = mean(out);
+      for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `quadrant ${i} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(6);
+      // Without the profile (the naive conversion, what was served before) it is far off.
+      const before = mean(naive);
+      expect(Math.max(...before.map((v, c) => Math.abs(v - ref[c]!)))).toBeGreaterThan(20);
+    });
   });
 
   it("a broken profile never fails the photo: its colours are kept as sRGB, and a log line says so", () => {

@@ -30,6 +30,8 @@ import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
 
 // lcms2.h: COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(1)
 const TYPE_RGB_8 = (4 << 16) | (3 << 3) | 1;
+// COLORSPACE_SH(PT_CMYK) | CHANNELS_SH(4) | BYTES_SH(1): ink amounts, 0 = none
+const TYPE_CMYK_8 = (6 << 16) | (4 << 3) | 1;
 const INTENT_RELATIVE_COLORIMETRIC = 1;
 
 type Lcms = {
@@ -139,8 +141,8 @@ function fnv1a(b: Uint8Array): string {
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** The transform profile → sRGB, or why there is none. */
-function transformFor(profile: Uint8Array): number | string {
-  const key = fnv1a(profile);
+function transformFor(profile: Uint8Array, inFormat = TYPE_RGB_8): number | string {
+  const key = `${inFormat}:${fnv1a(profile)}`;
   const cached = transforms.get(key);
   if (cached && sameBytes(cached.profile, profile)) {
     transforms.delete(key);
@@ -155,7 +157,7 @@ function transformFor(profile: Uint8Array): number | string {
   l.free(at);
   if (!input) return "LittleCMS cannot read the profile";
   const srgb = l.cmsCreate_sRGBProfile();
-  const handle = l.cmsCreateTransform(input, TYPE_RGB_8, srgb, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC, 0);
+  const handle = l.cmsCreateTransform(input, inFormat, srgb, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC, 0);
   l.cmsCloseProfile(input);
   l.cmsCloseProfile(srgb);
   if (!handle) return "LittleCMS cannot build a transform from the profile to sRGB";
@@ -198,24 +200,21 @@ export function colourManage(bytes: Uint8Array, type: ImageType, full: Planes): 
   const embedded = readEmbeddedProfile(bytes, type);
   if (!embedded) return;
   const result = "broken" in embedded ? `ignored: ${embedded.broken}` : applyProfile(full, embedded.bytes);
-  if (result.startsWith("ignored")) console.warn(JSON.stringify({ at: "imaging.icc_profile_ignored", type, reason: result.slice(9), treated_as: "sRGB" }));
+  if (result.startsWith("ignored")) logIgnored(type, result.slice(9), "sRGB");
+}
+
+function logIgnored(type: ImageType, reason: string, treatedAs: string) {
+  console.warn(JSON.stringify({ at: "imaging.icc_profile_ignored", type, reason, treated_as: treatedAs }));
 }
 
 /** Two rows at a time (a row of chroma): to RGB, through the transform, back to Y/Cb/Cr. */
 function transformPlanes(l: Lcms, handle: number, p: Planes) {
-  const { width: w, height: h, y: Y, cb: CB, cr: CR } = p;
+  const { width: w, y: Y, cb: CB, cr: CR } = p;
   const cw = chromaSize(w);
-  const rowBytes = 2 * w * 3;
-  const buf = l.malloc(2 * rowBytes);
-  if (!buf) throw new Error("lcms: out of memory");
-  try {
-    for (let y0 = 0; y0 < h; y0 += 2) {
-      const rows = Math.min(2, h - y0);
-      const n = rows * w;
+  withBuffers(l, 3, w, (src, dst) =>
+    rgbRowsToPlanes(p, (y0, rows) => {
       // A view taken after malloc and before the transform: neither grows memory in between.
       const heap = new Uint8Array(l.memory.buffer);
-      const src = buf;
-      const dst = buf + rowBytes;
       const c0 = (y0 >> 1) * cw;
       for (let r = 0; r < rows; r++) {
         for (let x = 0, q = src + r * w * 3, i = (y0 + r) * w; x < w; x++, q += 3, i++) {
@@ -227,31 +226,147 @@ function transformPlanes(l: Lcms, handle: number, p: Planes) {
           heap[q + 2] = clamp(yy + 1.772 * cb);
         }
       }
-      l.cmsDoTransform(handle, src, dst, n);
-      const out = new Uint8Array(l.memory.buffer);
-      for (let cx = 0; cx < cw; cx++) {
-        let R = 0, G = 0, B = 0, k = 0;
-        for (let r = 0; r < rows; r++) {
-          for (let x = 2 * cx; x < Math.min(w, 2 * cx + 2); x++) {
-            const q = dst + (r * w + x) * 3;
-            const r8 = out[q]!, g8 = out[q + 1]!, b8 = out[q + 2]!;
-            Y[(y0 + r) * w + x] = 0.299 * r8 + 0.587 * g8 + 0.114 * b8 + 0.5;
-            R += r8;
-            G += g8;
-            B += b8;
-            k++;
-          }
+      l.cmsDoTransform(handle, src, dst, rows * w);
+      return { rgb: new Uint8Array(l.memory.buffer), at: dst };
+    }),
+  );
+}
+
+/** Two rows of input (`channels` bytes a pixel) and of RGB output in LittleCMS's memory, for `use`. */
+function withBuffers(l: Lcms, channels: number, w: number, use: (src: number, dst: number) => void) {
+  const src = l.malloc(2 * w * channels);
+  const dst = l.malloc(2 * w * 3);
+  try {
+    if (!src || !dst) throw new Error("lcms: out of memory");
+    use(src, dst);
+  } finally {
+    if (src) l.free(src);
+    if (dst) l.free(dst);
+  }
+}
+
+/**
+ * Fills `p` (4:2:0 Y/Cb/Cr) from RGB made two rows at a time by `rgbRows(y0, rows)`, which
+ * returns where those rows' RGB bytes are. Y per pixel, Cb/Cr from each 2×2 cell's mean colour.
+ */
+function rgbRowsToPlanes(p: Planes, rgbRows: (y0: number, rows: number) => { rgb: Uint8Array; at: number }) {
+  const { width: w, height: h, y: Y, cb: CB, cr: CR } = p;
+  const cw = chromaSize(w);
+  for (let y0 = 0; y0 < h; y0 += 2) {
+    const rows = Math.min(2, h - y0);
+    const { rgb: out, at } = rgbRows(y0, rows);
+    const c0 = (y0 >> 1) * cw;
+    const whole = rows === 2 ? w >> 1 : 0;
+    // Whole 2×2 cells: unrolled (this loop is most of the conversion's JS time).
+    for (let cx = 0, q = at, i = y0 * w; cx < whole; cx++, q += 6, i += 2) {
+      const q2 = q + 3 * w;
+      const r0 = out[q]!, g0 = out[q + 1]!, b0 = out[q + 2]!;
+      const r1 = out[q + 3]!, g1 = out[q + 4]!, b1 = out[q + 5]!;
+      const r2 = out[q2]!, g2 = out[q2 + 1]!, b2 = out[q2 + 2]!;
+      const r3 = out[q2 + 3]!, g3 = out[q2 + 4]!, b3 = out[q2 + 5]!;
+      Y[i] = 0.299 * r0 + 0.587 * g0 + 0.114 * b0 + 0.5;
+      Y[i + 1] = 0.299 * r1 + 0.587 * g1 + 0.114 * b1 + 0.5;
+      Y[i + w] = 0.299 * r2 + 0.587 * g2 + 0.114 * b2 + 0.5;
+      Y[i + w + 1] = 0.299 * r3 + 0.587 * g3 + 0.114 * b3 + 0.5;
+      const R = (r0 + r1 + r2 + r3) * 0.25, G = (g0 + g1 + g2 + g3) * 0.25, B = (b0 + b1 + b2 + b3) * 0.25;
+      CB[c0 + cx] = clamp(-0.168736 * R - 0.331264 * G + 0.5 * B + 128);
+      CR[c0 + cx] = clamp(0.5 * R - 0.418688 * G - 0.081312 * B + 128);
+    }
+    // Partial cells: the last column of an odd width, or the last row of an odd height.
+    for (let cx = whole; cx < cw; cx++) {
+      let R = 0, G = 0, B = 0, k = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let x = 2 * cx; x < Math.min(w, 2 * cx + 2); x++) {
+          const q = at + (r * w + x) * 3;
+          const r8 = out[q]!, g8 = out[q + 1]!, b8 = out[q + 2]!;
+          Y[(y0 + r) * w + x] = 0.299 * r8 + 0.587 * g8 + 0.114 * b8 + 0.5;
+          R += r8;
+          G += g8;
+          B += b8;
+          k++;
         }
-        R /= k;
-        G /= k;
-        B /= k;
-        CB[c0 + cx] = clamp(-0.168736 * R - 0.331264 * G + 0.5 * B + 128);
-        CR[c0 + cx] = clamp(0.5 * R - 0.418688 * G - 0.081312 * B + 128);
+      }
+      R /= k;
+      G /= k;
+      B /= k;
+      CB[c0 + cx] = clamp(-0.168736 * R - 0.331264 * G + 0.5 * B + 128);
+      CR[c0 + cx] = clamp(0.5 * R - 0.418688 * G - 0.081312 * B + 128);
+    }
+  }
+}
+
+/**
+ * CMYK JPEGs. `planes` are the file's four components decoded and resized to `full`'s size
+ * (C, M, Y, K; or Y, Cb, Cr, K for YCCK). Ink amounts (0 = none) are recovered first: Adobe
+ * (Photoshop) files, those with an APP14 segment, store every channel inverted, and YCCK stores
+ * C, M, Y as the Y/Cb/Cr of their inverses (so that the JFIF conversion of Y/Cb/Cr gives the
+ * inks). Then through the embedded CMYK profile to sRGB, or, without a usable one, the naive
+ * R = (1 − C)(1 − K)… that decoders without colour management use (and photon used before).
+ */
+export function cmykToPlanes(planes: readonly Uint8Array[], adobeTransform: number, profile: Uint8Array | null, full: Planes): "applied" | "naive" | `ignored: ${string}` {
+  const [P0, P1, P2, P3] = planes as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const w = full.width;
+  const inverted = adobeTransform >= 0;
+  const ycck = adobeTransform === 2;
+  /** The ink amounts of rows y0 … y0 + rows − 1 into `out` at `at`, 4 bytes a pixel. */
+  const inks = (out: Uint8Array, at: number, y0: number, rows: number) => {
+    for (let i = y0 * w, end = (y0 + rows) * w, q = at; i < end; i++, q += 4) {
+      if (ycck) {
+        const yy = P0[i]!, cb = P1[i]! - 128, cr = P2[i]! - 128;
+        out[q] = clamp(yy + 1.402 * cr);
+        out[q + 1] = clamp(yy - 0.344136 * cb - 0.714136 * cr);
+        out[q + 2] = clamp(yy + 1.772 * cb);
+      } else if (inverted) {
+        out[q] = 255 - P0[i]!;
+        out[q + 1] = 255 - P1[i]!;
+        out[q + 2] = 255 - P2[i]!;
+      } else {
+        out[q] = P0[i]!;
+        out[q + 1] = P1[i]!;
+        out[q + 2] = P2[i]!;
+      }
+      out[q + 3] = inverted ? 255 - P3[i]! : P3[i]!;
+    }
+  };
+  let why = "no CMYK profile";
+  if (profile) {
+    const space = profileColourSpace(profile);
+    let handle: number | string = `a profile of colour space ${JSON.stringify(space)} on a CMYK JPEG`;
+    if (space === "CMYK") {
+      try {
+        handle = transformFor(profile, TYPE_CMYK_8);
+      } catch (err) {
+        handle = String(err);
       }
     }
-  } finally {
-    l.free(buf);
+    if (typeof handle === "number") {
+      const l = lcms!;
+      withBuffers(l, 4, w, (src, dst) =>
+        rgbRowsToPlanes(full, (y0, rows) => {
+          inks(new Uint8Array(l.memory.buffer), src, y0, rows);
+          l.cmsDoTransform(handle, src, dst, rows * w);
+          return { rgb: new Uint8Array(l.memory.buffer), at: dst };
+        }),
+      );
+      return "applied";
+    }
+    why = handle;
   }
+  const ink = new Uint8Array(2 * w * 4);
+  const rgb = new Uint8Array(2 * w * 3);
+  rgbRowsToPlanes(full, (y0, rows) => {
+    inks(ink, 0, y0, rows);
+    for (let i = 0, q = 0; i < rows * w; i++, q += 4) {
+      const white = 255 - ink[q + 3]!;
+      rgb[3 * i] = ((255 - ink[q]!) * white) / 255 + 0.5;
+      rgb[3 * i + 1] = ((255 - ink[q + 1]!) * white) / 255 + 0.5;
+      rgb[3 * i + 2] = ((255 - ink[q + 2]!) * white) / 255 + 0.5;
+    }
+    return { rgb, at: 0 };
+  });
+  if (!profile) return "naive";
+  logIgnored("jpeg", why, "uncalibrated CMYK");
+  return `ignored: ${why}`;
 }
 
 const clamp = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);

@@ -74,15 +74,51 @@ export function toSrgb(space: RgbSpace, rgb: readonly number[]): number[] {
 
 const s15 = (v: number) => Math.round(v * 65536) | 0;
 
+function xyzTag(v: number[]): Uint8Array {
+  const b = new DataView(new ArrayBuffer(20));
+  b.setUint32(0, 0x58595a20); // 'XYZ '
+  v.forEach((x, i) => b.setInt32(8 + 4 * i, s15(x)));
+  return new Uint8Array(b.buffer);
+}
+
+function descTag(name: string): Uint8Array {
+  const text = new TextEncoder().encode(name + "\0");
+  const b = new Uint8Array(12 + text.length + 4 + 4 + 67);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x64657363); // 'desc'
+  v.setUint32(8, text.length);
+  b.set(text, 12);
+  return b;
+}
+
+/** Header (`classSpacePcs`: bytes 12–23, e.g. "mntrRGB XYZ "), tag table and tags. */
+function assemble(classSpacePcs: string, tags: [string, Uint8Array][]): Uint8Array {
+  let size = 128 + 4 + 12 * tags.length;
+  const offsets = tags.map(([, data]) => {
+    const at = size;
+    size += (data.length + 3) & ~3;
+    return at;
+  });
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, size);
+  v.setUint32(8, 0x02100000); // version 2.1
+  out.set(new TextEncoder().encode(classSpacePcs), 12);
+  out.set(new TextEncoder().encode("acsp"), 36);
+  xyToXYZ(D50).forEach((x, i) => v.setInt32(68 + 4 * i, s15(x))); // PCS illuminant
+  v.setUint32(128, tags.length);
+  tags.forEach(([sig, data], i) => {
+    out.set(new TextEncoder().encode(sig), 132 + 12 * i);
+    v.setUint32(136 + 12 * i, offsets[i]!);
+    v.setUint32(140 + 12 * i, data.length);
+    out.set(data, offsets[i]!);
+  });
+  return out;
+}
+
 /** A display-class RGB → XYZ matrix/TRC profile of `space` (colorants adapted to D50). */
 export function iccProfile(space: RgbSpace): Uint8Array {
   const toD50 = mul(adapt(space.white, D50), rgbToXyz(space));
-  const xyzTag = (v: number[]) => {
-    const b = new DataView(new ArrayBuffer(20));
-    b.setUint32(0, 0x58595a20); // 'XYZ '
-    v.forEach((x, i) => b.setInt32(8 + 4 * i, s15(x)));
-    return new Uint8Array(b.buffer);
-  };
   const trcTag = () => {
     if (space.trc === "srgb") {
       // 'para' function type 3: Y = (aX + b)^g for X ≥ d, cX below.
@@ -98,19 +134,10 @@ export function iccProfile(space: RgbSpace): Uint8Array {
     b.setUint16(12, Math.round(space.trc.gamma * 256));
     return new Uint8Array(b.buffer);
   };
-  const descTag = () => {
-    const text = new TextEncoder().encode(space.name + "\0");
-    const b = new Uint8Array(12 + text.length + 4 + 4 + 67);
-    const v = new DataView(b.buffer);
-    v.setUint32(0, 0x64657363); // 'desc'
-    v.setUint32(8, text.length);
-    b.set(text, 12);
-    return b;
-  };
   const col = (j: number) => [toD50[0]![j]!, toD50[1]![j]!, toD50[2]![j]!];
   const trc = trcTag();
-  const tags: [string, Uint8Array][] = [
-    ["desc", descTag()],
+  return assemble("mntrRGB XYZ ", [
+    ["desc", descTag(space.name)],
     ["wtpt", xyzTag(xyToXYZ(D50))],
     ["rXYZ", xyzTag(col(0))],
     ["gXYZ", xyzTag(col(1))],
@@ -118,28 +145,54 @@ export function iccProfile(space: RgbSpace): Uint8Array {
     ["rTRC", trc],
     ["gTRC", trc],
     ["bTRC", trc],
-  ];
-  let size = 128 + 4 + 12 * tags.length;
-  const offsets = tags.map(([, data]) => {
-    const at = size;
-    size += (data.length + 3) & ~3;
-    return at;
-  });
-  const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, size);
-  v.setUint32(8, 0x02100000); // version 2.1
-  out.set(new TextEncoder().encode("mntrRGB XYZ "), 12);
-  out.set(new TextEncoder().encode("acsp"), 36);
-  xyToXYZ(D50).forEach((x, i) => v.setInt32(68 + 4 * i, s15(x))); // PCS illuminant
-  v.setUint32(128, tags.length);
-  tags.forEach(([sig, data], i) => {
-    out.set(new TextEncoder().encode(sig), 132 + 12 * i);
-    v.setUint32(136 + 12 * i, offsets[i]!);
-    v.setUint32(140 + 12 * i, data.length);
-    out.set(data, offsets[i]!);
-  });
-  return out;
+  ]);
+}
+
+/**
+ * A toy press: ink amounts (0–1) to linear sRGB, (1 − k)·(1 − A·[c, m, y]) with some crosstalk
+ * between inks. Bilinear in (c, m, y) and k, so any interpolation of a 2-point grid (LittleCMS's
+ * tetrahedral in C, M, Y and linear in K included) reproduces it exactly.
+ */
+const INKS = [
+  [0.8, 0.1, 0.05],
+  [0.15, 0.75, 0.1],
+  [0.05, 0.2, 0.7],
+];
+const pressLinear = (ink: readonly number[]) => INKS.map((row) => (1 - ink[3]!) * (1 - row[0]! * ink[0]! - row[1]! * ink[1]! - row[2]! * ink[2]!));
+
+/** The reference for cmykProfile(): ink amounts (0–255, 0 = none) as sRGB 0–255. */
+export function pressToSrgb(ink: readonly number[]): number[] {
+  return pressLinear(ink.map((v) => v / 255)).map((v) => 255 * encodeSrgb(v));
+}
+
+/** An output-class CMYK → XYZ profile of the toy press: an A2B0 lut16 with a 2×2×2×2 grid. */
+export function cmykProfile(): Uint8Array {
+  const toXyz = mul(adapt(D65, D50), rgbToXyz(SRGB));
+  const grid = 2;
+  const clut: number[] = [];
+  // The first input channel varies slowest.
+  for (let c = 0; c < grid; c++) for (let m = 0; m < grid; m++) for (let y = 0; y < grid; y++) for (let k = 0; k < grid; k++) clut.push(...apply(toXyz, pressLinear([c, m, y, k])).map((v) => Math.round(v * 32768)));
+  const lut = new DataView(new ArrayBuffer(52 + 4 * 2 * 2 + clut.length * 2 + 3 * 2 * 2));
+  lut.setUint32(0, 0x6d667432); // 'mft2'
+  lut.setUint8(8, 4);
+  lut.setUint8(9, 3);
+  lut.setUint8(10, grid);
+  for (let i = 0; i < 3; i++) lut.setInt32(12 + 16 * i, 65536); // identity matrix
+  lut.setUint16(48, 2);
+  lut.setUint16(50, 2);
+  let at = 52;
+  const put = (v: number) => {
+    lut.setUint16(at, v);
+    at += 2;
+  };
+  for (let i = 0; i < 4; i++) [0, 65535].forEach(put);
+  clut.forEach(put);
+  for (let i = 0; i < 3; i++) [0, 65535].forEach(put);
+  return assemble("prtrCMYKXYZ ", [
+    ["desc", descTag("Toy press CMYK")],
+    ["wtpt", xyzTag(xyToXYZ(D50))],
+    ["A2B0", new Uint8Array(lut.buffer)],
+  ]);
 }
 
 /** APP2 ICC_PROFILE segment payloads carrying `profile` in `parts` pieces (as large profiles are). */
