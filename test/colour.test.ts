@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { colourWasmBytes } from "../src/services/colour";
 import { readEmbeddedProfile } from "../src/services/icc";
 import { processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/services/imaging";
-import { ADOBE_RGB, cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
-import { concat, decodeJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
+import { ADOBE_RGB, cmykProfile, DISPLAY_P3, grayProfile, grayToSrgb, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
+import { concat, decodeJpeg, encodeBaselineJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
 
 const MiB = 1024 * 1024;
 
@@ -155,6 +155,28 @@ describe("colour profiles", () => {
       const before = mean(naive);
       expect(Math.max(...before.map((v, c) => Math.abs(v - ref[c]!)))).toBeGreaterThan(20);
     });
+  });
+
+  it("a grey JPEG with a grey profile (linear light) is converted through its tone curve; on a colour picture the grey profile is ignored", () => {
+    const levels = [32, 64, 128, 192];
+    const file = insertJpegSegments(
+      encodeBaselineJpeg(W, H, (x, y) => {
+        const v = levels[(x < W / 2 ? 0 : 1) + (y < H / 2 ? 0 : 2)]!;
+        return [v, v, v];
+      }, { sampling: "gray", quality: 95 }),
+      iccJpegPayloads(grayProfile(1)).map((p) => segment(0xe2, p)),
+    );
+    const means = patchMeans(processPortrait(file).renditions.full);
+    levels.forEach((v, i) => {
+      const ref = grayToSrgb(1, v);
+      for (const c of means[i]!) expect(Math.abs(c - ref), `level ${v}: got ${c.toFixed(1)}, reference ${ref.toFixed(1)}`).toBeLessThanOrEqual(TOLERANCE);
+      expect(Math.abs(v - ref)).toBeGreaterThan(TOLERANCE + 2);
+    });
+    const warn = vi.spyOn(console, "warn");
+    const colour = jpegWith(null);
+    const tagged = insertJpegSegments(colour, iccJpegPayloads(grayProfile(1)).map((p) => segment(0xe2, p)));
+    expect(processPortrait(tagged).renditions.full).toEqual(processPortrait(colour).renditions.full);
+    expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain("a grey profile on a colour picture");
   });
 
   it("a broken profile never fails the photo: its colours are kept as sRGB, and a log line says so", () => {

@@ -30,6 +30,8 @@ import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
 
 // lcms2.h: COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(1)
 const TYPE_RGB_8 = (4 << 16) | (3 << 3) | 1;
+// COLORSPACE_SH(PT_GRAY) | CHANNELS_SH(1) | BYTES_SH(1)
+const TYPE_GRAY_8 = (3 << 16) | (1 << 3) | 1;
 // COLORSPACE_SH(PT_CMYK) | CHANNELS_SH(4) | BYTES_SH(1): ink amounts, 0 = none
 const TYPE_CMYK_8 = (6 << 16) | (4 << 3) | 1;
 const INTENT_RELATIVE_COLORIMETRIC = 1;
@@ -171,24 +173,41 @@ function transformFor(profile: Uint8Array, inFormat = TYPE_RGB_8): number | stri
 }
 
 /**
- * Converts `planes` (4:2:0 Y/Cb/Cr, JFIF) from the colours of `profile` to sRGB, in place.
+ * Converts `planes` (4:2:0 Y/Cb/Cr, JFIF) from the colours of `profile` (RGB, or grey for a grey
+ * picture) to sRGB, in place.
  * Returns what was done: "srgb" (nothing to do), "applied", or "ignored: why" for a profile that
  * cannot be applied (the picture is then left as sRGB, as a viewer without colour management
  * shows it: a photo is never refused for its profile).
  */
 export function applyProfile(planes: Planes, profile: Uint8Array): "srgb" | "applied" | `ignored: ${string}` {
   const space = profileColourSpace(profile);
-  if (space !== "RGB ") return `ignored: profiles of colour space ${JSON.stringify(space)} are not applied to RGB pixels`;
+  const gray = space === "GRAY";
+  if (space !== "RGB " && !gray) return `ignored: profiles of colour space ${JSON.stringify(space)} are not applied to RGB pixels`;
+  // A grey profile describes grey pixels (its tone curve); on a colour picture it is a mistake.
+  if (gray && !(planes.cb.every((v) => v === 128) && planes.cr.every((v) => v === 128))) return "ignored: a grey profile on a colour picture";
   if (isSrgbProfile(profile)) return "srgb";
   let handle: number | string;
   try {
-    handle = transformFor(profile);
+    handle = transformFor(profile, gray ? TYPE_GRAY_8 : TYPE_RGB_8);
   } catch (err) {
     return `ignored: ${String(err)}`;
   }
   if (typeof handle === "string") return `ignored: ${handle}`;
-  transformPlanes(lcms!, handle, planes);
+  if (gray) transformGray(lcms!, handle, planes);
+  else transformPlanes(lcms!, handle, planes);
   return "applied";
+}
+
+/** A grey picture (Cb = Cr = 128): its Y through the grey profile's tone curve to sRGB. */
+function transformGray(l: Lcms, handle: number, p: Planes) {
+  const w = p.width;
+  withBuffers(l, 1, w, (src, dst) =>
+    rgbRowsToPlanes(p, (y0, rows) => {
+      new Uint8Array(l.memory.buffer).set(p.y.subarray(y0 * w, (y0 + rows) * w), src);
+      l.cmsDoTransform(handle, src, dst, rows * w);
+      return { rgb: new Uint8Array(l.memory.buffer), at: dst };
+    }),
+  );
 }
 
 /**

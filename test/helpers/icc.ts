@@ -148,6 +148,24 @@ export function iccProfile(space: RgbSpace): Uint8Array {
   ]);
 }
 
+/** A display-class grey profile whose tone curve is a pure gamma (1.0: linear light). */
+export function grayProfile(gamma: number): Uint8Array {
+  const curv = new DataView(new ArrayBuffer(14));
+  curv.setUint32(0, 0x63757276);
+  curv.setUint32(8, 1);
+  curv.setUint16(12, Math.round(gamma * 256));
+  return assemble("mntrGRAYXYZ ", [
+    ["desc", descTag(`Gray gamma ${gamma}`)],
+    ["wtpt", xyzTag(xyToXYZ(D50))],
+    ["kTRC", new Uint8Array(curv.buffer)],
+  ]);
+}
+
+/** The reference for grayProfile(gamma): a grey level (0–255) as sRGB 0–255. */
+export function grayToSrgb(gamma: number, v: number): number {
+  return 255 * encodeSrgb((v / 255) ** gamma);
+}
+
 /**
  * A toy press: ink amounts (0–1) to linear sRGB, (1 − k)·(1 − A·[c, m, y]) with some crosstalk
  * between inks. Bilinear in (c, m, y) and k, so any interpolation of a 2-point grid (LittleCMS's
