@@ -127,34 +127,42 @@ describe("colour profiles", () => {
     expect(ref[2]).toBeGreaterThan(250);
   });
 
-  it("a CMYK (Adobe YCCK) JPEG goes through its CMYK profile: inks recovered from inverted YCCK, then the press's colours in sRGB", () => {
+  it("CMYK JPEGs (Adobe YCCK, and Adobe CMYK with its inverted inks) go through their CMYK profile to the press's colours in sRGB", () => {
     // realFile's YCCK JPEG: quadrants red, green / blue, yellow made by ImageMagick, whose inks are
-    // (0, 1, 1, 0), (1, 0, 1, 0) / (1, 1, 0, 0), (0, 0, 1, 0).
-    const file = insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
-    const out = decodeJpeg(processPortrait(file).renditions.full);
-    expect(out).toMatchObject({ width: 64, height: 80 });
-    const naive = decodeJpeg(processPortrait(realFile("cmykJpeg")).renditions.full);
-    const quadrantsInk = [
-      [0, 255, 255, 0],
-      [255, 0, 255, 0],
-      [255, 255, 0, 0],
-      [0, 0, 255, 0],
+    // (0, 1, 1, 0), (1, 0, 1, 0) / (1, 1, 0, 0), (0, 0, 1, 0); stored (libjpeg's YCCK) as the
+    // Y/Cb/Cr of the C, M, Y inks taken as R, G, B, and an inverted K (255).
+    const ycck = realFile("cmykJpeg");
+    const withProfile = (file: Uint8Array) => insertJpegSegments(file, iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
+    const rgb = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]];
+    const ycc = ([r, g, b]: number[]) => [0.299 * r! + 0.587 * g! + 0.114 * b!, -0.168736 * r! - 0.331264 * g! + 0.5 * b! + 128, 0.5 * r! - 0.418688 * g! - 0.081312 * b! + 128];
+    const inks = rgb.map((c) => c.map((v) => 255 - v));
+    // The same planes read as Adobe CMYK (APP14 transform 0): every plane holds 255 − ink.
+    expect(ycck[17]).toBe(2);
+    const adobeCmyk = ycck.slice();
+    adobeCmyk[17] = 0;
+    const cases: [string, Uint8Array, number[][]][] = [
+      ["YCCK", ycck, inks.map((ink) => [...ink, 0])],
+      ["Adobe CMYK", adobeCmyk, inks.map((ink) => [...ycc(ink).map((v) => 255 - v), 0])],
     ];
-    quadrantsInk.forEach((ink, i) => {
-      const x0 = (i % 2) * 32 + 8;
-      const y0 = Math.floor(i / 2) * 40 + 10;
-      const mean = (r: Raster) => [0, 1, 2].map((c) => {
-        let sum = 0;
-        for (let y = y0; y < y0 + 20; y++) for (let x = x0; x < x0 + 16; x++) sum += r.data[(y * r.width + x) * 4 + c]!;
-        return sum / 320;
+    for (const [what, file, inks] of cases) {
+      const out = decodeJpeg(processPortrait(withProfile(file)).renditions.full);
+      expect(out).toMatchObject({ width: 64, height: 80 });
+      const naive = decodeJpeg(processPortrait(file).renditions.full);
+      inks.forEach((ink, i) => {
+        const x0 = (i % 2) * 32 + 8;
+        const y0 = Math.floor(i / 2) * 40 + 10;
+        const mean = (r: Raster) => [0, 1, 2].map((c) => {
+          let sum = 0;
+          for (let y = y0; y < y0 + 20; y++) for (let x = x0; x < x0 + 16; x++) sum += r.data[(y * r.width + x) * 4 + c]!;
+          return sum / 320;
+        });
+        const ref = pressToSrgb(ink);
+        const got = mean(out);
+        for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `${what} quadrant ${i} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(6);
+        // Without the profile (the naive conversion, what was served before) it is far off.
+        expect(Math.max(...mean(naive).map((v, c) => Math.abs(v - ref[c]!)))).toBeGreaterThan(20);
       });
-      const ref = pressToSrgb(ink);
-      const got = mean(out);
-      for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `quadrant ${i} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(6);
-      // Without the profile (the naive conversion, what was served before) it is far off.
-      const before = mean(naive);
-      expect(Math.max(...before.map((v, c) => Math.abs(v - ref[c]!)))).toBeGreaterThan(20);
-    });
+    }
   });
 
   it("a grey JPEG with a grey profile (linear light) is converted through its tone curve; on a colour picture the grey profile is ignored", () => {

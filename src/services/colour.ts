@@ -317,9 +317,9 @@ function rgbRowsToPlanes(p: Planes, rgbRows: (y0: number, rows: number) => { rgb
 /**
  * CMYK JPEGs. `planes` are the file's four components decoded and resized to `full`'s size
  * (C, M, Y, K; or Y, Cb, Cr, K for YCCK). Ink amounts (0 = none) are recovered first: Adobe
- * (Photoshop) files, those with an APP14 segment, store every channel inverted, and YCCK stores
- * C, M, Y as the Y/Cb/Cr of their inverses (so that the JFIF conversion of Y/Cb/Cr gives the
- * inks). Then through the embedded CMYK profile to sRGB, or, without a usable one, the naive
+ * (Photoshop) files, those with an APP14 segment, store every channel inverted (255 − ink), but
+ * YCCK stores the C, M, Y inks as the Y/Cb/Cr of an RGB picture (so the JFIF conversion gives the
+ * inks back; libjpeg's YCCK) and only K inverted. Then through the embedded CMYK profile to sRGB, or, without a usable one, the naive
  * R = (1 − C)(1 − K)… that decoders without colour management use (and photon used before).
  */
 export function cmykToPlanes(planes: readonly Uint8Array[], adobeTransform: number, profile: Uint8Array | null, full: Planes): "applied" | "naive" | `ignored: ${string}` {
