@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { colourWasmBytes } from "../src/services/colour";
+import { COLOUR_WASM_BUDGET, colourWasmBytes } from "../src/services/colour";
 import { readEmbeddedProfile } from "../src/services/icc";
 import { processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/services/imaging";
 import { ADOBE_RGB, cmykProfile, DISPLAY_P3, grayProfile, grayToSrgb, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
@@ -206,14 +207,51 @@ describe("colour profiles", () => {
     }
   });
 
+  it("a profile declaring a huge LUT (64⁴ grid points: 100 MB) is ignored within LittleCMS's memory limit", () => {
+    const warn = vi.spyOn(console, "warn");
+    const profile = cmykProfile();
+    const tags = new DataView(profile.buffer);
+    // The A2B0 tag (third in the table): its lut16 grid size byte.
+    expect(new TextDecoder().decode(profile.subarray(132 + 24, 136 + 24))).toBe("A2B0");
+    profile[tags.getUint32(136 + 24) + 10] = 64;
+    const out = processPortrait(insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(profile).map((p) => segment(0xe2, p)), false));
+    expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 64, height: 80 });
+    expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain('"at":"imaging.icc_profile_ignored"');
+    expect(colourWasmBytes()).toBeLessThanOrEqual(COLOUR_WASM_BUDGET);
+    // …and a sound profile still works afterwards.
+    expectManaged(processPortrait(jpegWith(DISPLAY_P3)).renditions.full, DISPLAY_P3);
+  });
+
+  it("damaged profiles (random bytes changed, truncated) never fail the photo: it is served, its profile applied or ignored", () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const small = encodeJpeg(quadrants(48, 64, ...(PATCHES as [Color, Color, Color, Color])), 90);
+    const profiles = { p3: iccProfile(DISPLAY_P3), cmyk: cmykProfile(), gray: grayProfile(1.8) };
+    fc.assert(
+      fc.property(
+        fc.constantFrom("p3", "cmyk", "gray"),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
+        fc.option(fc.nat()),
+        (kind, edits, cut) => {
+          let profile = profiles[kind as keyof typeof profiles].slice();
+          for (const [at, v] of edits) profile[at % profile.length] = v;
+          if (cut !== null) profile = profile.subarray(0, 132 + (cut % profile.length));
+          const base = kind === "cmyk" ? realFile("cmykJpeg") : small;
+          const out = processPortrait(insertJpegSegments(base, iccJpegPayloads(profile).map((p) => segment(0xe2, p)), kind !== "cmyk"));
+          expect(out.renditions.thumb.length).toBeGreaterThan(100);
+        },
+      ),
+      { numRuns: 150, seed: 9 },
+    );
+  });
+
   it("LittleCMS's memory stays flat across photos and profiles, beside photon's budget", async () => {
     for (const space of [DISPLAY_P3, ADOBE_RGB, PROPHOTO]) processPortrait(await pngWith(space));
     const first = colourWasmBytes();
     for (let i = 0; i < 5; i++) for (const space of [DISPLAY_P3, ADOBE_RGB, PROPHOTO]) processPortrait(jpegWith(space));
     const after = colourWasmBytes();
-    console.log(JSON.stringify({ at: "colour memory", lcms_wasm_mib: after / MiB, photon_wasm_mib: (await wasmMemoryBytes()) / MiB, photon_budget_mib: WASM_MEMORY_BUDGET / MiB }));
+    console.log(JSON.stringify({ at: "colour memory", lcms_wasm_mib: after / MiB, photon_wasm_mib: (await wasmMemoryBytes()) / MiB, lcms_budget_mib: COLOUR_WASM_BUDGET / MiB, photon_budget_mib: WASM_MEMORY_BUDGET / MiB }));
     expect(first).toBeGreaterThan(0);
     expect(after).toBe(first);
-    expect(after).toBeLessThanOrEqual(17 * MiB);
+    expect(after).toBeLessThanOrEqual(COLOUR_WASM_BUDGET);
   });
 });

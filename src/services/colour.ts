@@ -67,6 +67,7 @@ function instantiate(): Lcms {
     emscripten_memcpy_js: (dest: number, src: number, n: number) => heap().copyWithin(dest, src, src + n),
     emscripten_date_now: () => Date.now(),
     emscripten_resize_heap: (requested: number) => {
+      if (requested >>> 0 > COLOUR_WASM_BUDGET) return 0;
       const pages = Math.ceil(((requested >>> 0) - memory!.buffer.byteLength) / 65536);
       try {
         memory!.grow(Math.max(0, pages));
@@ -118,6 +119,14 @@ function instantiate(): Lcms {
   return x;
 }
 
+/**
+ * What LittleCMS's WASM memory may reach: the 16 MB it starts with (15 MB of it the stack its
+ * build reserves), the cached transforms (a few hundred KB each, up to ~1 MB for a CMYK LUT) and
+ * room to build one. A hard limit, not an estimate: growth past it is refused (malloc fails, the
+ * profile is ignored), so that a profile declaring a huge LUT cannot take the isolate's memory.
+ */
+export const COLOUR_WASM_BUDGET = 24 * 1024 * 1024;
+
 /** Bytes of LittleCMS's WASM memory (0 until a profiled photo arrives); for logs and tests. */
 export function colourWasmBytes(): number {
   return lcms?.memory.buffer.byteLength ?? 0;
@@ -152,6 +161,25 @@ function transformFor(profile: Uint8Array, inFormat = TYPE_RGB_8): number | stri
     return cached.handle;
   }
   const l = (lcms ??= instantiate());
+  const built = buildTransform(l, profile, inFormat);
+  // Memory is capped: the cached transforms may be what leaves too little to build this one.
+  const handle = typeof built === "string" && transforms.size > 0 ? (clearTransforms(l), buildTransform(l, profile, inFormat)) : built;
+  if (typeof handle === "string") return handle;
+  if (transforms.size >= MAX_TRANSFORMS) {
+    const [oldest, t] = transforms.entries().next().value!;
+    l.cmsDeleteTransform(t.handle);
+    transforms.delete(oldest);
+  }
+  transforms.set(key, { handle, profile: profile.slice() });
+  return handle;
+}
+
+function clearTransforms(l: Lcms) {
+  for (const t of transforms.values()) l.cmsDeleteTransform(t.handle);
+  transforms.clear();
+}
+
+function buildTransform(l: Lcms, profile: Uint8Array, inFormat: number): number | string {
   const at = l.malloc(profile.length);
   if (!at) return "out of memory";
   new Uint8Array(l.memory.buffer).set(profile, at);
@@ -162,14 +190,7 @@ function transformFor(profile: Uint8Array, inFormat = TYPE_RGB_8): number | stri
   const handle = l.cmsCreateTransform(input, inFormat, srgb, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC, 0);
   l.cmsCloseProfile(input);
   l.cmsCloseProfile(srgb);
-  if (!handle) return "LittleCMS cannot build a transform from the profile to sRGB";
-  if (transforms.size >= MAX_TRANSFORMS) {
-    const [oldest, t] = transforms.entries().next().value!;
-    l.cmsDeleteTransform(t.handle);
-    transforms.delete(oldest);
-  }
-  transforms.set(key, { handle, profile: profile.slice() });
-  return handle;
+  return handle || "LittleCMS cannot build a transform from the profile to sRGB";
 }
 
 /**
@@ -190,6 +211,7 @@ export function applyProfile(planes: Planes, profile: Uint8Array): "srgb" | "app
   try {
     handle = transformFor(profile, gray ? TYPE_GRAY_8 : TYPE_RGB_8);
   } catch (err) {
+    reset();
     return `ignored: ${String(err)}`;
   }
   if (typeof handle === "string") return `ignored: ${handle}`;
@@ -218,8 +240,24 @@ function transformGray(l: Lcms, handle: number, p: Planes) {
 export function colourManage(bytes: Uint8Array, type: ImageType, full: Planes): void {
   const embedded = readEmbeddedProfile(bytes, type);
   if (!embedded) return;
-  const result = "broken" in embedded ? `ignored: ${embedded.broken}` : applyProfile(full, embedded.bytes);
+  let result: string;
+  try {
+    result = "broken" in embedded ? `ignored: ${embedded.broken}` : applyProfile(full, embedded.bytes);
+  } catch (err) {
+    // LittleCMS failed past building the transform (out of memory, a trap): keep the photo.
+    result = `ignored: ${String(err)}`;
+    reset();
+  }
   if (result.startsWith("ignored")) logIgnored(type, result.slice(9), "sRGB");
+}
+
+/**
+ * Forgets the LittleCMS instance after a failure inside it (its heap may be inconsistent after a
+ * trap): the next profiled photo starts a fresh one, and this one's memory is garbage.
+ */
+function reset() {
+  lcms = undefined;
+  transforms.clear();
 }
 
 function logIgnored(type: ImageType, reason: string, treatedAs: string) {
@@ -354,20 +392,23 @@ export function cmykToPlanes(planes: readonly Uint8Array[], adobeTransform: numb
     if (space === "CMYK") {
       try {
         handle = transformFor(profile, TYPE_CMYK_8);
+        if (typeof handle === "number") {
+          const l = lcms!;
+          const t = handle;
+          withBuffers(l, 4, w, (src, dst) =>
+            rgbRowsToPlanes(full, (y0, rows) => {
+              inks(new Uint8Array(l.memory.buffer), src, y0, rows);
+              l.cmsDoTransform(t, src, dst, rows * w);
+              return { rgb: new Uint8Array(l.memory.buffer), at: dst };
+            }),
+          );
+          return "applied";
+        }
       } catch (err) {
+        // The naive conversion below rewrites every row of `full`.
         handle = String(err);
+        reset();
       }
-    }
-    if (typeof handle === "number") {
-      const l = lcms!;
-      withBuffers(l, 4, w, (src, dst) =>
-        rgbRowsToPlanes(full, (y0, rows) => {
-          inks(new Uint8Array(l.memory.buffer), src, y0, rows);
-          l.cmsDoTransform(handle, src, dst, rows * w);
-          return { rgb: new Uint8Array(l.memory.buffer), at: dst };
-        }),
-      );
-      return "applied";
     }
     why = handle;
   }

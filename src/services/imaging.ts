@@ -57,7 +57,8 @@ export { colourWasmBytes } from "./colour";
  * Standard JPEGs (of any accepted size) and non-interlaced PNGs add nothing to it. The JS heap
  * holds at worst the upload (20 MB) and ~3 MB of buffers (JPEG), or the upload (8 MB) and its
  * inflated image data (≤ 16 MB, PNG): with the app, this leaves 20+ MB of the 128 MB isolate even
- * after photon's memory has grown to the budget.
+ * after photon's memory has grown to the budget. LittleCMS (colour.ts) adds COLOUR_WASM_BUDGET
+ * in isolates that have seen a photo with a non-sRGB profile, which brings that margin to ~4 MB.
  */
 export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
 
