@@ -20,7 +20,7 @@
  * the .wasm file at run time, and Workers compile no WASM from bytes); the module is imported
  * statically (wrangler compiles it at deploy time, as photon's) and instantiated here with the
  * few imports LittleCMS's C code needs. Its memory: 16 MB at start (the build reserves a 15 MB
- * stack), growing by the transforms cached below (a few hundred KB each).
+ * stack), growing by the transforms cached below, never past COLOUR_WASM_BUDGET.
  */
 import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
 import type { Planes } from "./jpeg-encoder";
@@ -200,7 +200,7 @@ function buildTransform(l: Lcms, profile: Uint8Array, inFormat: number): number 
  * cannot be applied (the picture is then left as sRGB, as a viewer without colour management
  * shows it: a photo is never refused for its profile).
  */
-export function applyProfile(planes: Planes, profile: Uint8Array): "srgb" | "applied" | `ignored: ${string}` {
+function applyProfile(planes: Planes, profile: Uint8Array): "srgb" | "applied" | `ignored: ${string}` {
   const space = profileColourSpace(profile);
   const gray = space === "GRAY";
   if (space !== "RGB " && !gray) return `ignored: profiles of colour space ${JSON.stringify(space)} are not applied to RGB pixels`;
