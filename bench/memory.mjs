@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { wasmModulePlugin } from "./lib/wasm-module.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DIR = path.join(ROOT, ".bench", "corpus", "imaging-limits");
@@ -101,7 +102,7 @@ async function loadModule() {
   const { build } = await import("esbuild");
   mkdirSync(BUILD, { recursive: true });
   const outfile = path.join(BUILD, "imaging-memory.mjs");
-  await build({ entryPoints: [path.join(ROOT, "src", "services", "imaging.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning" });
+  await build({ entryPoints: [path.join(ROOT, "src", "services", "imaging.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
   return outfile;
 }
 

@@ -43,10 +43,13 @@ import {
   readImageHeader,
   verifyPngImageData,
 } from "./image-header";
+import { cmykToPlanes, colourManage } from "./colour";
+import { readEmbeddedProfile } from "./icc";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "./jpeg-decoder";
 import { chromaSize, encodeJpeg420, type Planes } from "./jpeg-encoder";
 
 export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
+export { colourWasmBytes } from "./colour";
 
 /**
  * What photon's WASM memory may reach: ~1.5 MB at start + the worst decode at the limits
@@ -54,7 +57,8 @@ export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType
  * Standard JPEGs (of any accepted size) and non-interlaced PNGs add nothing to it. The JS heap
  * holds at worst the upload (20 MB) and ~3 MB of buffers (JPEG), or the upload (8 MB) and its
  * inflated image data (≤ 16 MB, PNG): with the app, this leaves 20+ MB of the 128 MB isolate even
- * after photon's memory has grown to the budget.
+ * after photon's memory has grown to the budget. LittleCMS (colour.ts) adds COLOUR_WASM_BUDGET
+ * in isolates that have seen a photo with a non-sRGB profile, which brings that margin to ~4 MB.
  */
 export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
 
@@ -102,9 +106,12 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
 
   const size = fitInside(header.width, header.height, RENDITIONS.full.width, RENDITIONS.full.height);
   const full = newPlanes(size.width, size.height);
+  let profileApplied = false;
   if (header.decoder === "baseline-jpeg") decodeBaseline(bytes, header, full);
   else if (header.decoder === "png") decodePng(bytes, header, full);
+  else if (decodeProfiledCmyk(bytes, header, full)) profileApplied = true;
   else decodeWithPhoton(bytes, header, full);
+  if (!profileApplied) colourManage(bytes, header.type, full);
 
   const card = cropAndResize(full, RENDITIONS.card.width, RENDITIONS.card.height, LANCZOS3);
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
@@ -184,6 +191,39 @@ function decodeBaseline(bytes: Uint8Array, header: ImageHeader, full: Planes) {
     full.cr.fill(128);
   }
   decodeBaselineJpeg(bytes, jpeg, scales, (c, row, offset) => sinks[c]!.push(row, offset));
+}
+
+/**
+ * A baseline CMYK or YCCK JPEG with an embedded profile: its four planes decoded here, each resized
+ * to the full rendition as the Y plane of decodeBaseline is, then converted through the profile
+ * (colour.ts), because the profile needs the inks, which photon's RGB has already lost. False for
+ * anything else (photon decodes it). The limits stay photon's (checked by the header).
+ */
+function decodeProfiledCmyk(bytes: Uint8Array, header: ImageHeader, full: Planes): boolean {
+  if (header.type !== "jpeg") return false;
+  const embedded = readEmbeddedProfile(bytes, "jpeg");
+  if (!embedded || !("bytes" in embedded)) return false;
+  const jpeg = readBaselineJpeg(bytes, IMAGE_LIMITS.maxSide, { cmyk: true });
+  if ("unsupported" in jpeg || jpeg.components.length !== 4) return false;
+  if (jpeg.width !== header.storedWidth || jpeg.height !== header.storedHeight) throw unreadable("This JPEG file is damaged (inconsistent headers). Save it again as JPEG and upload it again.");
+  const o = header.orientation;
+  const sw = o >= 5 ? full.height : full.width;
+  const sh = o >= 5 ? full.width : full.height;
+  const interleaved = jpeg.scanOrder.length > 1;
+  const planes = jpeg.components.map(() => new Uint8Array(full.width * full.height));
+  const scales: number[] = [];
+  const sinks: PlaneResampler[] = [];
+  jpeg.components.forEach((comp, c) => {
+    const spanX = jpeg.width * (interleaved ? comp.h / jpeg.hmax : 1);
+    const spanY = jpeg.height * (interleaved ? comp.v / jpeg.vmax : 1);
+    const n = dctScale(spanX, spanY, sw, sh);
+    scales.push(n);
+    const plane = planeSize(jpeg, c, n);
+    sinks.push(new PlaneResampler(plane.width, plane.height, { x: 0, y: 0, width: (spanX * n) / 8, height: (spanY * n) / 8 }, sw, sh, planes[c]!, orientation(o, sw, sh)));
+  });
+  decodeBaselineJpeg(bytes, jpeg, scales, (c, row, offset) => sinks[c]!.push(row, offset));
+  cmykToPlanes(planes, jpeg.adobeTransform, embedded.bytes, full);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

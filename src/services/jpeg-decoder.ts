@@ -63,6 +63,8 @@ export type BaselineJpeg = {
   restartInterval: number;
   /** Offset of the entropy-coded data of the (only) scan. */
   dataStart: number;
+  /** The Adobe APP14 segment's colour transform (0 none, 1 YCbCr, 2 YCCK), or -1 without one. */
+  adobeTransform: number;
 };
 
 /** Why a JPEG cannot go through this decoder (it may still be one photon can decode). */
@@ -134,8 +136,9 @@ function buildHuffman(counts: Uint8Array, values: Uint8Array, isAc: boolean): Hu
  * Parses the headers of a JPEG up to its first scan. Returns NotBaseline for files this decoder
  * does not handle (progressive, 12-bit, CMYK, RGB-coded, several scans…) and throws 422 for
  * inconsistent tables. `maxSide` bounds the frame's dimensions (the caller checked them already).
+ * 4-component (CMYK or YCCK) JPEGs only with `cmyk`: the caller then converts the four planes.
  */
-export function readBaselineJpeg(b: Uint8Array, maxSide: number): BaselineJpeg | NotBaseline {
+export function readBaselineJpeg(b: Uint8Array, maxSide: number, o: { cmyk?: boolean } = {}): BaselineJpeg | NotBaseline {
   const len = b.length;
   if (len < 4 || b[0] !== 0xff || b[1] !== 0xd8) throw damaged("no start-of-image marker");
   const quant: (Int32Array | undefined)[] = [];
@@ -202,7 +205,7 @@ export function readBaselineJpeg(b: Uint8Array, maxSide: number): BaselineJpeg |
       const width = (b[start + 3]! << 8) | b[start + 4]!;
       const nf = b[start + 5]!;
       if (segLen !== 8 + 3 * nf) throw damaged("a frame header of the wrong length");
-      if (nf !== 1 && nf !== 3) return { unsupported: `${nf} components` };
+      if (nf !== 1 && nf !== 3 && !(nf === 4 && o.cmyk)) return { unsupported: `${nf} components` };
       if (width === 0 || height === 0 || width > maxSide || height > maxSide) throw damaged("impossible dimensions");
       const comps = [];
       for (let i = 0; i < nf; i++) {
@@ -254,7 +257,7 @@ export function readBaselineJpeg(b: Uint8Array, maxSide: number): BaselineJpeg |
         blocksPerMcu += c.h * c.v;
       }
       if (ns > 1 && blocksPerMcu > 10) throw damaged("invalid sampling factors");
-      return { width: frame.width, height: frame.height, hmax, vmax, components, scanOrder, restartInterval, dataStart: end };
+      return { width: frame.width, height: frame.height, hmax, vmax, components, scanOrder, restartInterval, dataStart: end, adobeTransform };
     }
     pos = end;
   }
