@@ -12,8 +12,10 @@ export const ARCHIVE_LIMITS = {
   maxEntries: UPLOAD_LIMITS.maxFiles,
   /** The central directory read at once: 20,000 entries with long names and extras fit well inside. */
   maxDirectoryBytes: 32 * 1024 * 1024,
-  /** Entries written to R2 at once while unpacking. */
+  /** Entries written to R2 at once while unpacking... */
   concurrency: 8,
+  /** ...as long as their bytes (packed + unpacked) stay within this, so a few big photos never crowd the 128 MB isolate. */
+  concurrentBytes: 48 * 1024 * 1024,
   /**
    * One queue message unpacks at most this many entries, or for about this long, then hands the
    * rest to a follow-up message: no invocation holds the isolate (or D1) for long, so other
@@ -200,6 +202,8 @@ async function readEntry(bucket: R2Bucket, key: string, dir: Extract<Directory, 
   if (limit === 0) return { kind: "skip" }; // documents and other files are not needed: not even read
   if (e.size > limit) return tooLarge(e.size);
   if ((e.method !== 0 && e.method !== 8) || e.flags & 1) return unreadable(e.size);
+  // Deflate never grows data by more than a few bytes per 16 KB block: a larger packed size is a lie, not read.
+  if (e.compressedSize > (e.method === 0 ? e.size : e.size + (e.size >> 10) + 1024)) return damaged(e, "its sizes do not add up");
   const start = dir.base + e.offset;
   // The local header repeats the name and may carry other extras: read some slack, and again if it was not enough.
   const guess = Math.min(dir.objectSize - start, 30 + 1024 + e.name.length * 4 + e.compressedSize);
@@ -287,7 +291,15 @@ export async function extractArchive(env: Env, org: string, uploadId: string, fr
   const started = Date.now();
   let next = from;
   while (next < dir.entries.length && next - from < ARCHIVE_LIMITS.sliceEntries && Date.now() - started < ARCHIVE_LIMITS.sliceMs) {
-    const group = dir.entries.slice(next, Math.min(next + ARCHIVE_LIMITS.concurrency, from + ARCHIVE_LIMITS.sliceEntries));
+    const group: DirectoryEntry[] = [];
+    let bytes = 0;
+    for (let i = next; i < dir.entries.length && group.length < ARCHIVE_LIMITS.concurrency && i < from + ARCHIVE_LIMITS.sliceEntries; i++) {
+      const e = dir.entries[i]!;
+      const cost = e.size <= entryLimit(e.name) ? e.size + e.compressedSize : 0;
+      if (group.length && bytes + cost > ARCHIVE_LIMITS.concurrentBytes) break;
+      group.push(e);
+      bytes += cost;
+    }
     await Promise.all(group.map(async (e) => stageOutcome(env, org, upload, e.name, await readEntry(env.PHOTOS, key, dir, e))));
     next += group.length;
   }
