@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { zipSync, type Zippable } from "fflate";
 import { describe, expect, it } from "vitest";
-import { ARCHIVE_LIMITS, extractArchive } from "../src/services/archive";
+import { ARCHIVE_LIMITS, extractArchive, readDirectory } from "../src/services/archive";
 import { stagedArchiveKey } from "../src/services/uploads";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";
@@ -30,6 +30,37 @@ function localHeaders(zip: Uint8Array) {
 
 /** Where an entry's data starts (after its local header, name and extra field). */
 const dataStart = (zip: Uint8Array, header: number) => header + 30 + (zip[header + 26]! | (zip[header + 27]! << 8)) + (zip[header + 28]! | (zip[header + 29]! << 8));
+
+/** The same zip with ZIP64 end records, and the classic end record's fields saturated as zip tools then write them. */
+function toZip64(zip: Uint8Array) {
+  const end = zip.length - 22;
+  const view = new DataView(zip.buffer, zip.byteOffset);
+  const [count, dirSize, dirOffset] = [view.getUint16(end + 10, true), view.getUint32(end + 12, true), view.getUint32(end + 16, true)];
+  const extra = new Uint8Array(56 + 20);
+  const x = new DataView(extra.buffer);
+  x.setUint32(0, 0x06064b50, true);
+  x.setBigUint64(4, 44n, true);
+  x.setUint16(12, 45, true);
+  x.setUint16(14, 45, true);
+  x.setBigUint64(24, BigInt(count), true);
+  x.setBigUint64(32, BigInt(count), true);
+  x.setBigUint64(40, BigInt(dirSize), true);
+  x.setBigUint64(48, BigInt(dirOffset), true);
+  x.setUint32(56, 0x07064b50, true);
+  x.setBigUint64(56 + 8, BigInt(end), true);
+  x.setUint32(56 + 16, 1, true);
+  const record = zip.slice(end);
+  const r = new DataView(record.buffer);
+  r.setUint16(8, 0xffff, true);
+  r.setUint16(10, 0xffff, true);
+  r.setUint32(12, 0xffffffff, true);
+  r.setUint32(16, 0xffffffff, true);
+  const out = new Uint8Array(end + extra.length + 22);
+  out.set(zip.subarray(0, end));
+  out.set(extra, end);
+  out.set(record, end + extra.length);
+  return out;
+}
 
 const codes = (upload: any) => upload.problems.map((p: any) => [p.file, p.code]);
 
@@ -105,6 +136,32 @@ describe("big archives (issue 9.2)", () => {
     expect(await env.PHOTOS.head(stagedArchiveKey(org, id))).toBeNull();
     // the service answers at once afterwards
     expect((await admin("POST", "/v1/uploads")).status).toBe(201);
+  });
+
+  it("reads the ZIP64 end records (what zip tools write past 65,535 entries) and refuses past the cap the same way", async () => {
+    const { org, admin } = await school();
+    const entries: Zippable = {};
+    for (let i = 0; i < 30; i++) entries[`p/${i}.jpg`] = portraitJpeg(16, 20, { seed: i });
+    const zip = toZip64(zipSync(entries, { level: 0 }));
+    const key = stagedArchiveKey(org, "zip64test");
+    await env.PHOTOS.put(key, zip);
+    const dir = await readDirectory(env.PHOTOS, key);
+    expect(dir).toMatchObject({ ok: true, base: 0 });
+    expect(dir?.ok && dir.entries.map((e) => e.name)).toEqual(Object.keys(entries));
+    const saved = ARCHIVE_LIMITS.maxEntries;
+    ARCHIVE_LIMITS.maxEntries = 29;
+    try {
+      expect(await readDirectory(env.PHOTOS, key)).toEqual({ ok: false, reason: "too_many_files" });
+      await expectError(await putZip(admin, await newUpload(admin), zip), 413, "too_many_files");
+    } finally {
+      ARCHIVE_LIMITS.maxEntries = saved;
+    }
+    // and it unpacks like any other zip
+    const id = await newUpload(admin);
+    expect((await putZip(admin, id, zip)).status).toBe(202);
+    const upload = await waitForArchive(admin, id);
+    expect(upload.archive.status).toBe("extracted");
+    expect(upload.counts.files_received).toBe(30);
   });
 
   it("a zip expanding past the total size is refused at once (declared sizes)", async () => {
