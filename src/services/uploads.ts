@@ -223,13 +223,16 @@ async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview
  */
 function addArchiveProblems(upload: UploadRow, files: UploadFileRow[], preview: MappingPreview) {
   const named = new Set(preview.problems.filter((p) => ARCHIVE_PROBLEM_CODES.has(p.code)).map((p) => p.file));
+  const found: UploadProblem[] = [];
+  if (upload.archive_status === "failed") {
+    found.push({ row: null, file: null, code: "archive_incomplete", message: upload.archive_message ?? "The zip file could not be unpacked. Upload it again." });
+  }
   for (const f of files) {
     if (!f.problem_code || !ARCHIVE_PROBLEM_CODES.has(f.problem_code) || named.has(f.name)) continue;
-    preview.problems.push({ row: null, file: f.name, code: f.problem_code, message: f.problem_message ?? "" });
+    found.push({ row: null, file: f.name, code: f.problem_code, message: f.problem_message ?? "" });
   }
-  if (upload.archive_status === "failed") {
-    preview.problems.push({ row: null, file: null, code: "archive_incomplete", message: upload.archive_message ?? "The zip file could not be unpacked. Upload it again." });
-  }
+  // First, so a long list of row problems (only the first are listed) never hides them.
+  preview.problems.unshift(...found);
 }
 
 function countsFromPreview(p: MappingPreview): Omit<UploadCounts, "processed" | "failed" | "pending"> {
