@@ -348,7 +348,7 @@ async function recoverArchive(env: Env, org: string, upload: UploadRow) {
     if (failure) return;
     if (file.name.endsWith("/") || isJunkEntry(file.name)) return;
     if (++count > ARCHIVE_LIMITS.maxEntries) {
-      failure = `The zip holds more than ${ARCHIVE_LIMITS.maxEntries} files. Split it into several uploads.`;
+      failure = archiveLimitError({ ok: false, reason: "too_many_files" }).message;
       return;
     }
     const entry: StreamEntry = { name: file.name, chunks: [], size: 0, dropped: null, done: false };
@@ -366,7 +366,7 @@ async function recoverArchive(env: Env, org: string, upload: UploadRow) {
       }
       total += data.byteLength;
       if (total > ARCHIVE_LIMITS.maxUncompressedBytes) {
-        failure = `The zip expands to more than ${ARCHIVE_LIMITS.maxUncompressedBytes / 1024 ** 3} GB. Split it into several uploads.`;
+        failure = archiveLimitError({ ok: false, reason: "too_large" }).message;
       }
       entry.size += data.byteLength;
       if (entry.size > limit) {
