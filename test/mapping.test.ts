@@ -462,7 +462,7 @@ describe("without a mapping file", () => {
       4: ["opted_out"],
       5: [],
       6: ["duplicate_student"],
-      7: ["unknown_student"],
+      7: ["unreferenced_file"],
     });
     expect(rowAt(p, 7).problems[0]!.message).toMatch(/Rename it.*001234.jpg.*mapping file/);
     expect(p.counts.files_received).toBe(7);

@@ -10,7 +10,7 @@ function run(env: Env, job: UploadQueueMessage) {
     case "process_row":
       return processUploadRow(env, job);
     case "extract_archive":
-      return extractArchive(env, job.org, job.upload_id);
+      return extractArchive(env, job.org, job.upload_id, job.from);
     case "delete_all_photos":
       return deleteAllPhotosNow(env, job.org);
   }

@@ -12,3 +12,10 @@ export const MAPPING_WARNING_CODES: ReadonlySet<string> = new Set([
   "duplicate_student",
   "not_a_student",
 ]);
+
+/**
+ * Problems of a zip archive itself rather than of a row: photos the admin sent never arrived
+ * (cut short or damaged, a zip inside the zip), so an upload carrying one can end
+ * `completed_with_errors` at best, however well its rows went.
+ */
+export const ARCHIVE_PROBLEM_CODES: ReadonlySet<string> = new Set(["archive_incomplete", "nested_archive"]);

@@ -58,7 +58,8 @@ const org = z.string().regex(ORG_PATTERN);
 /** Everything the upload queue carries; the consumer validates each message with this schema. */
 export const UploadQueueMessage = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("process_row"), org, upload_id: UploadId, row: z.number().int().min(0) }),
-  z.object({ kind: z.literal("extract_archive"), org, upload_id: UploadId }),
+  // `from`: the first entry this message unpacks (extraction goes on in slices, see extractArchive)
+  z.object({ kind: z.literal("extract_archive"), org, upload_id: UploadId, from: z.number().int().min(0).optional() }),
   z.object({ kind: z.literal("delete_all_photos"), org, requested_by: z.string() }),
 ]);
 export type UploadQueueMessage = z.infer<typeof UploadQueueMessage>;

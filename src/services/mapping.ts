@@ -810,10 +810,12 @@ function lookupByIdentifier(idx: RosterIndex, identifier: string, row: number, f
     if (loose.length > 1) return ambiguous(loose, "Ignoring leading zeros, the school ID");
   }
   if (noMapping) {
+    // Without a mapping, a photo named after nobody is a file nothing refers to, as when no
+    // mapping row names it: the same code, counted in unreferenced_files.
     return {
       problem: p(
-        "unknown_student",
-        `The file ${q(file ?? identifier)} is not named after the email or school ID of any student in your roster, so it cannot be matched. Rename it to the student's email or school ID (for example 001234.jpg), or upload a mapping file.`,
+        "unreferenced_file",
+        `The file ${q(file ?? identifier)} is not named after the email or school ID of any student in your roster, so it will not be used. Rename it to the student's email or school ID (for example 001234.jpg), or upload a mapping file.`,
       ),
     };
   }
@@ -1171,7 +1173,7 @@ function matchEntries(
       ready: rows.filter((r) => r.status === "ready").length,
       files_received: candidates.size,
       missing_files: rows.filter((r) => r.status !== "skipped" && r.problems.some((p) => p.code === "missing_file")).length,
-      unreferenced_files: unreferenced,
+      unreferenced_files: unreferenced + rows.filter((r) => r.problems.some((p) => p.code === "unreferenced_file")).length,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
+import { ARCHIVE_PROBLEM_CODES } from "../schemas/problem-codes";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
 import { auditStatement } from "./audit";
 import { inspectImage } from "./imaging";
@@ -228,7 +229,6 @@ async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview
   const [source, roster] = await Promise.all([resolveMappingSource(env, upload, files), listRoster(env.DB, upload.org)]);
   const preview = matchMappingRows(source, roster, files.map((f) => f.name));
   const fileProblems = new Map(files.filter((f) => f.problem_code).map((f) => [f.name, f]));
-  if (!fileProblems.size) return preview;
   for (const row of preview.rows) {
     const bad = row.matched_file ? fileProblems.get(row.matched_file) : undefined;
     if (!bad || row.status !== "ready") continue;
@@ -238,7 +238,27 @@ async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview
     preview.counts.ready--;
     preview.problems.push(problem);
   }
+  addArchiveProblems(upload, files, preview);
   return preview;
+}
+
+/**
+ * What a zip could not deliver is the upload's problem whether or not a row wanted the file:
+ * damaged entries and zips inside the zip (recorded as files), and a zip that ended early or
+ * could not be read (its archive failed; the message says how much was recovered).
+ */
+function addArchiveProblems(upload: UploadRow, files: UploadFileRow[], preview: MappingPreview) {
+  const named = new Set(preview.problems.filter((p) => ARCHIVE_PROBLEM_CODES.has(p.code)).map((p) => p.file));
+  const found: UploadProblem[] = [];
+  if (upload.archive_status === "failed") {
+    found.push({ row: null, file: null, code: "archive_incomplete", message: upload.archive_message ?? "The zip file could not be unpacked. Upload it again." });
+  }
+  for (const f of files) {
+    if (!f.problem_code || !ARCHIVE_PROBLEM_CODES.has(f.problem_code) || named.has(f.name)) continue;
+    found.push({ row: null, file: f.name, code: f.problem_code, message: f.problem_message ?? "" });
+  }
+  // First, so a long list of row problems (only the first are listed) never hides them.
+  preview.problems.unshift(...found);
 }
 
 function countsFromPreview(p: MappingPreview): Omit<UploadCounts, "processed" | "failed" | "pending"> {
@@ -427,12 +447,14 @@ export function finalizeStatement(db: D1Database, org: string, uploadId: string)
          status = CASE
            WHEN (SELECT count(*) FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND status = 'processed') = 0 THEN 'failed'
            WHEN EXISTS (SELECT 1 FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND (status = 'failed' OR (status = 'skipped' AND code IS NOT NULL AND code NOT IN (SELECT value FROM json_each(?4)))))
+             -- photos a zip did not deliver (frozen with the preview at submit) are never a clean result
+             OR EXISTS (SELECT 1 FROM uploads u, json_each(u.frozen_problems) p WHERE u.org = ?1 AND u.id = ?2 AND p.value ->> 'code' IN (SELECT value FROM json_each(?5)))
              THEN 'completed_with_errors'
            ELSE 'completed' END
        WHERE org = ?1 AND id = ?2 AND status = 'processing'
          AND NOT EXISTS (SELECT 1 FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND status = 'pending')`,
     )
-    .bind(org, uploadId, nowIso(), JSON.stringify([...MAPPING_WARNING_CODES]));
+    .bind(org, uploadId, nowIso(), JSON.stringify([...MAPPING_WARNING_CODES]), JSON.stringify([...ARCHIVE_PROBLEM_CODES]));
 }
 
 export async function finalizeIfDone(db: D1Database, org: string, uploadId: string) {

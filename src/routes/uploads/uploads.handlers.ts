@@ -5,6 +5,7 @@ import { csvResponse, toCsv } from "../../lib/csv";
 import { ApiError, badRequest, conflict } from "../../lib/errors";
 import { nowIso } from "../../schemas/common";
 import { auditStatement } from "../../services/audit";
+import { archiveLimitError, readDirectory } from "../../services/archive";
 import { requestDeleteAllPhotos } from "../../services/delete-all";
 import { archiveBodyLimit, BODY_LIMITS } from "../body-limits";
 import { decodeMappingText } from "../../services/mapping";
@@ -130,6 +131,14 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   // Streamed to R2 as it arrives (never held in memory); unpacked by the queue consumer.
   const stored = await c.env.PHOTOS.put(stagedArchiveKey(org, upload.id), c.req.raw.body.pipeThrough(new FixedLengthStream(declared)));
   if (!stored) throw new Error("R2 refused the archive");
+  // The table of contents sits at the end of the zip: read it now (range reads), so a zip past the
+  // limits is refused at once instead of after minutes of unpacking. A zip without one (cut short)
+  // is still taken: the consumer keeps what it can read whole and reports the rest.
+  const directory = await readDirectory(c.env.PHOTOS, stagedArchiveKey(org, upload.id));
+  if (directory && !directory.ok && directory.reason !== "no_directory") {
+    await c.env.PHOTOS.delete(stagedArchiveKey(org, upload.id));
+    throw archiveLimitError(directory);
+  }
   await c.env.DB.batch([
     c.env.DB.prepare("UPDATE uploads SET archive_status = 'extracting', archive_message = NULL WHERE org = ?1 AND id = ?2").bind(org, upload.id),
     auditStatement(c.env.DB, { org, actor: sub, action: "upload.archive", upload_id: upload.id, details: { bytes: declared } }),

@@ -26,7 +26,7 @@ const INFO: Record<string, Omit<ProblemInfo, "severity">> = {
   },
   unreferenced_file: {
     title: "Pictures not named in the mapping file",
-    explain: "These pictures were added but no row of the mapping file mentions them, so they will be left out. That is fine if they are extras.",
+    explain: "These pictures were added but no row of the mapping file mentions them (without a mapping file: they are not named after a student's email or school ID), so they will be left out. That is fine if they are extras.",
   },
   unsupported_type: {
     title: "File type not supported",
@@ -79,6 +79,14 @@ const INFO: Record<string, Omit<ProblemInfo, "severity">> = {
   duplicate_file: {
     title: "Picture used for more than one student",
     explain: "The same picture is named on several rows. Check which student it belongs to.",
+  },
+  archive_incomplete: {
+    title: "Zip file incomplete or damaged",
+    explain: "Part of the zip file could not be read, so some pictures never arrived. Download the zip again (or ask for a new copy) and add it again.",
+  },
+  nested_archive: {
+    title: "Zip file inside the zip file",
+    explain: "Zip files inside a zip file are not unpacked. Unzip the inner one first and add its pictures, or its folder.",
   },
   image_processing_failed: {
     title: "Picture could not be processed",
