@@ -408,7 +408,7 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /**
  * Decodes a PNG readImageHeader accepted (its chunks, CRCs and IHDR are sound; not interlaced)
  * into `full`. Memory: the inflated image data, at most width × height × 8 bytes + a byte a row
- * (bounded by IMAGE_LIMITS.whole; inflation stops there, so a "zip bomb" cannot grow it), and one
+ * (bounded by IMAGE_LIMITS.png; inflation stops there, so a "zip bomb" cannot grow it), and one
  * RGBA row. No WASM.
  */
 function decodePng(b: Uint8Array, header: ImageHeader, full: Planes) {
