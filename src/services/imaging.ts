@@ -61,7 +61,8 @@ export { COLOUR_WASM_BUDGET, colourWasmBytes } from "./colour";
  *   LittleCMS: at most COLOUR_WASM_BUDGET = 20 MB (16.0–16.3 MB measured), only in isolates that
  *     have seen a photo with a non-sRGB profile.
  *   50.6 + 20 = 70.6 MB ≤ 72 MB. (At the former limits, 4 MP and 8 MB, photon alone reached
- *   67.2 MB, and 83.2 MB with LittleCMS.)
+ *   67.2 MB, and 83.2 MB with LittleCMS; at 3 MP with 8 MB files, 52.6 MB: 0.6 MB over with
+ *   LittleCMS's cap, hence the 6 MB byte limit.)
  * Standard JPEGs (of any accepted size) and non-interlaced PNGs add nothing to it. The JS heap
  * holds at worst the upload (20 MB) and ~3 MB of buffers (JPEG), or the upload (8 MB) and its
  * inflated image data (≤ 16 MB, PNG): with the app, this leaves 20+ MB of the 128 MB isolate even
