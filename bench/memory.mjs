@@ -10,7 +10,8 @@
 // excluded), the input size, and the time. The same WASM budget (WASM_MEMORY_BUDGET) is asserted
 // inside workerd by test/imaging.test.ts ("memory").
 //
-// Pictures are generated once into .bench/corpus/imaging-limits/ with sharp (and a little noise, so
+// Pictures are generated once (named by their size and byte limit, so a changed limit makes new ones) into
+// .bench/corpus/imaging-limits/ with sharp (and a little noise, so
 // that they weigh what photos weigh), padded with metadata up to the byte limit where that applies.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -73,28 +74,30 @@ async function padPng(png, total) {
   return Buffer.concat([png.subarray(0, at), chunk, png.subarray(at)]);
 }
 
-async function kinds(limits) {
+async function kinds(limits, cost) {
   const sharp = (await import("sharp")).default;
-  const { maxBytes, maxPixels, whole } = limits;
+  const { maxBytes, maxPixels, whole, png } = limits;
   const raw = (w, h, ch, noise) => sharp(pixels(w, h, ch, noise), { raw: { width: w, height: h, channels: ch } });
   // The largest 4:3 picture under the pixel limit.
   const bigW = Math.floor(Math.sqrt((maxPixels * 4) / 3) / 16) * 16;
   const bigH = Math.floor((bigW * 3) / 4 / 16) * 16;
   const side = Math.floor(Math.sqrt(whole.maxPixels));
-  const cmykSide = Math.floor(Math.sqrt(3_170_000));
+  const pngSide = Math.floor(Math.sqrt(png.maxPixels));
+  // pixelLimit() in image-header.ts: the limit lowered in proportion to the costlier decode.
+  const cmykSide = Math.floor(Math.sqrt((whole.maxPixels * cost.standard) / cost.progressiveCmyk));
   const pngRgba16 = Math.floor(Math.sqrt(2_090_000));
   return [
     { name: `baseline JPEG 4:2:0 ${bigW}×${bigH}, padded to the byte limit`, file: "jpeg420-max.jpg", make: async () => padJpeg(await raw(bigW, bigH, 3, 6).jpeg({ quality: 90 }).toBuffer(), maxBytes - 64) },
     { name: `baseline JPEG 4:4:4 ${bigW}×${bigH}`, file: "jpeg444-max.jpg", make: async () => raw(bigW, bigH, 3, 6).jpeg({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer() },
     { name: `baseline JPEG grey ${bigW}×${bigH}`, file: "jpeggray-max.jpg", make: async () => raw(bigW, bigH, 3, 6).toColourspace("b-w").jpeg({ quality: 90 }).toBuffer() },
     { name: "baseline JPEG 4:2:0 3000×4000 (a 12 MP phone photo)", file: "jpeg420-12mp.jpg", make: async () => raw(3000, 4000, 3, 7).jpeg({ quality: 92 }).toBuffer() },
-    { name: `progressive JPEG ${side}×${side}, padded to its byte limit`, file: "progressive-max.jpg", make: async () => padJpeg(await raw(side, side, 3, 6).jpeg({ quality: 90, progressive: true }).toBuffer(), whole.maxBytes - 64) },
-    { name: `progressive CMYK JPEG ${cmykSide}×${cmykSide}`, file: "progressive-cmyk-max.jpg", make: async () => raw(cmykSide, cmykSide, 3, 6).toColourspace("cmyk").jpeg({ quality: 90, progressive: true }).toBuffer() },
-    { name: `PNG RGBA 8-bit ${side}×${side}, padded to its byte limit`, file: "png-rgba-max.png", make: async () => padPng(await raw(side, side, 4, 0).png({ compressionLevel: 6 }).toBuffer(), whole.maxBytes - 64) },
+    { name: `progressive JPEG ${side}×${side}, padded to its byte limit`, file: `progressive-${side}-${whole.maxBytes}.jpg`, make: async () => padJpeg(await raw(side, side, 3, 6).jpeg({ quality: 90, progressive: true }).toBuffer(), whole.maxBytes - 64) },
+    { name: `progressive CMYK JPEG ${cmykSide}×${cmykSide}`, file: `progressive-cmyk-${cmykSide}.jpg`, make: async () => raw(cmykSide, cmykSide, 3, 6).toColourspace("cmyk").jpeg({ quality: 90, progressive: true }).toBuffer() },
+    { name: `PNG RGBA 8-bit ${pngSide}×${pngSide}, padded to its byte limit`, file: `png-rgba-${pngSide}-${png.maxBytes}.png`, make: async () => padPng(await raw(pngSide, pngSide, 4, 0).png({ compressionLevel: 6 }).toBuffer(), png.maxBytes - 64) },
     { name: `PNG RGBA 16-bit ${pngRgba16}×${pngRgba16}`, file: "png-rgba16-max.png", make: async () => raw(pngRgba16, pngRgba16, 4, 1).toColourspace("rgb16").png({ compressionLevel: 6 }).toBuffer() },
-    { name: `PNG RGBA 8-bit interlaced ${side}×${side}, padded to its byte limit`, file: "png-interlaced-max.png", make: async () => padPng(await raw(side, side, 4, 0).png({ progressive: true, compressionLevel: 6 }).toBuffer(), whole.maxBytes - 64) },
-    { name: `WebP lossy ${side}×${side}`, file: "webp-lossy-max.webp", make: async () => raw(side, side, 3, 6).webp({ quality: 90 }).toBuffer() },
-    { name: `WebP lossless ${side}×${side}`, file: "webp-lossless-max.webp", make: async () => raw(side, side, 4, 3).webp({ lossless: true }).toBuffer() },
+    { name: `PNG RGBA 8-bit interlaced ${side}×${side}, padded to its byte limit`, file: `png-interlaced-${side}-${whole.maxBytes}.png`, make: async () => padPng(await raw(side, side, 4, 0).png({ progressive: true, compressionLevel: 6 }).toBuffer(), whole.maxBytes - 64) },
+    { name: `WebP lossy ${side}×${side}`, file: `webp-lossy-${side}.webp`, make: async () => raw(side, side, 3, 6).webp({ quality: 90 }).toBuffer() },
+    { name: `WebP lossless ${side}×${side}`, file: `webp-lossless-${side}.webp`, make: async () => raw(side, side, 4, 3).webp({ lossless: true }).toBuffer() },
   ];
 }
 
@@ -131,7 +134,7 @@ async function child(modulePath, file) {
   const wasmAfter = await m.wasmMemoryBytes();
   // Everything the call allocated in ArrayBuffers (no GC in between; WASM memory is not counted there).
   const js = process.memoryUsage().arrayBuffers - ab0;
-  console.log(JSON.stringify({ ...result, input: bytes.length, wasm_before: wasmBefore, wasm_after: wasmAfter, js, ms, budget: m.WASM_MEMORY_BUDGET }));
+  console.log(JSON.stringify({ ...result, input: bytes.length, wasm_before: wasmBefore, wasm_after: wasmAfter, js, ms, budget: m.WASM_MEMORY_BUDGET, colour_cap: m.COLOUR_WASM_BUDGET }));
 }
 
 async function main() {
@@ -143,7 +146,7 @@ async function main() {
   const limits = m.IMAGE_LIMITS;
   mkdirSync(DIR, { recursive: true });
   const rows = [];
-  for (const k of await kinds(limits)) {
+  for (const k of await kinds(limits, m.DECODE_COST)) {
     if (values.only && !k.name.toLowerCase().includes(values.only.toLowerCase())) continue;
     const file = path.join(DIR, k.file);
     if (!existsSync(file)) {
@@ -163,7 +166,7 @@ async function main() {
 
   const f = (n) => (n / MiB).toFixed(1);
   console.log(`\npeak memory of processPortrait for the largest accepted picture of each kind (node ${process.version}, one fresh process each)`);
-  console.log(`limits: standard JPEG ≤ ${f(limits.maxBytes)} MB, ≤ ${limits.maxPixels / 1e6} MP, ≤ ${limits.maxSide} px a side; other pictures ≤ ${f(limits.whole.maxBytes)} MB, ≤ ${limits.whole.maxPixels / 1e6} MP (less for 16-bit and CMYK), ≤ ${limits.whole.maxSide} px a side\n`);
+  console.log(`limits: standard JPEG ≤ ${f(limits.maxBytes)} MB, ≤ ${limits.maxPixels / 1e6} MP, ≤ ${limits.maxSide} px a side; pictures photon decodes ≤ ${f(limits.whole.maxBytes)} MB, ≤ ${limits.whole.maxPixels / 1e6} MP (less for 16-bit and CMYK), ≤ ${limits.whole.maxSide} px a side; other PNGs ≤ ${f(limits.png.maxBytes)} MB, ≤ ${limits.png.maxPixels / 1e6} MP\n`);
   const head = ["picture", "input MB", "WASM MB (start → after)", "JS MB (call)", "ms", "result"];
   const w = [62, 9, 24, 13, 7, 40];
   const line = (cells) => console.log(cells.map((c, i) => String(c).padEnd(w[i])).join(" ").trimEnd());
@@ -171,10 +174,12 @@ async function main() {
   for (const r of rows) {
     line([r.kind, r.input ? f(r.input) : "", r.wasm_before ? `${f(r.wasm_before)} → ${f(r.wasm_after)}` : "", r.js !== undefined ? f(r.js) : "", r.ms ? r.ms.toFixed(0) : "", r.ok ? `ok ${r.info.width}×${r.info.height}` : r.error]);
   }
-  const budget = rows.find((r) => r.budget)?.budget;
+  const { budget, colour_cap: colourCap } = rows.find((r) => r.budget) ?? {};
   const worst = Math.max(...rows.filter((r) => r.ok).map((r) => r.wasm_after));
-  console.log(`\nWASM budget (WASM_MEMORY_BUDGET): ${f(budget)} MB; worst here: ${f(worst)} MB → ${worst <= budget ? "within" : "OVER"} budget.`);
-  console.log("test/imaging.test.ts (\"memory\") asserts the same budget inside workerd, and that standard JPEGs and PNGs leave WASM memory untouched.");
+  // The budget covers all of an isolate's WASM memory: photon's and LittleCMS's (at its hard cap).
+  const total = worst + colourCap;
+  console.log(`\nWASM budget (WASM_MEMORY_BUDGET, photon + LittleCMS): ${f(budget)} MB; photon's worst here ${f(worst)} MB + LittleCMS's cap (COLOUR_WASM_BUDGET) ${f(colourCap)} MB = ${f(total)} MB → ${total <= budget ? "within" : "OVER"} budget.`);
+  console.log("test/imaging.test.ts (\"memory\") asserts the same budget inside workerd with profiled photos too, and that standard JPEGs and PNGs leave WASM memory untouched.");
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
 }
 

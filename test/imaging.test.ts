@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/lib/errors";
-import { IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
+import { colourWasmBytes, IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/services/jpeg-decoder";
+import { cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile } from "./helpers/icc";
 import {
   BLACK,
   BLUE,
@@ -130,44 +131,61 @@ function prng(seed: number) {
 
 // Memory first: WASM memory only grows, so these numbers are this file's peak.
 describe("memory", () => {
-  it("photon's costliest decode at the limits stays inside the WASM memory budget, and repeated work does not grow it", async () => {
-    // What photon still decodes whole, here an interlaced RGBA PNG at the pixel limit (4 MP).
+  it("photon's costliest decode at the limits and LittleCMS together stay inside the WASM memory budget, and repeated work does not grow it", async () => {
+    // photon's costliest decode (bench/memory.mjs): a progressive JPEG at the pixel limit, padded
+    // to the byte limit (the file is copied into WASM memory too).
     const side = Math.floor(Math.sqrt(IMAGE_LIMITS.whole.maxPixels));
-    const png = await encodePng(raster(side, side, (x, y) => [x & 255, y & 255, (x * y) & 255, 128 + ((x + y) & 127)]), { colorType: 6, interlace: true });
-    expect(inspectImage(png)).toMatchObject({ width: side, height: side });
+    const progressive = padJpeg(
+      encodeBaselineJpeg(side, side, (x, y) => [x & 255, y & 255, (x * y) & 255], { sampling: "444", quality: 90, progressive: true }),
+      IMAGE_LIMITS.whole.maxBytes - 16,
+    );
+    expect(progressive.length).toBeGreaterThan(IMAGE_LIMITS.whole.maxBytes - 70_000);
+    expect(inspectImage(progressive)).toMatchObject({ width: side, height: side });
+    // Photos with embedded profiles bring LittleCMS's own WASM memory into the same isolate.
+    const p3 = insertJpegSegments(portraitJpeg(640, 800), iccJpegPayloads(iccProfile(DISPLAY_P3)).map((p) => segment(0xe2, p)));
+    const cmyk = insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
     const plainPng = await portraitPng(640, 800);
-    const before = await wasmMemoryBytes();
+    const wasmBytes = async () => (await wasmMemoryBytes()) + colourWasmBytes();
+    const before = await wasmBytes();
 
     let t = Date.now();
-    const out = processPortrait(png);
-    const pngMs = Date.now() - t;
-    const afterFirst = await wasmMemoryBytes();
+    const out = processPortrait(progressive);
+    const limitMs = Date.now() - t;
+    const photonAfterLimit = await wasmMemoryBytes();
     expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 800, height: 800 });
+    processPortrait(p3);
+    processPortrait(cmyk);
+    expect(colourWasmBytes()).toBeGreaterThan(0);
+    const afterFirst = await wasmBytes();
     for (let i = 0; i < 3; i++) {
-      processPortrait(png);
+      processPortrait(progressive);
+      processPortrait(p3);
+      processPortrait(cmyk);
       processPortrait(portraitJpeg(640, 800));
       processPortrait(plainPng);
     }
-    const after = await wasmMemoryBytes();
+    const after = await wasmBytes();
     t = Date.now();
     processPortrait(portraitJpeg(640, 800));
     const smallMs = Date.now() - t;
     console.log(
       JSON.stringify({
         at: "imaging memory",
-        limit_image: `${side}x${side} interlaced RGBA PNG`,
-        png_bytes: png.length,
+        limit_image: `${side}x${side} progressive JPEG`,
+        limit_image_bytes: progressive.length,
         wasm_mib_before: before / MiB,
-        wasm_mib_after_limit_png: afterFirst / MiB,
+        photon_mib_after_limit_image: photonAfterLimit / MiB,
+        lcms_mib: colourWasmBytes() / MiB,
+        wasm_mib_after_profiled: afterFirst / MiB,
         wasm_mib_after_all: after / MiB,
         budget_mib: WASM_MEMORY_BUDGET / MiB,
-        ms_limit_png: pngMs,
+        ms_limit_image: limitMs,
         ms_640x800_jpeg: smallMs,
       }),
     );
     expect(afterFirst).toBeLessThanOrEqual(WASM_MEMORY_BUDGET);
     expect(after).toBeLessThanOrEqual(WASM_MEMORY_BUDGET);
-    // Later images reuse the memory the first one grew: no creep.
+    // Later images reuse the memory the first ones grew: no creep.
     expect(after - afterFirst).toBeLessThanOrEqual(8 * MiB);
   });
 
@@ -274,26 +292,32 @@ describe("inspectImage: what the file is", () => {
     expect(err.message).toContain("10000×6000");
     expect(err.message).toContain("60.0 megapixels");
     expect(err.message).toContain(`the limit is ${(IMAGE_LIMITS.maxPixels / 1e6).toFixed(1)} megapixels`);
-    // Progressive JPEGs are decoded whole by photon: 4 MP, and the message says what to do.
+    // Progressive JPEGs are decoded whole by photon: 3 MP, and the message says what to do.
     const progressive = apiError(() => inspectImage(withJpegSize(realFile("progressiveJpeg"), 4032, 3024)));
     expect(progressive).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(progressive.message).toContain("This photo is 4032×3024 pixels (12.19 megapixels); the limit for progressive JPEGs is 4.0 megapixels.");
+    expect(progressive.message).toContain("This photo is 4032×3024 pixels (12.19 megapixels); the limit for progressive JPEGs is 3.0 megapixels.");
     expect(progressive.message).toMatch(/Save it as a standard JPEG \(not progressive\), or at a smaller size/);
     const png = apiError(() => inspectImage(pngHeaderOnly(2100, 2000)));
     expect(png).toMatchObject({ status: 413, code: "image_too_large" });
     expect(png.message).toContain("2100×2000");
     expect(png.message).toMatch(/Save it as a JPEG, or at a smaller size/);
     // 16-bit PNGs need more memory to decode, so their limit is lower and says so: inflated in JS,
-    // 16 MB of image data (2.8 MP of RGB, 2.1 MP of RGBA); interlaced ones, decoded by photon, 3.75 MP.
+    // 16 MB of image data (2.8 MP of RGB, 2.1 MP of RGBA); interlaced ones, decoded by photon, 2.82 MP.
     const png16 = apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16)));
     expect(png16.message).toMatch(/for a 16-bit PNG is 2\.8 megapixels/);
     expect(apiError(() => inspectImage(pngHeaderOnly(1500, 1500, 16, 6))).message).toMatch(/for a 16-bit PNG is 2\.1 megapixels/);
-    expect(apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16, 2, 1))).message).toMatch(/for a 16-bit PNG is 3\.\d+ megapixels/);
+    expect(apiError(() => inspectImage(pngHeaderOnly(2000, 1950, 16, 2, 1))).message).toMatch(/for an interlaced 16-bit PNG is 2\.82 megapixels/);
     expect(inspectImage(pngHeaderOnly(2000, 1950, 8, 6))).toMatchObject({ width: 2000, height: 1950 });
     const justOver = apiError(() => inspectImage(pngHeaderOnly(2001, 2000)));
     expect(justOver.message).toContain("This photo is 2001×2000 pixels (4,002,000 pixels); the limit for PNG images is 4.0 megapixels (4,000,000 pixels)");
     // Just under the limit passes the size check (the stub image data is not looked at by inspectImage).
     expect(inspectImage(pngHeaderOnly(2000, 2000))).toMatchObject({ width: 2000, height: 2000 });
+    // The same picture interlaced is decoded by photon, whose limit (3 MP) leaves room in the WASM
+    // budget for LittleCMS; PNGs decoded in JS keep their 4 MP.
+    const interlaced = apiError(() => inspectImage(pngHeaderOnly(2000, 2000, 8, 2, 1)));
+    expect(interlaced).toMatchObject({ status: 413, code: "image_too_large", details: { pixels: 4_000_000, max_pixels: 3_000_000 } });
+    expect(interlaced.message).toContain("This photo is 2000×2000 pixels (4.0 megapixels); the limit for interlaced PNGs is 3.0 megapixels.");
+    expect(inspectImage(pngHeaderOnly(1732, 1732, 8, 2, 1))).toMatchObject({ width: 1732, height: 1732 });
   });
 
   it("a progressive CMYK JPEG (the costliest to decode) has a lower pixel limit", () => {
@@ -303,7 +327,7 @@ describe("inspectImage: what the file is", () => {
     progressive[sof.start + 1] = 0xc2;
     const err = apiError(() => inspectImage(progressive));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(err.message).toMatch(/the limit for a progressive CMYK JPEG is 3\.\d+ megapixels/);
+    expect(err.message).toMatch(/the limit for a progressive CMYK JPEG is 2\.38 megapixels/);
   });
 
   it("refuses an animated WebP with 415", () => {
@@ -317,9 +341,9 @@ describe("inspectImage: what the file is", () => {
     const err = apiError(() => inspectImage(withJpegSize(portraitJpeg(64, 80), IMAGE_LIMITS.maxSide + 1, 10)));
     expect(err).toMatchObject({ status: 413, code: "image_too_large" });
     expect(err.message).toContain(`the limit is ${IMAGE_LIMITS.maxSide} pixels on the longest side`);
-    const png = apiError(() => inspectImage(pngHeaderOnly(IMAGE_LIMITS.whole.maxSide + 1, 10)));
+    const png = apiError(() => inspectImage(pngHeaderOnly(IMAGE_LIMITS.png.maxSide + 1, 10)));
     expect(png).toMatchObject({ status: 413, code: "image_too_large" });
-    expect(png.message).toContain(`the limit for PNG images is ${IMAGE_LIMITS.whole.maxSide} pixels on the longest side`);
+    expect(png.message).toContain(`the limit for PNG images is ${IMAGE_LIMITS.png.maxSide} pixels on the longest side`);
   });
 
   it("413 past the byte limit, naming the size and the limit", () => {
@@ -331,12 +355,18 @@ describe("inspectImage: what the file is", () => {
     expect(err.details).toMatchObject({ bytes: big.length, max_bytes: IMAGE_LIMITS.maxBytes });
     const huge = apiError(() => inspectImage(padJpeg(portraitJpeg(64, 80), 25.5 * MiB)));
     expect(huge.message).toMatch(/^This photo is 25\.5 MB; the limit is 20 MB\. /);
-    // A standard JPEG of 12 MB is fine; a PNG (inflated whole) is limited to 8 MB.
+    // A standard JPEG of 12 MB is fine; a PNG (inflated whole) is limited to 8 MB, pictures photon
+    // decodes (copied into WASM memory) to 6 MB.
     expect(inspectImage(padJpeg(portraitJpeg(64, 80), 12 * MiB))).toMatchObject({ width: 64, height: 80 });
     const png = concat([PNG_SIGNATURE, ihdr(64, 80), pngChunk("tEXt", new Uint8Array(9 * MiB)), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
     const pngErr = apiError(() => inspectImage(png));
-    expect(pngErr).toMatchObject({ status: 413, code: "image_too_large", details: { bytes: png.length, max_bytes: IMAGE_LIMITS.whole.maxBytes } });
+    expect(pngErr).toMatchObject({ status: 413, code: "image_too_large", details: { bytes: png.length, max_bytes: IMAGE_LIMITS.png.maxBytes } });
     expect(pngErr.message).toMatch(/^This PNG file is 9 MB; the limit for PNG images is 8 MB\. Save it as a JPEG/);
+    const pngOf7Mb = (interlace: number) => concat([PNG_SIGNATURE, ihdr(64, 80, 8, 2, interlace), pngChunk("tEXt", new Uint8Array(7 * MiB)), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+    expect(inspectImage(pngOf7Mb(0))).toMatchObject({ width: 64, height: 80 });
+    const interlacedErr = apiError(() => inspectImage(pngOf7Mb(1)));
+    expect(interlacedErr).toMatchObject({ status: 413, code: "image_too_large", details: { max_bytes: IMAGE_LIMITS.whole.maxBytes } });
+    expect(interlacedErr.message).toMatch(/^This PNG file is 7 MB; the limit for interlaced PNGs is 6 MB\. Save it as a JPEG/);
   });
 
   it("422 for zero dimensions", () => {
@@ -393,7 +423,7 @@ describe("damaged files never reach the decoder as a crash", () => {
   });
 
   it("after decoder panics have leaked too much memory, refuses big photos with a retryable 503 (small ones, and anything photon does not decode, still work)", async () => {
-    const interlaced = await encodePng(portraitRaster(1600, 2000), { colorType: 2, interlace: true });
+    const interlaced = await encodePng(portraitRaster(1500, 1900), { colorType: 2, interlace: true });
     try {
       setLeakedBytesForTests(60 * MiB);
       const err = apiError(() => processPortrait(interlaced));

@@ -20,7 +20,8 @@
  * the .wasm file at run time, and Workers compile no WASM from bytes); the module is imported
  * statically (wrangler compiles it at deploy time, as photon's) and instantiated here with the
  * few imports LittleCMS's C code needs. Its memory: 16 MB at start (the build reserves a 15 MB
- * stack), growing by the transforms cached below, never past COLOUR_WASM_BUDGET.
+ * stack), growing by the transforms cached below, never past COLOUR_WASM_BUDGET (its share of
+ * WASM_MEMORY_BUDGET).
  */
 import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
 import type { Planes } from "./jpeg-encoder";
@@ -120,12 +121,16 @@ function instantiate(): Lcms {
 }
 
 /**
- * What LittleCMS's WASM memory may reach: the 16 MB it starts with (15 MB of it the stack its
- * build reserves), the cached transforms (a few hundred KB each, up to ~1 MB for a CMYK LUT) and
- * room to build one. A hard limit, not an estimate: growth past it is refused (malloc fails, the
- * profile is ignored), so that a profile declaring a huge LUT cannot take the isolate's memory.
+ * What LittleCMS's WASM memory may reach: the 16 MB it starts with (the initial memory lcms-wasm's
+ * build declares, 15 MB of it its stack; exported by the module, so it cannot be created smaller),
+ * the cached transforms (a few hundred KB each, up to ~1 MB for a CMYK LUT) and room to build one:
+ * 16.0–16.3 MB measured. A hard limit, not an estimate: growth past it is refused (malloc fails,
+ * the cached transforms are dropped and the build retried once, else the profile is ignored), so
+ * that a profile declaring a huge LUT cannot take the isolate's memory.
+ * It shares WASM_MEMORY_BUDGET (imaging.ts) with photon: photon's worst decode at the limits,
+ * 50.6 MB measured, + 20 MB = 70.6 MB ≤ 72 MB.
  */
-export const COLOUR_WASM_BUDGET = 24 * 1024 * 1024;
+export const COLOUR_WASM_BUDGET = 20 * 1024 * 1024;
 
 /** Bytes of LittleCMS's WASM memory (0 until a profiled photo arrives); for logs and tests. */
 export function colourWasmBytes(): number {

@@ -35,7 +35,7 @@ export type ImageHeader = ImageInfo & {
   decodeBytesPerPixel: number;
   /**
    * "baseline-jpeg": the streaming JS decoder (IMAGE_LIMITS); "png": a non-interlaced PNG, inflated
-   * and decoded row by row in JS (IMAGE_LIMITS.whole); "photon": decoded whole by photon
+   * and decoded row by row in JS (IMAGE_LIMITS.png); "photon": decoded whole by photon
    * (IMAGE_LIMITS.whole).
    */
   decoder: "baseline-jpeg" | "png" | "photon";
@@ -51,19 +51,23 @@ export type ImageHeader = ImageInfo & {
  *   it is processed; 20 MB holds any phone photo (3–8 MB at 12 MP, 15 MB at 48 MP).
  * - maxPixels, maxSide: baseline JPEGs (decode time grows with the file: ~0.1 s per 12 MP).
  *
- * `whole`: every other picture is decoded whole. WebP, progressive or CMYK JPEG and interlaced PNG
- * by photon, to RGBA through several intermediate buffers, and an isolate's WASM memory never
- * shrinks once grown, so the pixel count is what must be bounded, before decoding; files that need
- * more memory per pixel (16-bit PNG, progressive CMYK JPEG) get a proportionally lower pixel limit
- * (`pixelLimit`); the file is copied into WASM memory too, hence the lower byte limit. Other PNGs
- * are inflated into the JS heap: same limits, and at most PNG_RAW_LIMIT of image data (which
- * lowers the pixel limit of 16-bit ones).
+ * `whole`: WebP, progressive or CMYK JPEG and interlaced PNG are decoded whole by photon, to RGBA
+ * through several intermediate buffers, and an isolate's WASM memory never shrinks once grown, so
+ * the pixel count is what must be bounded, before decoding; files that need more memory per pixel
+ * (16-bit PNG, progressive CMYK JPEG) get a proportionally lower pixel limit (`pixelLimit`); the
+ * file is copied into WASM memory too, hence the lower byte limit. 3 MP because photon's worst
+ * decode must leave room for LittleCMS inside WASM_MEMORY_BUDGET (imaging.ts has the arithmetic).
+ *
+ * `png`: other (non-interlaced) PNGs are inflated into the JS heap, no WASM, so the WASM budget
+ * does not bound them: 4 MP, and at most PNG_RAW_LIMIT of image data (which lowers the pixel
+ * limit of 16-bit ones).
  */
 export const IMAGE_LIMITS = {
   maxBytes: 20 * 1024 * 1024,
   maxPixels: 50_000_000,
   maxSide: 12_000,
-  whole: { maxBytes: 8 * 1024 * 1024, maxPixels: 4_000_000, maxSide: 6000 },
+  whole: { maxBytes: 6 * 1024 * 1024, maxPixels: 3_000_000, maxSide: 6000 },
+  png: { maxBytes: 8 * 1024 * 1024, maxPixels: 4_000_000, maxSide: 6000 },
 } as const;
 
 /**
@@ -255,6 +259,9 @@ const AS_STANDARD_JPEG = "Save it as a standard JPEG (not progressive), or at a 
 const WHOLE_KINDS = {
   png: { what: "PNG images", advice: AS_JPEG },
   png16: { what: "a 16-bit PNG", advice: AS_JPEG },
+  // Interlaced PNGs go to photon, whose limits are lower than those of the PNGs decoded in JS.
+  pngInterlaced: { what: "interlaced PNGs", advice: AS_JPEG },
+  png16Interlaced: { what: "an interlaced 16-bit PNG", advice: AS_JPEG },
   webp: { what: "WebP images", advice: AS_JPEG },
   progressive: { what: "progressive JPEGs", advice: AS_STANDARD_JPEG },
   progressiveCmyk: { what: "a progressive CMYK JPEG", advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again." },
@@ -291,12 +298,22 @@ function checkBaselineDimensions(w: number, h: number) {
 }
 
 /**
- * Throws 413 when a picture photon decodes whole is past IMAGE_LIMITS.whole (its pixel limit
- * lowered for costlier decodes) in pixels, side or bytes; called once the header gave them.
+ * Throws 413 when a picture decoded whole is past its limits (IMAGE_LIMITS.whole for photon, its
+ * pixel limit lowered for costlier decodes; IMAGE_LIMITS.png for PNGs decoded in JS) in pixels,
+ * side or bytes; called once the header gave them.
  */
-function checkWhole(type: ImageType, w: number, h: number, fileBytes: number, bytesPerPixel: number, kind: WholeKind, maxPixels = pixelLimit(bytesPerPixel)) {
+function checkWhole(
+  type: ImageType,
+  w: number,
+  h: number,
+  fileBytes: number,
+  bytesPerPixel: number,
+  kind: WholeKind,
+  maxPixels = pixelLimit(bytesPerPixel),
+  limits: { maxSide: number; maxBytes: number } = IMAGE_LIMITS.whole,
+) {
   checkNotEmpty(type, w, h);
-  const { maxSide, maxBytes } = IMAGE_LIMITS.whole;
+  const { maxSide, maxBytes } = limits;
   if (w * h > maxPixels || Math.max(w, h) > maxSide) throw tooManyPixels(w, h, maxPixels, maxSide, ` for ${kind.what}`, kind.advice);
   if (fileBytes > maxBytes) {
     const [size, limit] = sizeAndLimit(fileBytes, maxBytes, formatBytes, "bytes");
@@ -701,9 +718,9 @@ function parsePng(b: Uint8Array): ImageHeader {
         if (b[data + 10] !== 0 || b[data + 11] !== 0 || b[data + 12]! > 1) throw corrupt("PNG", "an unknown compression, filter or interlace method");
         if (width > 0x7fffffff || height > 0x7fffffff) throw corrupt("PNG", "impossible dimensions");
         ihdr = { width, height, depth, colorType, interlaced: b[data + 12] === 1 };
-        const kind = depth === 16 ? WHOLE_KINDS.png16 : WHOLE_KINDS.png;
-        if (ihdr.interlaced) checkWhole("png", width, height, len, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, kind);
-        else checkWhole("png", width, height, len, DECODE_COST.standard, kind, pngPixelLimit(colorType, depth));
+        if (ihdr.interlaced)
+          checkWhole("png", width, height, len, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, depth === 16 ? WHOLE_KINDS.png16Interlaced : WHOLE_KINDS.pngInterlaced);
+        else checkWhole("png", width, height, len, DECODE_COST.standard, depth === 16 ? WHOLE_KINDS.png16 : WHOLE_KINDS.png, pngPixelLimit(colorType, depth), IMAGE_LIMITS.png);
         break;
       }
       case "PLTE":
@@ -761,7 +778,7 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 export const PNG_RAW_LIMIT = 16 * 1024 * 1024;
 function pngPixelLimit(colorType: number, depth: number): number {
   const bytesPerPixel = ((PNG_CHANNELS[colorType] ?? 4) * depth) / 8;
-  return Math.min(IMAGE_LIMITS.whole.maxPixels, Math.floor(PNG_RAW_LIMIT / bytesPerPixel / 1000) * 1000);
+  return Math.min(IMAGE_LIMITS.png.maxPixels, Math.floor(PNG_RAW_LIMIT / bytesPerPixel / 1000) * 1000);
 }
 const ADAM7: [number, number, number, number][] = [
   [0, 0, 8, 8],

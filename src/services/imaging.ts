@@ -43,22 +43,30 @@ import {
   readImageHeader,
   verifyPngImageData,
 } from "./image-header";
-import { cmykToPlanes, colourManage } from "./colour";
+import { cmykToPlanes, COLOUR_WASM_BUDGET, colourManage } from "./colour";
 import { readEmbeddedProfile } from "./icc";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "./jpeg-decoder";
 import { chromaSize, encodeJpeg420, type Planes } from "./jpeg-encoder";
 
 export { DECODE_COST, IMAGE_LIMITS, inspectImage, type ImageInfo, type ImageType };
-export { colourWasmBytes } from "./colour";
+export { COLOUR_WASM_BUDGET, colourWasmBytes } from "./colour";
 
 /**
- * What photon's WASM memory may reach: ~1.5 MB at start + the worst decode at the limits
- * (IMAGE_LIMITS.whole: 8 MB copied in + 4 MP × DECODE_COST.standard ≈ 8 + 59 MB) + slack.
+ * What all the WebAssembly memory of an isolate may reach: photon's and LittleCMS's together,
+ * since one isolate can hold both and neither ever shrinks.
+ *   photon: ~1.3 MB at start + its worst decode at the limits (IMAGE_LIMITS.whole: 3 MP, the
+ *     file, ≤ 6 MB, copied in too) = 50.6 MB measured (a progressive JPEG in workerd,
+ *     test/imaging.test.ts "memory"; 49.5–50.2 MB for progressive JPEG and interlaced PNG in
+ *     bench/memory.mjs). Estimate: 6 MB + 3 MP × DECODE_COST.standard ≈ 6 + 44 MB.
+ *   LittleCMS: at most COLOUR_WASM_BUDGET = 20 MB (16.0–16.3 MB measured), only in isolates that
+ *     have seen a photo with a non-sRGB profile.
+ *   50.6 + 20 = 70.6 MB ≤ 72 MB. (At the former limits, 4 MP and 8 MB, photon alone reached
+ *   67.2 MB, and 83.2 MB with LittleCMS; at 3 MP with 8 MB files, 52.6 MB: 0.6 MB over with
+ *   LittleCMS's cap, hence the 6 MB byte limit.)
  * Standard JPEGs (of any accepted size) and non-interlaced PNGs add nothing to it. The JS heap
  * holds at worst the upload (20 MB) and ~3 MB of buffers (JPEG), or the upload (8 MB) and its
  * inflated image data (≤ 16 MB, PNG): with the app, this leaves 20+ MB of the 128 MB isolate even
- * after photon's memory has grown to the budget. LittleCMS (colour.ts) adds COLOUR_WASM_BUDGET
- * in isolates that have seen a photo with a non-sRGB profile, which brings that margin to ~4 MB.
+ * with both WASM memories grown to their limits.
  */
 export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
 
@@ -71,7 +79,9 @@ export const WASM_MEMORY_BUDGET = 72 * 1024 * 1024;
  * cannot show).
  */
 const WASM_BASE = 1.5 * 1024 * 1024;
-const WASM_HARD_LIMIT = 88 * 1024 * 1024;
+// photon's share of the budget (what LittleCMS may not take) plus 16 MB of leaks: with LittleCMS
+// at its cap, an isolate's WASM memory stays under 88 MB even after panics.
+const WASM_HARD_LIMIT = WASM_MEMORY_BUDGET - COLOUR_WASM_BUDGET + 16 * 1024 * 1024;
 let leakedByPanics = 0;
 let photonMemory: WebAssembly.Memory | undefined;
 void initPhoton.ensure().then((out) => {
@@ -399,7 +409,7 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /**
  * Decodes a PNG readImageHeader accepted (its chunks, CRCs and IHDR are sound; not interlaced)
  * into `full`. Memory: the inflated image data, at most width × height × 8 bytes + a byte a row
- * (bounded by IMAGE_LIMITS.whole; inflation stops there, so a "zip bomb" cannot grow it), and one
+ * (bounded by IMAGE_LIMITS.png; inflation stops there, so a "zip bomb" cannot grow it), and one
  * RGBA row. No WASM.
  */
 function decodePng(b: Uint8Array, header: ImageHeader, full: Planes) {

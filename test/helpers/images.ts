@@ -558,6 +558,13 @@ export type BaselineJpegOptions = {
   restartInterval?: number;
   /** Inserted after SOI (e.g. exifSegment(...)). */
   segments?: Uint8Array[];
+  /**
+   * The same coefficients written as a progressive JPEG (SOF2): one DC scan of all components,
+   * then one AC scan (1–63) per component, no successive approximation; each block's AC data is
+   * then coded as in a baseline scan. 4:4:4 or grey only (a non-interleaved scan then visits the
+   * blocks in MCU order) and no restart markers.
+   */
+  progressive?: boolean;
 };
 
 const ZZ = [
@@ -622,7 +629,8 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   word(2 + 65 * 2);
   qt.forEach((t, i) => out.push(i, ...ZZ.map((z) => t[z]!)));
   const nc = gray ? 1 : 3;
-  word(0xffc0);
+  if (o.progressive && ((sampling !== "444" && !gray) || o.restartInterval)) throw new Error("progressive: 4:4:4 or grey, without restart markers");
+  word(o.progressive ? 0xffc2 : 0xffc0);
   word(8 + 3 * nc);
   out.push(8);
   word(height);
@@ -641,11 +649,19 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
     word(4);
     word(o.restartInterval);
   }
-  word(0xffda);
-  word(6 + 2 * nc);
-  out.push(nc, 1, 0x00);
-  if (!gray) out.push(2, 0x11, 3, 0x11);
-  out.push(0, 63, 0);
+  const components = gray ? [0] : [0, 1, 2];
+  type Scan = { components: number[]; dc: boolean; ac: boolean };
+  const scans: Scan[] = o.progressive
+    ? [{ components, dc: true, ac: false }, ...components.map((c) => ({ components: [c], dc: false, ac: true }))]
+    : [{ components, dc: true, ac: true }];
+  let scan = scans[0]!;
+  const sos = () => {
+    word(0xffda);
+    word(6 + 2 * scan.components.length);
+    out.push(scan.components.length);
+    for (const c of scan.components) out.push(c + 1, c === 0 ? 0x00 : 0x11);
+    out.push(scan.dc ? 0 : 1, scan.ac ? 63 : 0, 0);
+  };
 
   // Entropy-coded data.
   let acc = 0;
@@ -672,6 +688,7 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   const block = new Float64Array(64);
   const tmp = new Float64Array(64);
   const encodeBlock = (c: number, sample: (x: number, y: number) => number) => {
+    if (!scan.components.includes(c)) return;
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) block[y * 8 + x] = sample(x, y) - 128;
     // Separable DCT-II: rows, then columns.
     for (let y = 0; y < 8; y++)
@@ -693,8 +710,11 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
     const diff = zz[0]! - pred[c]!;
     pred[c] = zz[0]!;
     const dcat = bits(diff);
-    put(...DC_CODES.get(dcat)!);
-    if (dcat) put(diff < 0 ? diff - 1 + (1 << dcat) : diff, dcat);
+    if (scan.dc) {
+      put(...DC_CODES.get(dcat)!);
+      if (dcat) put(diff < 0 ? diff - 1 + (1 << dcat) : diff, dcat);
+    }
+    if (!scan.ac) return;
     let run = 0;
     for (let k = 1; k < 64; k++) {
       const v = zz[k]!;
@@ -718,40 +738,44 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   const rowCb = new Float64Array(rowY.length);
   const rowCr = new Float64Array(rowY.length);
   const rw = mcuW * mcusX;
-  let mcu = 0;
-  for (let my = 0; my < mcusY; my++) {
-    for (let yy = 0; yy < mcuH; yy++) {
-      const y = Math.min(height - 1, my * mcuH + yy);
-      for (let xx = 0; xx < rw; xx++) {
-        const [r, g, b] = px(Math.min(width - 1, xx), y);
-        const i = yy * rw + xx;
-        rowY[i] = 0.299 * r + 0.587 * g + 0.114 * b;
-        rowCb[i] = -0.168736 * r - 0.331264 * g + 0.5 * b + 128;
-        rowCr[i] = 0.5 * r - 0.418688 * g - 0.081312 * b + 128;
+  for (scan of scans) {
+    sos();
+    pred.fill(0);
+    let mcu = 0;
+    for (let my = 0; my < mcusY; my++) {
+      for (let yy = 0; yy < mcuH; yy++) {
+        const y = Math.min(height - 1, my * mcuH + yy);
+        for (let xx = 0; xx < rw; xx++) {
+          const [r, g, b] = px(Math.min(width - 1, xx), y);
+          const i = yy * rw + xx;
+          rowY[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+          rowCb[i] = -0.168736 * r - 0.331264 * g + 0.5 * b + 128;
+          rowCr[i] = 0.5 * r - 0.418688 * g - 0.081312 * b + 128;
+        }
       }
-    }
-    for (let mx = 0; mx < mcusX; mx++) {
-      if (o.restartInterval && mcu > 0 && mcu % o.restartInterval === 0) {
-        flush();
-        out.push(0xff, 0xd0 + ((mcu / o.restartInterval - 1) & 7));
-        pred.fill(0);
-      }
-      mcu++;
-      for (let by = 0; by < (gray ? 1 : vs); by++)
-        for (let bx = 0; bx < (gray ? 1 : hs); bx++) encodeBlock(0, (x, y) => rowY[(by * 8 + y) * rw + mx * mcuW + bx * 8 + x]!);
-      if (!gray) {
-        // Chroma: the mean of each hs×vs cell.
-        for (const [c, plane] of [[1, rowCb], [2, rowCr]] as const) {
-          encodeBlock(c, (x, y) => {
-            let s = 0;
-            for (let dy = 0; dy < vs; dy++) for (let dx = 0; dx < hs; dx++) s += plane[(y * vs + dy) * rw + mx * mcuW + x * hs + dx]!;
-            return s / (hs * vs);
-          });
+      for (let mx = 0; mx < mcusX; mx++) {
+        if (o.restartInterval && mcu > 0 && mcu % o.restartInterval === 0) {
+          flush();
+          out.push(0xff, 0xd0 + ((mcu / o.restartInterval - 1) & 7));
+          pred.fill(0);
+        }
+        mcu++;
+        for (let by = 0; by < (gray ? 1 : vs); by++)
+          for (let bx = 0; bx < (gray ? 1 : hs); bx++) encodeBlock(0, (x, y) => rowY[(by * 8 + y) * rw + mx * mcuW + bx * 8 + x]!);
+        if (!gray) {
+          // Chroma: the mean of each hs×vs cell.
+          for (const [c, plane] of [[1, rowCb], [2, rowCr]] as const) {
+            encodeBlock(c, (x, y) => {
+              let s = 0;
+              for (let dy = 0; dy < vs; dy++) for (let dx = 0; dx < hs; dx++) s += plane[(y * vs + dy) * rw + mx * mcuW + x * hs + dx]!;
+              return s / (hs * vs);
+            });
+          }
         }
       }
     }
+    flush();
   }
-  flush();
   word(0xffd9);
   return Uint8Array.from(out);
 }
