@@ -1,5 +1,5 @@
-import { createApp } from "./lib/create-app";
-import { limitRequestBodies } from "./routes/body-limits";
+import { createApp } from "./http/create-app";
+import { limitRequestBodies } from "./http/body-limits";
 import { auditRouter } from "./routes/audit/audit.handlers";
 import { healthRouter } from "./routes/health/health.handlers";
 import { imagesRouter } from "./routes/images/images.handlers";

@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../http/errors";
 import { nowIso } from "../schemas/common";
 import { processPortrait } from "../services/imaging";
 import { setStudentPhoto } from "../services/photos";

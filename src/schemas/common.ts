@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { badRequest } from "../lib/errors";
+import { badRequest } from "../http/errors";
 
 export const ErrorResponse = z
   .object({

@@ -1,5 +1,5 @@
 import { Unzip, UnzipInflate, type UnzipFile } from "fflate";
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../http/errors";
 import { nowIso } from "../schemas/common";
 import { IMAGE_LIMITS } from "./imaging";
 import { classifyFileName, isJunkEntry } from "./mapping";

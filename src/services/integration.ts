@@ -1,5 +1,5 @@
 import { auditStatement } from "./audit";
-import { conflict } from "../lib/errors";
+import { conflict } from "../http/errors";
 import { nowIso } from "../schemas/common";
 
 export function setPhotosEnabledStatement(db: D1Database, org: string, enabled: boolean, now = nowIso()) {

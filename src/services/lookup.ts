@@ -1,4 +1,4 @@
-import type { Principal } from "../lib/env";
+import type { Principal } from "../http/env";
 import type { PhotoSize } from "./imaging";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
 import { fullName } from "./students";

@@ -2,7 +2,7 @@ import { PHOTO_SIZES, type PhotoSize, type ProcessedPhoto } from "./imaging";
 import { auditStatement } from "./audit";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
 import { getStudentRecord, type StudentRecord } from "./students";
-import { conflict, notFound } from "../lib/errors";
+import { conflict, notFound } from "../http/errors";
 import { nowIso } from "../schemas/common";
 
 export type PhotoVersionRow = {

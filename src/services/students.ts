@@ -1,9 +1,9 @@
 import Papa from "papaparse";
 import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
 import { STUDENT_CSV_COLUMNS, StudentImportRow, type Student } from "../schemas/student";
-import { badRequest } from "../lib/errors";
-import { zodIssues } from "../lib/errors";
-import { extraFieldsMessage, filledFieldCount } from "../lib/csv";
+import { badRequest } from "../http/errors";
+import { zodIssues } from "../http/errors";
+import { extraFieldsMessage, filledFieldCount } from "../shared/csv-rows";
 
 export type StudentRecord = {
   org: string;

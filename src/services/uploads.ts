@@ -1,4 +1,4 @@
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
 import { auditStatement } from "./audit";

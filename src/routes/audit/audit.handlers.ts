@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/create-app";
-import { ADMINS, requireRole } from "../../lib/auth";
+import { createRouter } from "../../http/create-app";
+import { ADMINS, requireRole } from "../../http/auth";
 import { PageQuery } from "../../schemas/common";
 import { listAuditEvents } from "../../services/audit";
 import { errors } from "../students/students.routes";

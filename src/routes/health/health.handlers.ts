@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import { createRouter } from "../../lib/create-app";
-import { ApiError } from "../../lib/errors";
+import { createRouter } from "../../http/create-app";
+import { ApiError } from "../../http/errors";
 
 const healthRoute = createRoute({
   method: "get",

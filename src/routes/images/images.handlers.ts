@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/create-app";
-import { ApiError } from "../../lib/errors";
+import { createRouter } from "../../http/create-app";
+import { ApiError } from "../../http/errors";
 import { photoKey } from "../../services/photos";
 import { verifyPhotoSignature, type PhotoRef } from "../../services/signed-urls";
 import { errors } from "../students/students.routes";

@@ -1,6 +1,6 @@
-import { createRouter } from "../../lib/create-app";
-import { ADMINS, requireRole } from "../../lib/auth";
-import { csvResponse, toCsv } from "../../lib/csv";
+import { createRouter } from "../../http/create-app";
+import { ADMINS, requireRole } from "../../http/auth";
+import { csvResponse, toCsv } from "../../http/csv-response";
 import { disablePhotos, enablePhotos, getIntegrationState } from "../../services/integration";
 import { listStudentsMissingPhotos } from "../../services/students";
 import * as routes from "./integration.routes";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/create-app";
-import { ANYONE, requireRole } from "../../lib/auth";
+import { createRouter } from "../../http/create-app";
+import { ANYONE, requireRole } from "../../http/auth";
 import { getPreferences, setPreferences } from "../../services/integration";
 import { errors } from "../students/students.routes";
 

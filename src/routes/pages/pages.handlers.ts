@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { AppEnv } from "../../lib/env";
+import type { AppEnv } from "../../http/env";
 
 /**
  * The HTML shells of the pages people use. Each shell is static: the page's script

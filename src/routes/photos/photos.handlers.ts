@@ -1,5 +1,5 @@
-import { createRouter } from "../../lib/create-app";
-import { requireRoleToRead } from "../../lib/auth";
+import { createRouter } from "../../http/create-app";
+import { requireRoleToRead } from "../../http/auth";
 import { lookupPhotos } from "../../services/lookup";
 import { lookupRoute } from "./photos.routes";
 

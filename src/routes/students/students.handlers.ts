@@ -1,9 +1,9 @@
-import { createRouter } from "../../lib/create-app";
-import { ADMINS, requireRole } from "../../lib/auth";
-import { discardBody, mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../lib/body";
-import { badRequest, conflict, validationFailed } from "../../lib/errors";
+import { createRouter } from "../../http/create-app";
+import { ADMINS, requireRole } from "../../http/auth";
+import { discardBody, mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } from "../../http/body";
+import { badRequest, conflict, validationFailed } from "../../http/errors";
 import { processPortrait } from "../../services/imaging";
-import { BODY_LIMITS } from "../body-limits";
+import { BODY_LIMITS } from "../../http/body-limits";
 import {
   deleteStudent,
   deleteStudentPhoto,

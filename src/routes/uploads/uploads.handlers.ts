@@ -1,12 +1,12 @@
-import { createRouter } from "../../lib/create-app";
-import { ADMINS, requireRole } from "../../lib/auth";
-import { discardBody, mediaType, readBodyLimited, unsupportedMediaType } from "../../lib/body";
-import { csvResponse, toCsv } from "../../lib/csv";
-import { ApiError, badRequest, conflict } from "../../lib/errors";
+import { createRouter } from "../../http/create-app";
+import { ADMINS, requireRole } from "../../http/auth";
+import { discardBody, mediaType, readBodyLimited, unsupportedMediaType } from "../../http/body";
+import { csvResponse, toCsv } from "../../http/csv-response";
+import { ApiError, badRequest, conflict } from "../../http/errors";
 import { nowIso } from "../../schemas/common";
 import { auditStatement } from "../../services/audit";
 import { requestDeleteAllPhotos } from "../../services/delete-all";
-import { BODY_LIMITS } from "../body-limits";
+import { BODY_LIMITS } from "../../http/body-limits";
 import { decodeMappingText } from "../../services/mapping";
 import {
   cancelUpload,

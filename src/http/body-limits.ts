@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { limitBody } from "../lib/body";
+import { limitBody } from "./body";
 import { IMAGE_LIMITS } from "../services/imaging";
 import { UPLOAD_LIMITS } from "../services/uploads";
 

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
-import { ApiError, validationFailed, zodIssues } from "./errors";
+import { toApiError, validationFailed, zodIssues } from "./errors";
 import type { AppEnv } from "./env";
 
 /** A feature router: request validation failures become `validation_failed` naming the zod paths. */
@@ -23,9 +23,10 @@ export function errorBody(code: string, message: string, details?: unknown) {
 
 /** The only place that formats errors: known ones map to their status, the rest are logged and hidden. */
 function respondToError(err: Error, c: Context<AppEnv>) {
-  if (err instanceof ApiError) {
-    for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
-    return c.json(errorBody(err.code, err.message, err.details), err.status);
+  const known = toApiError(err);
+  if (known) {
+    for (const [k, v] of Object.entries(known.headers ?? {})) c.header(k, v);
+    return c.json(errorBody(known.code, known.message, known.details), known.status);
   }
   if (err instanceof HTTPException) {
     const status = err.status;

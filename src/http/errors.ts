@@ -1,3 +1,10 @@
+/**
+ * src/http/: the HTTP layer every feature shares — the router factory and the one onError
+ * (create-app.ts), the one error type and the one mapping of typed domain errors to it (this
+ * file), authentication and roles, body reading and limits, rate limits, CSV answers.
+ * Nothing here knows a feature's rules or SQL; features import from here, never the reverse
+ * (body-limits.ts reads the size limits the imaging and upload code define).
+ */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
@@ -15,6 +22,16 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/**
+ * The one place that turns typed domain errors (thrown by code that knows nothing of HTTP) into
+ * the contract's status, code and message. Null when `err` is not an error the API answers; then
+ * onError logs it and answers 500. Each domain error type gets its branch here, nowhere else.
+ */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  return null;
 }
 
 export const badRequest = (code: string, message: string, details?: unknown) =>
