@@ -3,7 +3,8 @@ import { nowIso } from "../schemas/common";
 import { processPortrait } from "../services/imaging";
 import { setStudentPhoto } from "../services/photos";
 import type { StudentRecord } from "../services/students";
-import { finalizeStatement, stagedFileKey, type UploadRowRecord } from "../services/uploads";
+import { finalizeStatement, type UploadRowRecord } from "../services/uploads";
+import { stagedFileKey } from "../storage/keys";
 
 type RowRef = { org: string; upload_id: string; row: number };
 

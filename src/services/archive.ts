@@ -2,8 +2,9 @@ import { Unzip, UnzipInflate, type UnzipFile } from "fflate";
 import { ApiError } from "../http/errors";
 import { nowIso } from "../schemas/common";
 import { IMAGE_LIMITS } from "./imaging";
+import { stagedArchiveKey } from "../storage/keys";
 import { classifyFileName, isJunkEntry } from "./mapping";
-import { getUploadRow, normalizeFileName, recordUploadFile, stagedArchiveKey, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";
+import { getUploadRow, normalizeFileName, recordUploadFile, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";
 
 export const ARCHIVE_LIMITS = {
   /** What a zip may expand to in all; past it the archive is refused (zip bombs). */

@@ -3,6 +3,7 @@ import { auditStatement } from "./audit";
 import { setPhotosEnabledStatement } from "./integration";
 import { deleteR2Prefix } from "./photos";
 import { enqueue, finalizeIfDone } from "./uploads";
+import { orgPhotosPrefix, orgUploadsPrefix } from "../storage/keys";
 
 /** Rows first: from this transaction on, no photo of the school is served or restorable. */
 function forgetPhotosStatements(db: D1Database, org: string, now: string) {
@@ -36,6 +37,6 @@ export async function requestDeleteAllPhotos(env: Env, org: string, actor: strin
 /** The queued half: forget again (a row processed in the meantime), then delete every byte under the school's prefixes. */
 export async function deleteAllPhotosNow(env: Env, org: string) {
   await env.DB.batch(forgetPhotosStatements(env.DB, org, nowIso()));
-  const deleted = (await deleteR2Prefix(env.PHOTOS, `orgs/${org}/photos/`)) + (await deleteR2Prefix(env.PHOTOS, `orgs/${org}/uploads/`));
+  const deleted = (await deleteR2Prefix(env.PHOTOS, orgPhotosPrefix(org))) + (await deleteR2Prefix(env.PHOTOS, orgUploadsPrefix(org)));
   console.log(JSON.stringify({ at: "delete_all.done", org, objects: deleted }));
 }

@@ -1,6 +1,7 @@
 import { nowIso } from "../schemas/common";
 import { deleteR2Prefix, purgeRetiredVersions } from "./photos";
-import { cancelUpload, enqueue, stagingPrefix } from "./uploads";
+import { cancelUpload, enqueue } from "./uploads";
+import { stagingPrefix } from "../storage/keys";
 
 const minutesAgo = (nowMs: number, minutes: number) => new Date(nowMs - minutes * 60_000).toISOString();
 

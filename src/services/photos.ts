@@ -1,9 +1,10 @@
-import { PHOTO_SIZES, type PhotoSize, type ProcessedPhoto } from "./imaging";
+import { PHOTO_SIZES, type ProcessedPhoto } from "./imaging";
 import { auditStatement } from "./audit";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
 import { getStudentRecord, type StudentRecord } from "./students";
 import { conflict, notFound } from "../http/errors";
 import { nowIso } from "../schemas/common";
+import { photoKey, studentPhotosPrefix } from "../storage/keys";
 
 export type PhotoVersionRow = {
   org: string;
@@ -18,9 +19,6 @@ export type PhotoVersionRow = {
   retired_at: string | null;
 };
 
-const studentPrefix = (org: string, studentId: string) => `orgs/${org}/photos/${encodeURIComponent(studentId)}/`;
-export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) =>
-  `${studentPrefix(org, studentId)}${version}/${size}.jpg`;
 
 /** Version ids sort by creation time; an upload's version is derived from the upload id so a redelivered message writes the same keys. */
 export function newVersionId(nowMs = Date.now()) {
@@ -191,7 +189,7 @@ export async function deleteStudent(env: Env, org: string, studentId: string, ac
     env.DB.prepare("DELETE FROM photo_versions WHERE org = ?1 AND student_id = ?2").bind(org, studentId),
     auditStatement(env.DB, { org, actor, action: "student.delete", student_id: studentId, details: { had_photo: student.photo_version !== null } }),
   ]);
-  await deleteR2Prefix(env.PHOTOS, studentPrefix(org, studentId));
+  await deleteR2Prefix(env.PHOTOS, studentPhotosPrefix(org, studentId));
 }
 
 async function getPhotoVersion(db: D1Database, org: string, studentId: string, version: string) {

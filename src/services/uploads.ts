@@ -14,6 +14,7 @@ import {
 } from "./mapping";
 import { deleteR2Prefix, uploadVersionId } from "./photos";
 import { listRoster } from "./students";
+import { stagedFileKey, stagedMappingKey, stagingPrefix } from "../storage/keys";
 
 export const UPLOAD_LIMITS = {
   maxFiles: 20_000,
@@ -56,11 +57,6 @@ export type UploadRowRecord = {
   attempts: number;
 };
 
-// Staged bytes live beside, never among, the served photos.
-export const stagingPrefix = (org: string, uploadId: string) => `orgs/${org}/uploads/${uploadId}/`;
-export const stagedFileKey = (org: string, uploadId: string, name: string) => `${stagingPrefix(org, uploadId)}files/${encodeURIComponent(name)}`;
-const stagedMappingKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}mapping`;
-export const stagedArchiveKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}archive.zip`;
 
 function newUploadId(nowMs = Date.now()) {
   const rand = crypto.getRandomValues(new Uint8Array(6));

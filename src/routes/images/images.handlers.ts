@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../http/create-app";
 import { ApiError } from "../../http/errors";
-import { photoKey } from "../../services/photos";
+import { photoKey } from "../../storage/keys";
 import { verifyPhotoSignature, type PhotoRef } from "../../services/signed-urls";
 import { errors } from "../students/students.routes";
 

@@ -18,11 +18,11 @@ import {
   requireDraft,
   requireUpload,
   revertUpload,
-  stagedArchiveKey,
   stageFile,
   stageMapping,
   submitUpload,
 } from "../../services/uploads";
+import { stagedArchiveKey } from "../../storage/keys";
 import * as routes from "./uploads.routes";
 
 
