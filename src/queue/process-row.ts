@@ -1,8 +1,8 @@
 import { ApiError } from "../http/errors";
-import { nowIso } from "../schemas/common";
+import { nowIso } from "../features/common.schemas";
 import { processPortrait } from "../services/imaging";
-import { setStudentPhoto } from "../services/photos";
-import type { StudentRecord } from "../services/students";
+import { setStudentPhoto } from "../features/photos/photos.service";
+import type { StudentRecord } from "../features/students/students.repo";
 import { finalizeStatement, type UploadRowRecord } from "../services/uploads";
 import { stagedFileKey } from "../storage/keys";
 

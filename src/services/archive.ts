@@ -1,6 +1,6 @@
 import { Unzip, UnzipInflate, type UnzipFile } from "fflate";
 import { ApiError } from "../http/errors";
-import { nowIso } from "../schemas/common";
+import { nowIso } from "../features/common.schemas";
 import { IMAGE_LIMITS } from "./imaging";
 import { stagedArchiveKey } from "../storage/keys";
 import { classifyFileName, isJunkEntry } from "./mapping";

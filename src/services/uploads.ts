@@ -1,7 +1,7 @@
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
-import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
+import { decodeCursor, encodeCursor, nowIso } from "../features/common.schemas";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
-import { auditStatement } from "./audit";
+import { auditStatement } from "../features/audit/audit.repo";
 import { inspectImage } from "./imaging";
 import {
   classifyFileName,
@@ -12,8 +12,9 @@ import {
   type MappingPreview,
   type MappingSource,
 } from "./mapping";
-import { deleteR2Prefix, uploadVersionId } from "./photos";
-import { listRoster } from "./students";
+import { uploadVersionId } from "../features/photos/photos.service";
+import { listRoster } from "../features/students/students.service";
+import { deleteR2Prefix } from "../storage/bucket";
 import { stagedFileKey, stagedMappingKey, stagingPrefix } from "../storage/keys";
 
 export const UPLOAD_LIMITS = {

@@ -3,9 +3,9 @@ import { ADMINS, requireRole } from "../../http/auth";
 import { discardBody, mediaType, readBodyLimited, unsupportedMediaType } from "../../http/body";
 import { csvResponse, toCsv } from "../../http/csv-response";
 import { ApiError, badRequest, conflict } from "../../http/errors";
-import { nowIso } from "../../schemas/common";
-import { auditStatement } from "../../services/audit";
-import { requestDeleteAllPhotos } from "../../services/delete-all";
+import { nowIso } from "../../features/common.schemas";
+import { auditStatement } from "../../features/audit/audit.repo";
+import { requestDeleteAllPhotos } from "../../features/photos/delete-all.service";
 import { BODY_LIMITS } from "../../http/body-limits";
 import { decodeMappingText } from "../../services/mapping";
 import {
