@@ -58,7 +58,6 @@ export type UploadRowRecord = {
   attempts: number;
 };
 
-
 function newUploadId(nowMs = Date.now()) {
   const rand = crypto.getRandomValues(new Uint8Array(6));
   return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
