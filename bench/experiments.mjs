@@ -13,47 +13,42 @@ import { tree, withCpu } from "./lib/proc.mjs";
 import { freePort, startWorkerd } from "./lib/servers.mjs";
 import { buildVariant, snapshotSource } from "./lib/variants.mjs";
 
-const IMG = "src/routes/images/images.handlers.ts";
-const LOOKUP = "src/services/lookup.ts";
+const IMG = "src/features/images/images.service.ts";
+const LOOKUP = "src/features/photos/lookup.service.ts";
 const CONSUMER = "src/queue/consumer.ts";
 
-const D1_CHECK = `c.env.DB.withSession("first-unconstrained").prepare("SELECT 1 AS ok FROM students WHERE org = ?1 AND id = ?2 AND photo_version = ?3 AND photo_opt_out = 0")
-      .bind(org, studentId, version)
-      .first<{ ok: number }>(),`;
+const D1_CHECK = `isServedVersion(env.DB.withSession("first-unconstrained"), org, studentId, version),`;
 
 const RUN_WORKER_FIRST = 'run_worker_first = ["/img/*", "/v1/*"]';
 // The pointer check's answer kept for 10 s per isolate: a deleted or replaced photo then stops being
 // served within 10 s (the contract allows up to the URL's lifetime).
 const POINTER_MEMO_DECL = {
   file: IMG,
-  find: "export const imagesRouter = createRouter();",
+  find: 'const CACHE_ORIGIN = "https://passpix-image-cache.internal";',
   replace: `const pointerOk = new Map<string, number>();
 const POINTER_MEMO_MS = 10_000;
 function checkPointer(db: D1Database, org: string, studentId: string, version: string) {
   const key = \`\${org}|\${studentId}|\${version}\`;
-  if ((pointerOk.get(key) ?? 0) > Date.now()) return Promise.resolve({ ok: 1 });
-  return db.withSession("first-unconstrained").prepare("SELECT 1 AS ok FROM students WHERE org = ?1 AND id = ?2 AND photo_version = ?3 AND photo_opt_out = 0")
-    .bind(org, studentId, version)
-    .first<{ ok: number }>()
-    .then((r) => {
-      if (r) {
-        if (pointerOk.size > 100_000) pointerOk.clear();
-        pointerOk.set(key, Date.now() + POINTER_MEMO_MS);
-      }
-      return r;
-    });
+  if ((pointerOk.get(key) ?? 0) > Date.now()) return Promise.resolve(true);
+  return isServedVersion(db.withSession("first-unconstrained"), org, studentId, version).then((ok) => {
+    if (ok) {
+      if (pointerOk.size > 100_000) pointerOk.clear();
+      pointerOk.set(key, Date.now() + POINTER_MEMO_MS);
+    }
+    return ok;
+  });
 }
 
-export const imagesRouter = createRouter();`,
+const CACHE_ORIGIN = "https://passpix-image-cache.internal";`,
 };
-const POINTER_MEMO = { file: IMG, find: D1_CHECK, replace: "checkPointer(c.env.DB, org, studentId, version)," };
+const POINTER_MEMO = { file: IMG, find: D1_CHECK, replace: "checkPointer(env.DB, org, studentId, version)," };
 
 export const DELIVERY_VARIANTS = {
   baseline: { patches: [] },
-  "no D1 pointer check": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve({ ok: 1 }),", }] },
+  "no D1 pointer check": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve(true),", }] },
   "no Cache API (R2 every time)": { patches: [{ file: IMG, find: "const cache = typeof caches !== \"undefined\" ? caches.default : null;", replace: "const cache = null as Cache | null;" }] },
   "no [assets] binding in front": { patches: [], dropAssets: true },
-  "no D1 check, no [assets]": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve({ ok: 1 })," }], dropAssets: true },
+  "no D1 check, no [assets]": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve(true)," }], dropAssets: true },
   "run_worker_first for /img/* and /v1/*": { patches: [], assetsExtra: RUN_WORKER_FIRST },
   "pointer check memoised 10 s per isolate": { patches: [POINTER_MEMO, POINTER_MEMO_DECL] },
   "run_worker_first + pointer memo": { patches: [POINTER_MEMO, POINTER_MEMO_DECL], assetsExtra: RUN_WORKER_FIRST },
@@ -74,7 +69,7 @@ export const LOOKUP_VARIANTS = {
       },
       {
         file: LOOKUP,
-        find: "type Row = {",
+        find: "export type LookupRequest = {",
         replace: `// A signed URL only depends on (origin, org, student, version, size, exp) and exp moves in 10-minute
 // windows, so an isolate can reuse it: a pass view's repeat lookups sign nothing.
 const signed = new Map<string, Promise<string>>();
@@ -89,7 +84,7 @@ function memoSign(secret: string, origin: string, ref: { org: string; studentId:
   return url;
 }
 
-type Row = {`,
+export type LookupRequest = {`,
       },
     ],
   },

@@ -1,13 +1,13 @@
-import { createApp } from "./lib/create-app";
-import { limitRequestBodies } from "./routes/body-limits";
-import { auditRouter } from "./routes/audit/audit.handlers";
-import { healthRouter } from "./routes/health/health.handlers";
-import { imagesRouter } from "./routes/images/images.handlers";
-import { integrationRouter } from "./routes/integration/integration.handlers";
-import { meRouter } from "./routes/me/me.handlers";
-import { pagesRouter } from "./routes/pages/pages.handlers";
-import { photosRouter } from "./routes/photos/photos.handlers";
-import { studentsRouter } from "./routes/students/students.handlers";
+import { createApp } from "./http/create-app";
+import { limitRequestBodies } from "./http/body-limits";
+import { auditRouter } from "./features/audit/audit.handlers";
+import { healthRouter } from "./features/health/health.handlers";
+import { imagesRouter } from "./features/images/images.handlers";
+import { integrationRouter } from "./features/integration/integration.handlers";
+import { meRouter } from "./features/me/me.handlers";
+import { pagesRouter } from "./features/pages/pages.handlers";
+import { photosRouter } from "./features/photos/photos.handlers";
+import { studentsRouter } from "./features/students/students.handlers";
 import { uploadsRouter } from "./routes/uploads/uploads.handlers";
 
 export const app = createApp();

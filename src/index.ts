@@ -1,6 +1,6 @@
 import { app } from "./app";
 import { consumeDeadLetters, consumeUploadQueue } from "./queue/consumer";
-import { runHousekeeping } from "./services/housekeeping";
+import { runHousekeeping } from "./features/housekeeping/housekeeping.service";
 
 export default {
   fetch: app.fetch,

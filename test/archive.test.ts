@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { zipSync, type Zippable } from "fflate";
 import { describe, expect, it } from "vitest";
 import { ARCHIVE_LIMITS, extractArchive, readDirectory } from "../src/services/archive";
-import { stagedArchiveKey } from "../src/services/uploads";
+import { stagedArchiveKey } from "../src/storage/keys";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload, putArchive, reportRows, submit, waitForArchive, waitUntilFinal } from "./helpers/uploads";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DRAIN_LIMITS, discardBody } from "../src/lib/body";
+import { DRAIN_LIMITS, discardBody } from "../src/http/body";
 
 const CHUNK = 64 * 1024;
 

@@ -3,7 +3,7 @@
 // in the contract's shape, and the file list a resuming client reads to skip what arrived.
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { archiveBodyLimit } from "../src/routes/body-limits";
+import { archiveBodyLimit } from "../src/http/body-limits";
 import { findMappingInArchive as serverFindMapping, isJunkEntry as serverIsJunk } from "../src/services/mapping";
 import { entriesToUnpack, findMappingInArchive, isJunkEntry, unpackZip, zipDirectoryLocation, zipDirectoryNames, ZIP_TAIL_BYTES, type ZipEntry } from "../src/shared/delivery";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signPhotoUrl } from "../src/services/signed-urls";
+import { signPhotoUrl } from "../src/features/photos/signed-urls";
 import { as, call, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { commentSegment, iccSegment, insertJpegSegments, orientedJpeg, portraitJpeg, portraitRaster, xmpSegment } from "./helpers/images";
 

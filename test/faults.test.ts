@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { UploadQueueMessage } from "../src/schemas/upload";
 import { PHOTO_SIZES } from "../src/services/imaging";
-import { photoKey } from "../src/services/photos";
+import { photoKey } from "../src/storage/keys";
 import { submitUpload } from "../src/services/uploads";
 import { as, importRoster, newOrg } from "./helpers/api";
 import { faultyEnv } from "./helpers/faults";

@@ -4,7 +4,7 @@ import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { ARCHIVE_LIMITS, extractArchive } from "../src/services/archive";
 import { IMAGE_LIMITS } from "../src/services/imaging";
-import { stagedArchiveKey } from "../src/services/uploads";
+import { stagedArchiveKey } from "../src/storage/keys";
 import { as, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload } from "./helpers/uploads";

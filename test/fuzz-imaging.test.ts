@@ -5,7 +5,7 @@
 // bounded by what the (checked) headers declare.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/lib/errors";
+import { ApiError } from "../src/http/errors";
 import { processPortrait } from "../src/services/imaging";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "../src/services/jpeg-decoder";
 import { BLUE, concat, decodeJpeg, encodeBaselineJpeg, encodePng, GREEN, jpegSegments, near, pngChunk, raster, realFile, RED, withJpegScans, YELLOW, type Color, type Sampling } from "./helpers/images";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { runHousekeeping } from "../src/services/housekeeping";
+import { runHousekeeping } from "../src/features/housekeeping/housekeeping.service";
 import { as, importRoster, newOrg } from "./helpers/api";
 import { portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload, putFile, submit, waitUntilFinal } from "./helpers/uploads";

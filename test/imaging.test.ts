@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/lib/errors";
+import { ApiError } from "../src/http/errors";
 import { colourWasmBytes, IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/services/jpeg-decoder";
 import { cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile } from "./helpers/icc";

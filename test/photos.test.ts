@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { purgeRetiredVersions } from "../src/services/photos";
+import { purgeRetiredVersions } from "../src/features/photos/photos.service";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { decodeJpeg, portraitJpeg } from "./helpers/images";
 

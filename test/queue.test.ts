@@ -112,7 +112,7 @@ describe("queue consumer", () => {
 
   it("re-sends rows left pending (a lost message) so the upload still ends", async () => {
     const { admin, id, messages } = await submittedUpload(1);
-    const { resendStalledRows } = await import("../src/services/housekeeping");
+    const { resendStalledRows } = await import("../src/features/housekeeping/housekeeping.service");
     const { queue, sent } = capturingQueue();
     // other tests' rows in this database may be re-sent too; ours must be among them
     expect(await resendStalledRows({ ...env, UPLOAD_QUEUE: queue }, Date.now() + 11 * 60_000)).toBeGreaterThanOrEqual(1);

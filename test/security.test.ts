@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { bodyLimitFor } from "../src/routes/body-limits";
+import { bodyLimitFor } from "../src/http/body-limits";
 import { as, call, expectError, importRoster, json, newOrg, tokenFor, type Role } from "./helpers/api";
 
 const ADMINS: Role[] = ["admin", "support"];

@@ -1,6 +1,6 @@
 import { UploadQueueMessage } from "../schemas/upload";
 import { extractArchive, failArchive } from "../services/archive";
-import { deleteAllPhotosNow } from "../services/delete-all";
+import { deleteAllPhotosNow } from "../features/photos/delete-all.service";
 import { processUploadRow, settleRow } from "./process-row";
 
 const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));

@@ -1,9 +1,10 @@
-import { ApiError } from "../lib/errors";
-import { nowIso } from "../schemas/common";
+import { ApiError } from "../http/errors";
+import { nowIso } from "../features/common.schemas";
 import { processPortrait } from "../services/imaging";
-import { setStudentPhoto } from "../services/photos";
-import type { StudentRecord } from "../services/students";
-import { finalizeStatement, stagedFileKey, type UploadRowRecord } from "../services/uploads";
+import { setStudentPhoto } from "../features/photos/photos.service";
+import type { StudentRecord } from "../features/students/students.repo";
+import { finalizeStatement, type UploadRowRecord } from "../services/uploads";
+import { stagedFileKey } from "../storage/keys";
 
 type RowRef = { org: string; upload_id: string; row: number };
 

@@ -1,10 +1,11 @@
 import { Inflate, strFromU8, Unzip, UnzipInflate, type UnzipFile } from "fflate";
-import { ApiError } from "../lib/errors";
-import { nowIso } from "../schemas/common";
+import { ApiError } from "../http/errors";
+import { nowIso } from "../features/common.schemas";
 import { crc32 } from "./image-header";
 import { IMAGE_LIMITS } from "./imaging";
+import { stagedArchiveKey } from "../storage/keys";
 import { classifyFileName, isJunkEntry } from "./mapping";
-import { enqueue, getUploadRow, normalizeFileName, recordUploadFile, stagedArchiveKey, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";
+import { enqueue, getUploadRow, normalizeFileName, recordUploadFile, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";
 
 export const ARCHIVE_LIMITS = {
   /** What a zip may expand to in all; past it the archive is refused (zip bombs). */

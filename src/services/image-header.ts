@@ -17,7 +17,7 @@
  */
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { Unzlib } from "fflate";
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../http/errors";
 
 export type ImageType = "jpeg" | "png" | "webp";
 

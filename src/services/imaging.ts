@@ -31,7 +31,7 @@
  */
 import { inflateSync } from "node:zlib";
 import { PhotonImage, initPhoton } from "@cf-wasm/photon";
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../http/errors";
 import {
   DECODE_COST,
   decodeMemoryEstimate,

@@ -26,7 +26,7 @@
  * data that runs into a marker, an invalid Huffman code, a coefficient past the end of a block or a
  * missing restart marker is a 422 image_unreadable. Nothing else is thrown.
  */
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../http/errors";
 
 export type HuffmanTable = {
   /** 9-bit lookahead: (code length << 8) | symbol, 0 when the code is longer than 9 bits. */

@@ -1,8 +1,8 @@
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
-import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors";
+import { decodeCursor, encodeCursor, nowIso } from "../features/common.schemas";
 import { ARCHIVE_PROBLEM_CODES } from "../schemas/problem-codes";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
-import { auditStatement } from "./audit";
+import { auditStatement } from "../features/audit/audit.repo";
 import { inspectImage } from "./imaging";
 import {
   classifyFileName,
@@ -13,8 +13,10 @@ import {
   type MappingPreview,
   type MappingSource,
 } from "./mapping";
-import { deleteR2Prefix, uploadVersionId } from "./photos";
-import { listRoster } from "./students";
+import { uploadVersionId } from "../features/photos/photos.service";
+import { listRoster } from "../features/students/students.service";
+import { deleteR2Prefix } from "../storage/bucket";
+import { stagedFileKey, stagedMappingKey, stagingPrefix } from "../storage/keys";
 
 export const UPLOAD_LIMITS = {
   maxFiles: 20_000,
@@ -56,12 +58,6 @@ export type UploadRowRecord = {
   new_version: string | null;
   attempts: number;
 };
-
-// Staged bytes live beside, never among, the served photos.
-export const stagingPrefix = (org: string, uploadId: string) => `orgs/${org}/uploads/${uploadId}/`;
-export const stagedFileKey = (org: string, uploadId: string, name: string) => `${stagingPrefix(org, uploadId)}files/${encodeURIComponent(name)}`;
-const stagedMappingKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}mapping`;
-export const stagedArchiveKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}archive.zip`;
 
 function newUploadId(nowMs = Date.now()) {
   const rand = crypto.getRandomValues(new Uint8Array(6));

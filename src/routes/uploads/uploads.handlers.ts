@@ -1,13 +1,13 @@
-import { createRouter } from "../../lib/create-app";
-import { ADMINS, requireRole } from "../../lib/auth";
-import { discardBody, mediaType, readBodyLimited, tooLarge, unsupportedMediaType } from "../../lib/body";
-import { csvResponse, toCsv } from "../../lib/csv";
-import { ApiError, badRequest, conflict } from "../../lib/errors";
-import { nowIso } from "../../schemas/common";
-import { auditStatement } from "../../services/audit";
+import { createRouter } from "../../http/create-app";
+import { ADMINS, requireRole } from "../../http/auth";
+import { discardBody, mediaType, readBodyLimited, tooLarge, unsupportedMediaType } from "../../http/body";
+import { csvResponse, toCsv } from "../../http/csv-response";
+import { ApiError, badRequest, conflict } from "../../http/errors";
+import { nowIso } from "../../features/common.schemas";
+import { auditStatement } from "../../features/audit/audit.repo";
 import { archiveLimitError, readDirectory } from "../../services/archive";
-import { requestDeleteAllPhotos } from "../../services/delete-all";
-import { archiveBodyLimit, BODY_LIMITS } from "../body-limits";
+import { requestDeleteAllPhotos } from "../../features/photos/delete-all.service";
+import { archiveBodyLimit, BODY_LIMITS } from "../../http/body-limits";
 import { decodeMappingText } from "../../services/mapping";
 import {
   cancelUpload,
@@ -20,11 +20,11 @@ import {
   requireDraft,
   requireUpload,
   revertUpload,
-  stagedArchiveKey,
   stageFile,
   stageMapping,
   submitUpload,
 } from "../../services/uploads";
+import { stagedArchiveKey } from "../../storage/keys";
 import * as routes from "./uploads.routes";
 
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { PageQuery } from "../../schemas/common";
+import { PageQuery } from "../../features/common.schemas";
 import { Upload, UploadId } from "../../schemas/upload";
-import { errors } from "../students/students.routes";
+import { errors } from "../../http/schemas";
 
 const Params = z.object({ id: UploadId.openapi({ param: { name: "id", in: "path" } }) });
 const UploadEnvelope = z.object({ upload: Upload });

@@ -1,9 +1,9 @@
 // The API's shapes, taken from the zod schemas that validate and document it (type-only imports:
 // nothing of the server is bundled), so the pages cannot drift from the contract unnoticed.
 import type { z } from "@hono/zod-openapi";
-import type { IntegrationState as IntegrationSchema } from "../../routes/integration/integration.routes";
-import type { LookupResponse as LookupSchema } from "../../routes/photos/photos.routes";
-import type { Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../schemas/student";
+import type { IntegrationState as IntegrationSchema } from "../../features/integration/integration.schemas";
+import type { LookupResponse as LookupSchema } from "../../features/photos/photos.schemas";
+import type { Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../features/students/students.schemas";
 import type { Upload as UploadSchema, UploadProblem as UploadProblemSchema, UploadStatus as UploadStatusType } from "../../schemas/upload";
 
 export type IntegrationState = z.infer<typeof IntegrationSchema>;

@@ -1,0 +1,34 @@
+import { conflict } from "../../http/errors";
+import { auditStatement } from "../audit/audit.repo";
+import { nowIso } from "../common.schemas";
+import { countStudentsWithPhoto, selectIntegrationFacts, setPhotosEnabledStatement } from "./integration.repo";
+
+export async function getIntegrationState(db: D1Database, org: string) {
+  const { enabled, counts: c, lastUpload } = await selectIntegrationFacts(db, org);
+  const eligible = c.eligible_count ?? 0;
+  const eligibleWithPhoto = c.eligible_with_photo ?? 0;
+  return {
+    enabled,
+    can_enable: !enabled && c.photo_count > 0,
+    photo_count: c.photo_count,
+    student_count: c.student_count,
+    eligible_count: eligible,
+    eligible_photo_count: eligibleWithPhoto,
+    // Share of students who should have a photo (not opted out) and do, 0–1.
+    coverage: eligible ? Math.round((eligibleWithPhoto / eligible) * 1000) / 1000 : 0,
+    last_upload: lastUpload,
+  };
+}
+
+export async function enablePhotos(db: D1Database, org: string, actor: string) {
+  if (!(await countStudentsWithPhoto(db, org))) {
+    throw conflict("no_photos", "There are no processed photos yet. Upload photos first, then enable them for teachers.");
+  }
+  const now = nowIso();
+  await db.batch([setPhotosEnabledStatement(db, org, true, now), auditStatement(db, { org, actor, action: "integration.enable" })]);
+}
+
+export async function disablePhotos(db: D1Database, org: string, actor: string) {
+  const now = nowIso();
+  await db.batch([setPhotosEnabledStatement(db, org, false, now), auditStatement(db, { org, actor, action: "integration.disable" })]);
+}

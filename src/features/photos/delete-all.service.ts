@@ -1,0 +1,30 @@
+import { enqueue, finalizeIfDone } from "../../services/uploads";
+import { deleteR2Prefix } from "../../storage/bucket";
+import { orgPhotosPrefix, orgUploadsPrefix } from "../../storage/keys";
+import { auditStatement } from "../audit/audit.repo";
+import { nowIso } from "../common.schemas";
+import { setPhotosEnabledStatement } from "../integration/integration.repo";
+import { forgetAllPhotosStatements, selectProcessingUploadIds } from "./photos.repo";
+
+/**
+ * Support's delete-all: photos stop being served and photos are disabled in one transaction now;
+ * the bytes (every version, and staged uploads) are deleted by a queued job, which may run again.
+ */
+export async function requestDeleteAllPhotos(env: Env, org: string, actor: string) {
+  const now = nowIso();
+  const processing = await selectProcessingUploadIds(env.DB, org);
+  await env.DB.batch([
+    ...forgetAllPhotosStatements(env.DB, org, now),
+    setPhotosEnabledStatement(env.DB, org, false, now),
+    auditStatement(env.DB, { org, actor, action: "photos.delete_all" }, now),
+  ]);
+  for (const id of processing) await finalizeIfDone(env.DB, org, id);
+  await enqueue(env.UPLOAD_QUEUE, [{ kind: "delete_all_photos", org, requested_by: actor }]);
+}
+
+/** The queued half: forget again (a row processed in the meantime), then delete every byte under the school's prefixes. */
+export async function deleteAllPhotosNow(env: Env, org: string) {
+  await env.DB.batch(forgetAllPhotosStatements(env.DB, org, nowIso()));
+  const deleted = (await deleteR2Prefix(env.PHOTOS, orgPhotosPrefix(org))) + (await deleteR2Prefix(env.PHOTOS, orgUploadsPrefix(org)));
+  console.log(JSON.stringify({ at: "delete_all.done", org, objects: deleted }));
+}

@@ -1,0 +1,38 @@
+import type { Principal } from "../../http/env";
+import type { PhotoSize } from "../../services/imaging";
+import { fullName } from "../students/students.service";
+import { selectLookupFacts } from "./photos.repo";
+import { signPhotoUrl, urlExpiry } from "./signed-urls";
+
+export type LookupRequest = { student_ids: string[]; size: PhotoSize; with_names: boolean };
+
+/**
+ * The pass view's one call: school setting, the caller's preference and every student in one D1
+ * round trip (selectLookupFacts).
+ */
+export async function lookupPhotos(env: Env, origin: string, who: Principal, req: LookupRequest) {
+  // Read from the nearest D1 replica (when read replication is on): pass views are read-heavy and global.
+  const db = env.DB.withSession("first-unconstrained");
+  const ids = [...new Set(req.student_ids)];
+  const { enabled, hidden, students } = await selectLookupFacts(db, who.org, who.sub, ids);
+  const byId = new Map(students.map((r) => [r.id, r]));
+
+  // Admins always see photos, to review them before enabling.
+  const reason: "disabled" | "hidden_by_user" | null = who.role === "teacher" ? (!enabled ? "disabled" : hidden ? "hidden_by_user" : null) : null;
+  const visible = reason === null;
+  const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
+
+  const photos: Record<string, string | null> = {};
+  const names: Record<string, string | null> = {};
+  await Promise.all(
+    req.student_ids.map(async (id) => {
+      const s = byId.get(id);
+      names[id] = s ? fullName(s) : null;
+      photos[id] =
+        visible && s?.photo_version && s.photo_opt_out === 0
+          ? await signPhotoUrl(env.URL_SIGNING_SECRET, origin, { org: who.org, studentId: id, version: s.photo_version, size: req.size }, exp)
+          : null;
+    }),
+  );
+  return req.with_names ? { visible, reason, photos, names } : { visible, reason, photos };
+}

@@ -1,0 +1,58 @@
+/**
+ * src/features/photos/: one student's photo (PUT, DELETE, restore), the pass view's lookup of
+ * signed URLs (lookup.service.ts, signed-urls.ts) and support's delete-all (delete-all.service.ts).
+ * All SQL of photo_versions and of the photo pointers is in photos.repo.ts; R2 keys come from
+ * src/storage/keys.ts. Decoding and resizing images is not here (src/services/imaging.ts).
+ */
+import { ADMINS, requireRole, requireRoleToRead } from "../../http/auth";
+import { BODY_LIMITS } from "../../http/body-limits";
+import { discardBody, readBodyLimited } from "../../http/body";
+import { createRouter } from "../../http/create-app";
+import { badRequest, conflict } from "../../http/errors";
+import { processPortrait } from "../../services/imaging";
+import { requireStudent } from "../students/students.service";
+import { lookupPhotos } from "./lookup.service";
+import { deleteStudentPhoto, describePhoto, newVersionId, restoreStudentPhoto, setStudentPhoto } from "./photos.service";
+import * as routes from "./photos.routes";
+
+const origin = (url: string) => new URL(url).origin;
+
+export const photosRouter = createRouter();
+photosRouter.use("/v1/students/:id/photo", requireRole(...ADMINS));
+photosRouter.use("/v1/students/:id/photo/*", requireRole(...ADMINS));
+photosRouter.use("/v1/photos/lookup", requireRoleToRead("teacher", "admin", "support"));
+
+photosRouter.openapi(routes.putPhotoRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const { id } = c.req.valid("param");
+  const student = await requireStudent(c.env.DB, org, id);
+  if (student.photo_opt_out) {
+    await discardBody(c.req.raw.body);
+    throw conflict("opted_out", "This student's family opted out of photos, so no photo can be stored. Change photo_opt_out in the roster first.");
+  }
+  const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.image.bytes, BODY_LIMITS.image.what);
+  if (bytes.byteLength === 0) throw badRequest("validation_failed", "The request body is empty: send the image file as the body.", [{ path: "body", message: "Empty body" }]);
+  const processed = processPortrait(bytes);
+  await setStudentPhoto(c.env, org, id, processed, { actor: sub, source: "api", version: newVersionId() });
+  const updated = await requireStudent(c.env.DB, org, id);
+  return c.json({ photo: (await describePhoto(c.env, origin(c.req.url), updated))! }, 200);
+});
+
+photosRouter.openapi(routes.deletePhotoRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  await deleteStudentPhoto(c.env.DB, org, c.req.valid("param").id, sub);
+  return c.body(null, 204);
+});
+
+photosRouter.openapi(routes.restorePhotoRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const { id } = c.req.valid("param");
+  await restoreStudentPhoto(c.env.DB, org, id, sub);
+  const student = await requireStudent(c.env.DB, org, id);
+  return c.json({ photo: (await describePhoto(c.env, origin(c.req.url), student))! }, 200);
+});
+
+photosRouter.openapi(routes.lookupRoute, async (c) => {
+  const body = c.req.valid("json");
+  return c.json(await lookupPhotos(c.env, origin(c.req.url), c.get("principal"), body), 200);
+});

@@ -1,0 +1,164 @@
+/**
+ * The photos' SQL, all of it: photo_versions rows, the students' photo pointers
+ * (photo_version, restore_version), the pass view's lookup batch and support's delete-all.
+ */
+
+export type PhotoVersionRow = {
+  org: string;
+  student_id: string;
+  version: string;
+  source: "api" | "upload";
+  upload_id: string | null;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+  retired_at: string | null;
+};
+
+export type NewVersion = Pick<PhotoVersionRow, "org" | "student_id" | "version" | "source" | "upload_id" | "width" | "height" | "bytes" | "created_at">;
+
+/** Written retired: it becomes current only when the pointer moves to it. A repeat changes nothing. */
+export async function insertRetiredVersion(db: D1Database, v: NewVersion) {
+  await db
+    .prepare(
+      `INSERT INTO photo_versions (org, student_id, version, source, upload_id, width, height, bytes, created_at, retired_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING`,
+    )
+    .bind(v.org, v.student_id, v.version, v.source, v.upload_id, v.width, v.height, v.bytes, v.created_at)
+    .run();
+}
+
+/** Moves the pointer to `version` (the old one becomes restorable); with `expectedCurrent`, only if the pointer still names it. */
+export function movePointerStatement(db: D1Database, org: string, studentId: string, version: string, now: string, expectedCurrent?: string | null) {
+  const conditional = expectedCurrent !== undefined;
+  return db
+    .prepare(
+      `UPDATE students SET restore_version = photo_version, photo_version = ?3, photo_updated_at = ?4, updated_at = ?4
+       WHERE org = ?1 AND id = ?2 AND photo_version IS NOT ?3 ${conditional ? "AND photo_version IS ?5" : ""}`,
+    )
+    .bind(org, studentId, version, now, ...(conditional ? [expectedCurrent] : []));
+}
+
+/** Restore: swaps in `version` only while it is still the restore pointer. */
+export function restorePointerStatement(db: D1Database, org: string, studentId: string, version: string, now: string) {
+  return db
+    .prepare(
+      `UPDATE students SET restore_version = photo_version, photo_version = ?3, photo_updated_at = ?4, updated_at = ?4
+       WHERE org = ?1 AND id = ?2 AND restore_version = ?3`,
+    )
+    .bind(org, studentId, version, now);
+}
+
+/** Delete: nothing is served from now on; the deleted version becomes restorable. */
+export function clearPointerStatement(db: D1Database, org: string, studentId: string, now: string) {
+  return db
+    .prepare(
+      `UPDATE students SET restore_version = photo_version, photo_version = NULL, photo_updated_at = ?3, updated_at = ?3
+       WHERE org = ?1 AND id = ?2`,
+    )
+    .bind(org, studentId, now);
+}
+
+/** After a pointer move to `current`: every other version is retired, `current` is not (no-ops if the pointer did not move). */
+export function pointerFollowers(db: D1Database, org: string, studentId: string, current: string, now: string) {
+  const pointerIs = "EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?2 AND photo_version = ?3)";
+  return [
+    db
+      .prepare(`UPDATE photo_versions SET retired_at = ?4 WHERE org = ?1 AND student_id = ?2 AND version <> ?3 AND retired_at IS NULL AND ${pointerIs}`)
+      .bind(org, studentId, current, now),
+    db
+      .prepare(`UPDATE photo_versions SET retired_at = NULL WHERE org = ?1 AND student_id = ?2 AND version = ?3 AND ${pointerIs}`)
+      .bind(org, studentId, current),
+  ];
+}
+
+export function retireAllVersionsStatement(db: D1Database, org: string, studentId: string, now: string) {
+  return db.prepare("UPDATE photo_versions SET retired_at = ?3 WHERE org = ?1 AND student_id = ?2 AND retired_at IS NULL").bind(org, studentId, now);
+}
+
+export function deletePhotoVersionsOfStudentStatement(db: D1Database, org: string, studentId: string) {
+  return db.prepare("DELETE FROM photo_versions WHERE org = ?1 AND student_id = ?2").bind(org, studentId);
+}
+
+export async function selectVersion(db: D1Database, org: string, studentId: string, version: string) {
+  return db
+    .prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
+    .bind(org, studentId, version)
+    .first<PhotoVersionRow>();
+}
+
+/** Whether the version's row (and so its bytes) is still kept. */
+export async function versionKept(db: D1Database, org: string, studentId: string, version: string) {
+  const row = await db
+    .prepare("SELECT version FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
+    .bind(org, studentId, version)
+    .first<{ version: string }>();
+  return row?.version ?? null;
+}
+
+export type VersionRef = { org: string; student_id: string; version: string };
+
+/** Versions retired before `cutoff` that no pointer names. */
+export async function selectPurgeableVersions(db: D1Database, cutoff: string, max: number) {
+  const { results } = await db
+    .prepare(
+      `SELECT v.org, v.student_id, v.version FROM photo_versions v
+       WHERE v.retired_at IS NOT NULL AND v.retired_at < ?1
+         AND NOT EXISTS (SELECT 1 FROM students s WHERE s.org = v.org AND s.id = v.student_id AND s.photo_version = v.version)
+       LIMIT ?2`,
+    )
+    .bind(cutoff, max)
+    .all<VersionRef>();
+  return results;
+}
+
+/** Forgets a purged version: its row, and a restore pointer that named it. */
+export function forgetVersionStatements(db: D1Database, v: VersionRef) {
+  return [
+    db.prepare("DELETE FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(v.org, v.student_id, v.version),
+    db.prepare("UPDATE students SET restore_version = NULL WHERE org = ?1 AND id = ?2 AND restore_version = ?3").bind(v.org, v.student_id, v.version),
+  ];
+}
+
+export type LookupStudentRow = { id: string; first_name: string | null; last_name: string | null; photo_opt_out: number; photo_version: string | null };
+
+/**
+ * The pass view's one round trip: school setting, the caller's preference and every student (a
+ * batch; the ids travel as one JSON array because D1 binds at most 100 parameters).
+ */
+export async function selectLookupFacts(db: D1DatabaseSession, org: string, userId: string, ids: string[]) {
+  const [orgRes, prefRes, studentsRes] = await db.batch([
+    db.prepare("SELECT photos_enabled FROM orgs WHERE org = ?1").bind(org),
+    db.prepare("SELECT hide_profile_pictures FROM user_preferences WHERE org = ?1 AND user_id = ?2").bind(org, userId),
+    db
+      .prepare(
+        `SELECT id, first_name, last_name, photo_opt_out, photo_version FROM students
+         WHERE org = ?1 AND id IN (SELECT value FROM json_each(?2))`,
+      )
+      .bind(org, JSON.stringify(ids)),
+  ]);
+  return {
+    enabled: (orgRes?.results[0] as { photos_enabled?: number } | undefined)?.photos_enabled === 1,
+    hidden: (prefRes?.results[0] as { hide_profile_pictures?: number } | undefined)?.hide_profile_pictures === 1,
+    students: (studentsRes?.results as LookupStudentRow[] | undefined) ?? [],
+  };
+}
+
+/** Delete-all, rows first: from this transaction on, no photo of the school is served or restorable. */
+export function forgetAllPhotosStatements(db: D1Database, org: string, now: string) {
+  return [
+    db.prepare("UPDATE students SET photo_version = NULL, restore_version = NULL, photo_updated_at = ?2 WHERE org = ?1 AND (photo_version IS NOT NULL OR restore_version IS NOT NULL)").bind(org, now),
+    db.prepare("DELETE FROM photo_versions WHERE org = ?1").bind(org),
+    db.prepare("DELETE FROM upload_files WHERE org = ?1").bind(org),
+    db.prepare("UPDATE uploads SET status = 'cancelled', completed_at = ?2 WHERE org = ?1 AND status = 'draft'").bind(org, now),
+    db
+      .prepare("UPDATE upload_rows SET status = 'skipped', code = 'deleted_by_support', message = 'Every photo of the school was deleted by support before this row was processed.', updated_at = ?2 WHERE org = ?1 AND status = 'pending'")
+      .bind(org, now),
+  ];
+}
+
+export async function selectProcessingUploadIds(db: D1Database, org: string) {
+  const { results } = await db.prepare("SELECT id FROM uploads WHERE org = ?1 AND status = 'processing'").bind(org).all<{ id: string }>();
+  return results.map((r) => r.id);
+}

@@ -1,0 +1,54 @@
+/**
+ * src/http/: the HTTP layer every feature shares — the router factory and the one onError
+ * (create-app.ts), the one error type and the one mapping of typed domain errors to it (this
+ * file), authentication and roles, body reading and limits, rate limits, CSV answers.
+ * Nothing here knows a feature's rules or SQL; features import from here, never the reverse
+ * (body-limits.ts reads the size limits the imaging and upload code define).
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The one error type of the API. Throw it anywhere; `onError` in create-app.ts is the only
+ * place that turns it into the contract's body `{"error": {"code", "message", "details"}}`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/**
+ * The one place that turns typed domain errors (thrown by code that knows nothing of HTTP) into
+ * the contract's status, code and message. Null when `err` is not an error the API answers; then
+ * onError logs it and answers 500. Each domain error type gets its branch here, nowhere else.
+ */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  return null;
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new ApiError(400, code, message, details);
+export const notFound = (what = "That resource") =>
+  new ApiError(404, "not_found", `${what} was not found.`);
+export const conflict = (code: string, message: string, details?: unknown) =>
+  new ApiError(409, code, message, details);
+
+export type ValidationIssue = { path: string; message: string };
+
+export function validationFailed(issues: ValidationIssue[], where = "request") {
+  const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+  return new ApiError(400, "validation_failed", `The ${where} is not valid: ${list}`, issues);
+}
+
+/** zod issues → `{path, message}` with dotted paths (`student_ids.3`). */
+export function zodIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): ValidationIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+}
