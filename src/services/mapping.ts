@@ -28,7 +28,7 @@
  */
 import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
-import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
+import { MAPPING_WARNING_CODES } from "../shared/problem-codes";
 import { sniffImageType } from "./image-header";
 import { delimiterName, extraFieldsMessage, filledFieldCount } from "../lib/csv";
 

@@ -1,3 +1,4 @@
+import { timeSortableId } from "../shared/ids";
 import { PHOTO_SIZES, type PhotoSize, type ProcessedPhoto } from "./imaging";
 import { auditStatement } from "./audit";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
@@ -23,10 +24,7 @@ export const photoKey = (org: string, studentId: string, version: string, size: 
   `${studentPrefix(org, studentId)}${version}/${size}.jpg`;
 
 /** Version ids sort by creation time; an upload's version is derived from the upload id so a redelivered message writes the same keys. */
-export function newVersionId(nowMs = Date.now()) {
-  const rand = crypto.getRandomValues(new Uint8Array(5));
-  return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
-}
+export const newVersionId = (nowMs = Date.now()) => timeSortableId(5, nowMs);
 export const uploadVersionId = (uploadId: string) => `u${uploadId}`;
 
 export type SetPhotoOptions = {

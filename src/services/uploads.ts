@@ -1,3 +1,4 @@
+import { timeSortableId } from "../shared/ids";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../schemas/common";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
@@ -62,10 +63,6 @@ export const stagedFileKey = (org: string, uploadId: string, name: string) => `$
 const stagedMappingKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}mapping`;
 export const stagedArchiveKey = (org: string, uploadId: string) => `${stagingPrefix(org, uploadId)}archive.zip`;
 
-function newUploadId(nowMs = Date.now()) {
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
-}
 
 /**
  * File names are only names: folders are kept for matching (`Grade 9/IMG_1.jpg`), but `..`,
@@ -87,7 +84,7 @@ export function normalizeFileName(raw: string): string {
 }
 
 export async function createUpload(db: D1Database, org: string, actor: string) {
-  const id = newUploadId();
+  const id = timeSortableId(6);
   const now = nowIso();
   await db.batch([
     db.prepare("INSERT INTO uploads (org, id, status, created_by, created_at) VALUES (?1, ?2, 'draft', ?3, ?4)").bind(org, id, actor, now),

@@ -2,7 +2,8 @@
 // mapping file, live preview, submit, processing, report), enable/disable, undo, and the history.
 import type { PageContext } from "../main";
 import { get, getBlob, getText, messageOf, post, request, del } from "../lib/api";
-import { displayCell, parseCsvObjects } from "../lib/csv";
+import { parseCsvObjects } from "../../shared/report-csv";
+import { displayCell } from "../lib/csv";
 import { h, icon, replace, uid, type Child } from "../lib/dom";
 import { baseName, MAX_UNPACKED_ENTRY_BYTES, UNPACK_AHEAD, unpackZip, type ZipSkipped } from "../../shared/delivery";
 import { fromDataTransfer, fromFileList, isZip, usable, zipEntriesToSend, type PickedFile } from "../lib/files";
