@@ -1,5 +1,5 @@
 // Admin › Students: search the roster, filter to students without a photo (retake day), export that list.
-import type { PageContext } from "../main";
+import type { PageContext } from "../lib/page";
 import { api, getBlob, messageOf, post } from "../lib/api";
 import { h, icon, replace } from "../lib/dom";
 import { fmtNumber, fullName, plural } from "../lib/format";
