@@ -1,10 +1,9 @@
 // Setting up or starting an upload: the form that takes a folder of photos (dropped or chosen),
 // single pictures, a zip and a mapping file, and hosts the transfer's progress and the preview.
-import { getBlob, messageOf } from "../../lib/api";
 import { h, icon, uid } from "../../lib/dom";
 import { fromDataTransfer, fromFileList, isZip } from "../../lib/files";
 import { fmtRelative } from "../../lib/format";
-import { busy, button, card, saveBlob, toast } from "../../lib/ui";
+import { button, card, downloadFile } from "../../lib/ui";
 import { mappingText, renderPreview } from "./preview";
 import { addMapping, addPhotos, addZip, cancelDraft, renderTransfer } from "./sending";
 import { stepper, type PageState } from "./state";
@@ -129,7 +128,7 @@ export function compose(ps: PageState) {
           h("p", { class: "hint", id: "mapping-hint" }, "CSV: the student's email or school ID, then the picture's file name. Without one, pictures named after a school ID or email still match."),
           mappingInput,
           ps.mappingNote,
-          button("Download template", { variant: "ghost", size: "sm", icon: "download", onClick: (e) => void downloadTemplate(e.currentTarget as HTMLButtonElement) }),
+          button("Download template", { variant: "ghost", size: "sm", icon: "download", onClick: (e) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/uploads/template.csv", "passpix-mapping-template.csv") }),
         ),
       ),
     ),
@@ -139,14 +138,5 @@ export function compose(ps: PageState) {
   renderTransfer(ps);
   if (ps.current) renderPreview(ps, ps.current);
   return body;
-}
-
-async function downloadTemplate(btn: HTMLButtonElement) {
-  try {
-    const blob = await busy(btn, () => getBlob("/v1/uploads/template.csv"));
-    saveBlob(blob, "passpix-mapping-template.csv");
-  } catch (err) {
-    toast(messageOf(err), "danger");
-  }
 }
 

@@ -5,12 +5,12 @@
 // share), compose, sending, preview, progress, report, history. Browser code only: the rules
 // shared with the server and the CLI come from src/shared, never copied here; no part imports
 // index.ts or main.ts (parts call back through `ps.views`).
-import { get, getBlob, messageOf, post } from "../../lib/api";
+import { get, messageOf, post } from "../../lib/api";
 import { h, replace, uid, type Child } from "../../lib/dom";
 import { fmtNumber, plural } from "../../lib/format";
 import type { PageContext } from "../../lib/page";
 import type { IntegrationState, Upload } from "../../lib/types";
-import { busy, button, card, confirmDialog, pageHead, saveBlob, spinner, toast } from "../../lib/ui";
+import { busy, button, card, confirmDialog, downloadFile, pageHead, spinner, toast } from "../../lib/ui";
 import { compose } from "./compose";
 import { renderHistory } from "./history";
 import { processing } from "./progress";
@@ -168,7 +168,7 @@ function renderStatus(ps: PageState) {
           { class: "coverage-links" },
           h("a", { href: "/admin/students?has_photo=false" }, "Students without a photo"),
           h("span", { "aria-hidden": "true" }, " · "),
-          h("button", { type: "button", class: "link", onclick: (e: MouseEvent) => void downloadMissing(e.currentTarget as HTMLButtonElement) }, "Download the list (CSV)"),
+          h("button", { type: "button", class: "link", onclick: (e: MouseEvent) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/integration/missing.csv", "students-missing-photos.csv") }, "Download the list (CSV)"),
         ),
       ),
     ),
@@ -205,15 +205,6 @@ async function disable(ps: PageState, btn: HTMLButtonElement) {
     ps.integration = await busy(btn, () => post<IntegrationState>("/v1/integration/disable"));
     toast("Photos are off. Teachers no longer see them.", "info");
     renderStatus(ps);
-  } catch (err) {
-    toast(messageOf(err), "danger");
-  }
-}
-
-async function downloadMissing(btn: HTMLButtonElement) {
-  try {
-    const blob = await busy(btn, () => getBlob("/v1/integration/missing.csv"));
-    saveBlob(blob, "students-missing-photos.csv");
   } catch (err) {
     toast(messageOf(err), "danger");
   }
