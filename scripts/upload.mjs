@@ -7,7 +7,7 @@
 // report as ./passpix-report-<id>.csv. Node 22.18+ (`npm run upload` brings the project's Node 24);
 // the logic lives in scripts/upload/ (main.mjs runs it).
 
-// The uploader imports the server's rules from src/shared/delivery.ts, which needs Node's type
+// The uploader imports the server's rules from src/shared/*.ts, which needs Node's type
 // stripping (22.18+): say so instead of failing with an unknown-extension error.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
