@@ -65,7 +65,7 @@ async function receivedFiles(id: string): Promise<Map<string, number>> {
 /**
  * A zip is unpacked here, entry by entry as it is read (never whole: Cloudflare refuses request
  * bodies over 100 MB, and a school's delivery is often 300 MB), and its photos go through the
- * same ps.uploader as a folder's: junk rules, resizing, progress, retries. Entries keep their
+ * same uploader as a folder's: junk rules, resizing, progress, retries. Entries keep their
  * folders in their names, and a mapping file or INDEX.TXT inside is sent as a file, so the
  * server finds it exactly as when it unpacks a zip itself. Files the upload already holds (the
  * same zip chosen again after the tab was closed) are not sent again.
