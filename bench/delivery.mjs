@@ -16,7 +16,7 @@ export const TARGETS = { lookup500P99Ms: 50, warmVsNginx: 0.3 };
 /** Roster of `photos` students, a photo each (PUT /v1/students/:id/photo), photos enabled. */
 export async function seedDelivery(server, { photos = 500, concurrency = 2, log = console.log } = {}) {
   const org = `deliv-${Date.now().toString(36)}`;
-  const admin = client(server, org, "admin", "bench-admin");
+  const admin = await client(server, org, "admin", "bench-admin");
   const rows = rosterRows(photos);
   await importRoster(admin, rows);
   const files = corpusFiles(await ensureCorpus("640x800", { log }), photos, { pngEvery: 0 });
@@ -28,10 +28,10 @@ export async function seedDelivery(server, { photos = 500, concurrency = 2, log 
   );
   const seedS = (performance.now() - t0) / 1000;
   await admin.post("/v1/integration/enable");
-  const teacher = server.token(org, "teacher", "bench-teacher");
+  const teacher = await server.token(org, "teacher", "bench-teacher");
   const ids = rows.map((r) => r.id);
   // The thumb URLs a pass view gets (one lookup of everyone).
-  const teacherApi = client(server, org, "teacher", "bench-teacher");
+  const teacherApi = await client(server, org, "teacher", "bench-teacher");
   const look = (await teacherApi.post("/v1/photos/lookup", { json: { student_ids: ids, size: "thumb" } })).body;
   const urls = ids.map((id) => look.photos[id]).filter(Boolean);
   if (urls.length !== photos) throw new Error(`lookup returned ${urls.length} photo URLs for ${photos} students`);

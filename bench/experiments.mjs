@@ -221,7 +221,7 @@ export async function profileIngest({ n = 150, log = console.log } = {}) {
     // The queue part only: upload and submit first, profile from submit to completion.
     const pool = await ensureCorpus("640x800", { log: () => {} });
     const files = corpusFiles(pool, 30, { pngEvery: 0 });
-    const admin = (await import("./lib/seed.mjs")).client(server, "prof", "admin");
+    const admin = await (await import("./lib/seed.mjs")).client(server, "prof", "admin");
     await (await import("./lib/seed.mjs")).importRoster(admin, (await import("./lib/seed.mjs")).rosterRows(30));
     // single synchronous photos: profile the pure pipeline
     const prof1 = await startProfiles(inspectorPort);

@@ -14,7 +14,7 @@ export async function ingestCase(server, { size, n, parallel = 8, log = console.
   const pool_ = await ensureCorpus(size, { log });
   const files = corpusFiles(pool_, n);
   const org = `ingest-${size}-${n}-${Date.now().toString(36)}`;
-  const api = client(server, org, "admin", "bench-admin");
+  const api = await client(server, org, "admin", "bench-admin");
   const rows = rosterRows(n);
   const r = { size, n, org, parallel, bytes: files.reduce((s, f) => s + readCorpusFile(f.file).length, 0), png: files.filter((f) => f.type === "image/png").length };
 

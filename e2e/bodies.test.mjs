@@ -89,7 +89,7 @@ function assertTooLarge(result) {
 
 before(async () => {
   server = await startServer();
-  admin = server.token(ORG, "admin");
+  admin = await server.token(ORG, "admin");
   const imported = await api("POST", "/v1/students/import", {
     json: { students: [{ id: STUDENT, email: "body@bodies.passpix.school", first_name: "Bo", last_name: "Dee" }] },
   });

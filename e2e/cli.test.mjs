@@ -108,7 +108,7 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     const [srv, d] = await Promise.all([startServer({ vars: { MAX_ARCHIVE_BODY_BYTES: String(ARCHIVE_CAP) } }), makeDemoDelivery({ out: path.join(work, "delivery"), count: COUNT, width: 320, height: 400, org: ORG })]);
     server = srv;
     delivery = d;
-    admin = server.token(ORG, "admin");
+    admin = await server.token(ORG, "admin");
     const imported = await importRoster({ url: server.url, token: admin, rosterCsv: delivery.rosterCsv });
     assert.equal(imported.created, COUNT, JSON.stringify(imported));
   });
@@ -278,7 +278,7 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
   });
 
   test("a teacher token is refused the same way", async () => {
-    const r = await runCli([delivery.photosDir, "--url", server.url, "--token", server.token(ORG, "teacher")], { cwd: work });
+    const r = await runCli([delivery.photosDir, "--url", server.url, "--token", await server.token(ORG, "teacher")], { cwd: work });
     assert.equal(r.code, 1, show(r));
     assert.match(r.stderr, /not an admin token/);
   });

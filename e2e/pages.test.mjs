@@ -155,8 +155,8 @@ async function shotOf(locator, name) {
 
 before(async () => {
   server = await startServer({ vars: { MAX_ARCHIVE_BODY_BYTES: String(ARCHIVE_CAP) } });
-  admin = server.token(ORG, "admin", "ms-okafor");
-  teacher = server.token(ORG, "teacher", "mr-haddad");
+  admin = await server.token(ORG, "admin", "ms-okafor");
+  teacher = await server.token(ORG, "teacher", "mr-haddad");
   await api("POST", "/v1/students/import", { json: { students: demoImportRows() } });
   work = mkdtempSync(path.join(tmpdir(), "passpix-pages-"));
   ({ root: folder, csv: mappingCsv } = writePhotoFolder(work));

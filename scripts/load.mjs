@@ -161,8 +161,8 @@ async function main() {
   }
   agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const org = opt.org ?? `load-${Date.now().toString(36)}`;
-  const admin = makeToken({ org, role: "admin", sub: "load-admin", ttlHours: 2 });
-  const teachers = Array.from({ length: TEACHERS }, (_, i) => makeToken({ org, role: "teacher", sub: `load-teacher-${i + 1}`, ttlHours: 2 }));
+  const admin = await makeToken({ org, role: "admin", sub: "load-admin", ttlHours: 2 });
+  const teachers = await Promise.all(Array.from({ length: TEACHERS }, (_, i) => makeToken({ org, role: "teacher", sub: `load-teacher-${i + 1}`, ttlHours: 2 })));
   const result = { url: base, org, seconds: SECONDS };
   try {
     // ---- setup (not part of the measured window)

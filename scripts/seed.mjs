@@ -24,7 +24,7 @@ const initialsOf = (s) => `${(s.first_name ?? "").trim()[0] ?? ""}${(s.last_name
  */
 export async function seedDemo({ url = DEFAULT_URL, org = DEMO_ORG, token, initials = false, log = console.log } = {}) {
   if (!ORG_PATTERN.test(org)) throw new Error(`org ${JSON.stringify(org)} is not a valid school id`);
-  const adminToken = token ?? makeToken({ org, role: "admin", sub: "passpix-seed", ttlHours: 1 });
+  const adminToken = token ?? (await makeToken({ org, role: "admin", sub: "passpix-seed", ttlHours: 1 }));
   const api = createClient({ baseUrl: url, token: adminToken, log });
   const summary = { org, url, roster: null, photos: { uploaded: [], kept: [] }, integration: null, problems: [] };
 

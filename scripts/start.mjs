@@ -276,8 +276,8 @@ async function main() {
   if (stopping || exited) return;
 
   // 6. Banner.
-  const admin = makeToken({ org: ORG, role: "admin", sub: "demo-admin", ttlHours: 12 });
-  const teacher = makeToken({ org: ORG, role: "teacher", sub: "demo-teacher", ttlHours: 12 });
+  const admin = await makeToken({ org: ORG, role: "admin", sub: "demo-admin", ttlHours: 12 });
+  const teacher = await makeToken({ org: ORG, role: "teacher", sub: "demo-teacher", ttlHours: 12 });
   const rule = "─".repeat(72);
   const out = [
     "",

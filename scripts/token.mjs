@@ -47,7 +47,7 @@ const ttl = Number(values.ttl);
 if (!/^\d+(\.\d+)?$/.test(values.ttl.trim()) || !(ttl > 0) || ttl > 24 * 366) fail(`--ttl ${JSON.stringify(values.ttl)} must be a number of hours between 0 and 8784.`);
 
 try {
-  console.log(makeToken({ org: values.org, role: values.role, sub: values.sub, ttlHours: ttl }));
+  console.log(await makeToken({ org: values.org, role: values.role, sub: values.sub, ttlHours: ttl }));
 } catch (e) {
   console.error(`error: ${e.message}`);
   process.exit(1);

@@ -27,11 +27,11 @@ export function rosterCsv(rows) {
 }
 
 /** An API client that counts 429 retries (the client in scripts/lib/http.mjs retries them with Retry-After). */
-export function client(server, org, role = "admin", sub) {
+export async function client(server, org, role = "admin", sub) {
   const stats = { retries429: 0, retries5xx: 0, retriesConn: 0 };
   const api = createClient({
     baseUrl: server.url,
-    token: server.token(org, role, sub),
+    token: await server.token(org, role, sub),
     retries: 8,
     timeoutMs: 120_000,
     log: (line) => {

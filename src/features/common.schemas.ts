@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../http/errors";
+import { base64urlToBytes, bytesToBase64url } from "../shared/base64url";
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: "Page size, 1–500 (default 50)" }),
@@ -12,15 +13,14 @@ export const PageQuery = z.object({
 
 /** Opaque cursors: base64url of the sort key of the last row returned. */
 export function encodeCursor(key: unknown[]): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(key));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return bytesToBase64url(new TextEncoder().encode(JSON.stringify(key)));
 }
 
 export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | null {
   if (!cursor) return null;
   try {
-    const bin = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const key: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
+    const bytes = base64urlToBytes(cursor);
+    const key: unknown = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
     if (Array.isArray(key) && key.length === arity) return key;
   } catch {
     // fall through to the error below

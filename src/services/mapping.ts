@@ -28,7 +28,8 @@
  */
 import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
-import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
+import { MAPPING_WARNING_CODES } from "../shared/problem-codes";
+import { baseName, classifyFileName, extOf, findMappingInArchive, findPspaIndex, IMAGE_EXT, isJunkEntry, PHOTO_LIKE_EXT } from "../shared/delivery";
 import { sniffImageType } from "./image-header";
 import { delimiterName, extraFieldsMessage, filledFieldCount } from "../shared/csv-rows";
 
@@ -135,6 +136,8 @@ const MAX_IDENTIFIER = 320;
 const MAX_FILE_NAME = 1024;
 
 export { MAPPING_WARNING_CODES };
+// The file-name rules live in src/shared/delivery.ts (shared with the pages and the CLI).
+export { classifyFileName, findMappingInArchive, findPspaIndex, isJunkEntry };
 
 // ───────────────────────────── small helpers ─────────────────────────────
 
@@ -171,11 +174,6 @@ function listNames(names: string[], max = 3): string {
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
-const IMAGE_EXT = new Set(["jpg", "jpeg", "jpe", "jfif", "png", "webp"]);
-const PHOTO_LIKE_EXT = new Set([
-  "heic", "heif", "gif", "tif", "tiff", "bmp", "svg", "avif", "jxl", "psd",
-  "raw", "cr2", "cr3", "nef", "dng", "arw", "orf", "rw2",
-]);
 const DOCUMENT_EXT = new Set([
   "txt", "csv", "tsv", "pdf", "doc", "docx", "xls", "xlsx", "ods", "numbers", "pages", "key",
   "zip", "rtf", "xml", "json", "html", "htm", "db", "ini", "lnk", "mov", "mp4", "m4v", "md",
@@ -187,18 +185,6 @@ function normPath(s: string): string {
     .replace(/^(\.\/)+/, "")
     .replace(/^\/+/, "")
     .normalize("NFC");
-}
-
-function baseName(path: string): string {
-  const p = path.replace(/\\/g, "/");
-  return p.slice(p.lastIndexOf("/") + 1);
-}
-
-/** Lower-case extension of the base name without the dot, "" when none. */
-function extOf(path: string): string {
-  const b = baseName(path);
-  const i = b.lastIndexOf(".");
-  return i > 0 ? b.slice(i + 1).toLowerCase() : "";
 }
 
 function stemOf(path: string): string {
@@ -221,65 +207,6 @@ function looksLikeIdentifier(s: string): boolean {
 
 function typeName(ext: string): string {
   return ext ? ext.toUpperCase() : "without a file type";
-}
-
-/**
- * True for entries that are operating-system clutter, never photos: anything under
- * `__MACOSX/`, AppleDouble `._*` files, hidden dot-files and folders, `.DS_Store`,
- * `Thumbs.db`, `ehthumbs.db`, `desktop.ini`, `Icon\r`, and folder entries (ending in `/`).
- * Used by the zip reader as well; these entries are ignored entirely.
- */
-export function isJunkEntry(path: string): boolean {
-  const p = path.replace(/\\/g, "/");
-  if (p === "" || p.endsWith("/")) return true;
-  const parts = p.split("/").filter((s) => s !== "" && s !== ".");
-  if (parts.length === 0) return true;
-  for (const part of parts) {
-    if (part === "__MACOSX" || (part.startsWith(".") && part !== "..")) return true;
-  }
-  const base = (parts[parts.length - 1] ?? "").toLowerCase();
-  return ["thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"].includes(base);
-}
-
-/**
- * What a received file name is, by name only (content is sniffed later, in processing):
- * `junk` (see isJunkEntry), `image` (.jpg/.jpeg/.png/.webp, or no extension at all — content
- * decides), `unsupported_image` (a photo in a format we do not take: HEIC, GIF, TIFF, RAW…),
- * `other` (documents and anything else).
- */
-export function classifyFileName(path: string): "junk" | "image" | "unsupported_image" | "other" {
-  if (isJunkEntry(path)) return "junk";
-  const ext = extOf(path);
-  if (ext === "" || IMAGE_EXT.has(ext)) return "image";
-  if (PHOTO_LIKE_EXT.has(ext)) return "unsupported_image";
-  return "other";
-}
-
-/**
- * The PSPA index among file names (e.g. a zip's entries): `MASTER.TXT` wins over
- * `INDEX.TXT`, in any folder, case-insensitive; among several, the shallowest path, then
- * the first in code-unit order. Junk entries are ignored. Null when there is none.
- */
-export function findPspaIndex(fileNames: string[]): string | null {
-  const pick = (want: string) =>
-    fileNames
-      .filter((f) => !isJunkEntry(f) && baseName(f).toLowerCase() === want)
-      .sort((a, b) => a.split(/[\\/]/).length - b.split(/[\\/]/).length || cmp(a, b))[0] ?? null;
-  return pick("master.txt") ?? pick("index.txt");
-}
-
-/**
- * The mapping inside an archive: a PSPA index if there is one (see findPspaIndex), else the
- * single `.csv`/`.tsv` file. Null when there is none or several candidates (the admin should
- * then upload the mapping file separately). Other `.txt` files are not taken: a zip of photos
- * often holds a README.
- */
-export function findMappingInArchive(fileNames: string[]): { kind: "pspa" | "table"; path: string } | null {
-  const pspa = findPspaIndex(fileNames);
-  if (pspa) return { kind: "pspa", path: pspa };
-  const usable = fileNames.filter((f) => !isJunkEntry(f));
-  const tables = usable.filter((f) => ["csv", "tsv"].includes(extOf(f)));
-  return tables.length === 1 ? { kind: "table", path: tables[0]! } : null;
 }
 
 // ───────────────────────────── decoding ─────────────────────────────

@@ -1,6 +1,7 @@
+import { timeSortableId } from "../shared/ids";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../features/common.schemas";
-import { ARCHIVE_PROBLEM_CODES } from "../schemas/problem-codes";
+import { ARCHIVE_PROBLEM_CODES } from "../shared/problem-codes";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
 import { auditStatement } from "../features/audit/audit.repo";
 import { inspectImage } from "./imaging";
@@ -59,10 +60,6 @@ export type UploadRowRecord = {
   attempts: number;
 };
 
-function newUploadId(nowMs = Date.now()) {
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
-}
 
 /**
  * File names are only names: folders are kept for matching (`Grade 9/IMG_1.jpg`), but `..`,
@@ -84,7 +81,7 @@ export function normalizeFileName(raw: string): string {
 }
 
 export async function createUpload(db: D1Database, org: string, actor: string) {
-  const id = newUploadId();
+  const id = timeSortableId(6);
   const now = nowIso();
   await db.batch([
     db.prepare("INSERT INTO uploads (org, id, status, created_by, created_at) VALUES (?1, ?2, 'draft', ?3, ?4)").bind(org, id, actor, now),

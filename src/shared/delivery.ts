@@ -4,7 +4,7 @@
  * admin's machine sends exactly what the server would have taken from it.
  *
  * Pure TypeScript whose only import is fflate (no Worker, DOM or Node API): esbuild bundles it
- * into the pages, the Worker imports it, and the CLI (`scripts/lib/uploader.mjs`, Node ≥ 22.18)
+ * into the pages, the Worker imports it, and the CLI (`scripts/upload/`, Node ≥ 22.18)
  * imports this file directly through Node's type stripping. Keep it free of TypeScript-only
  * syntax that Node cannot strip (enums, namespaces, parameter properties) and of relative imports.
  */

@@ -3,14 +3,14 @@
 import { setAuthFailureHandler, type ApiFailure } from "./lib/api";
 import { $, h, icon, replace } from "./lib/dom";
 import { captureTokenFromUrl, clearToken, decodeClaims, getToken, isAdmin, isExpired, setToken, type Claims } from "./lib/session";
+import type { PageContext } from "./lib/page";
 import { button } from "./lib/ui";
 import { renderHome } from "./pages/home";
 import { renderPasses } from "./pages/passes";
-import { renderProfilePictures } from "./pages/profile-pictures";
+import { renderProfilePictures } from "./pages/profile-pictures/index";
 import { renderStudent } from "./pages/student";
 import { renderStudents } from "./pages/students";
 
-export type PageContext = { claims: Claims; root: HTMLElement };
 
 type PageDef = { render: (ctx: PageContext) => Promise<void> | void; admin: boolean };
 

@@ -1,3 +1,4 @@
+import { timeSortableId } from "../../shared/ids";
 import { conflict, notFound } from "../../http/errors";
 import { PHOTO_SIZES, type ProcessedPhoto } from "../../services/imaging";
 import { photoKey } from "../../storage/keys";
@@ -21,10 +22,7 @@ import { signPhotoUrl, urlExpiry } from "./signed-urls";
 export type { PhotoVersionRow } from "./photos.repo";
 
 /** Version ids sort by creation time; an upload's version is derived from the upload id so a redelivered message writes the same keys. */
-export function newVersionId(nowMs = Date.now()) {
-  const rand = crypto.getRandomValues(new Uint8Array(5));
-  return `${nowMs.toString(36).padStart(9, "0")}${Array.from(rand, (b) => b.toString(36).padStart(2, "0")).join("")}`;
-}
+export const newVersionId = (nowMs = Date.now()) => timeSortableId(5, nowMs);
 export const uploadVersionId = (uploadId: string) => `u${uploadId}`;
 
 export type SetPhotoOptions = {

@@ -1,3 +1,4 @@
+import { base64urlToBytes, bytesToBase64url } from "../../shared/base64url";
 import type { PhotoSize } from "../../services/imaging";
 
 export type PhotoRef = { org: string; studentId: string; version: string; size: PhotoSize };
@@ -13,14 +14,10 @@ function hmacKey(secret: string) {
   return key;
 }
 
-const toB64Url = (buf: ArrayBuffer) =>
-  btoa(String.fromCharCode(...new Uint8Array(buf))).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const toB64Url = (buf: ArrayBuffer) => bytesToBase64url(new Uint8Array(buf));
 
-function fromB64Url(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(s)) return null;
-  const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/") + "=");
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-}
+// An HMAC-SHA-256 signature is 32 bytes: 43 base64url characters, nothing else.
+const fromB64Url = (s: string): Uint8Array | null => (/^[A-Za-z0-9_-]{43}$/.test(s) ? base64urlToBytes(s) : null);
 
 const payloadText = (ref: PhotoRef, exp: number) => `img1\n${ref.org}\n${ref.studentId}\n${ref.version}\n${ref.size}\n${exp}`;
 const payload = (ref: PhotoRef, exp: number) => new TextEncoder().encode(payloadText(ref, exp));

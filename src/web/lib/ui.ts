@@ -1,4 +1,5 @@
 // Shared pieces: buttons, notices, progress bars, avatars, confirmation dialogs, toasts, downloads.
+import { getBlob, messageOf } from "./api";
 import { h, icon, uid, type Child, type IconName } from "./dom";
 import { initials } from "./format";
 
@@ -138,6 +139,15 @@ export function saveBlob(blob: Blob, fileName: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/** Downloads an API file (`path`) as `fileName`, `btn` busy meanwhile; a failure is a toast. */
+export async function downloadFile(btn: HTMLButtonElement, path: string, fileName: string): Promise<void> {
+  try {
+    saveBlob(await busy(btn, () => getBlob(path)), fileName);
+  } catch (err) {
+    toast(messageOf(err), "danger");
+  }
 }
 
 export function spinner(label = "Loading…"): HTMLElement {

@@ -1,7 +1,7 @@
 // The teacher's pass view: who is out of class right now. Names and photos for every pass come
 // from ONE POST /v1/photos/lookup call; the "Hide profile pictures" switch is the teacher's own
 // preference (PUT /v1/me/preferences), saved on the server so it follows them everywhere.
-import type { PageContext } from "../main";
+import type { PageContext } from "../lib/page";
 import { get, messageOf, post, put } from "../lib/api";
 import { h, icon, replace } from "../lib/dom";
 import { fmtElapsed, fmtTime, plural } from "../lib/format";

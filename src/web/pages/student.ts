@@ -1,6 +1,6 @@
 // Admin › Students › one student: the photo at card size with Replace / Delete / Restore on hover
 // or focus (and a picture dropped onto it), or Add photo when there is none.
-import type { PageContext } from "../main";
+import type { PageContext } from "../lib/page";
 import { ApiFailure, del, get, messageOf, post, request } from "../lib/api";
 import { h, icon, replace } from "../lib/dom";
 import { fmtDateTime, fmtRelative, fullName, initials } from "../lib/format";

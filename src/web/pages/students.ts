@@ -1,10 +1,10 @@
 // Admin › Students: search the roster, filter to students without a photo (retake day), export that list.
-import type { PageContext } from "../main";
-import { api, getBlob, messageOf, post } from "../lib/api";
+import type { PageContext } from "../lib/page";
+import { api, messageOf, post } from "../lib/api";
 import { h, icon, replace } from "../lib/dom";
 import { fmtNumber, fullName, plural } from "../lib/format";
 import type { LookupResponse, Page, Student } from "../lib/types";
-import { avatar, badge, busy, button, card, notice, pageHead, saveBlob, spinner, toast } from "../lib/ui";
+import { avatar, badge, busy, button, card, notice, pageHead, downloadFile, spinner } from "../lib/ui";
 
 type Filter = "all" | "true" | "false";
 const PAGE_SIZE = 50;
@@ -22,14 +22,7 @@ export async function renderStudents({ root }: PageContext) {
   const exportBtn = button("Missing photos (CSV)", {
     variant: "secondary",
     icon: "download",
-    onClick: async () => {
-      try {
-        const blob = await busy(exportBtn, () => getBlob("/v1/integration/missing.csv"));
-        saveBlob(blob, "students-missing-photos.csv");
-      } catch (err) {
-        toast(messageOf(err), "danger");
-      }
-    },
+    onClick: () => void downloadFile(exportBtn, "/v1/integration/missing.csv", "students-missing-photos.csv"),
   });
 
   const search = h("input", {
