@@ -1,10 +1,7 @@
 import { describe, it, expect } from "vitest";
+import { classifyFileName, findMappingInArchive, findPspaIndex, isJunkEntry } from "../src/shared/delivery";
 import {
-  classifyFileName,
   decodeMappingText,
-  findMappingInArchive,
-  findPspaIndex,
-  isJunkEntry,
   looksLikePspa,
   mappingSourceFor,
   matchMappingRows,
@@ -14,8 +11,8 @@ import {
   type MappingPreview,
   type MappingSource,
   type RosterStudent,
-} from "../src/services/mapping";
-import { normalizeGrade, normalizeHomeroom, normalizeName } from "../src/services/pspa";
+} from "../src/mapping";
+import { normalizeGrade, normalizeHomeroom, normalizeName } from "../src/mapping/pspa";
 
 // ─── helpers ───
 

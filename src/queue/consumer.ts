@@ -1,7 +1,7 @@
-import { UploadQueueMessage } from "../schemas/upload";
-import { extractArchive, failArchive } from "../services/archive";
+import { UploadQueueMessage } from "../features/uploads/uploads.schemas";
+import { extractArchive, failArchive } from "../features/uploads/archive";
 import { deleteAllPhotosNow } from "../features/photos/delete-all.service";
-import { processUploadRow, settleRow } from "./process-row";
+import { processUploadRow, settleRow } from "../features/uploads/process-row";
 
 const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 
