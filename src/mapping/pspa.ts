@@ -9,9 +9,9 @@
  * name/grade normalisation used to find a student by name. Matching rows against the roster
  * and the received files lives in match.ts and roster.ts.
  */
-import Papa from "papaparse";
 import { baseName, extOf, IMAGE_EXT, PHOTO_LIKE_EXT } from "../shared/delivery";
 import type { MappingProblem } from "./errors";
+import { eachRecord } from "./table";
 import { clean, decodeMappingText, MAX_MAPPING_ROWS, short } from "./text";
 
 /** One line of a PSPA index, as read (cells trimmed). */
@@ -82,30 +82,23 @@ export function parsePspaText(text: string, maxRows: number): PspaParseResult {
   let seenNonBlank = false;
   let dataRows = 0;
   let truncated = false;
-  Papa.parse<string[]>(text, {
-    delimiter,
-    newline: "\n",
-    quoteChar: '"',
-    skipEmptyLines: false,
-    step: (res, parser) => {
-      lineNo++;
-      const cells = Array.isArray(res.data) ? res.data : [];
-      if (cells.every((c) => clean(c) === "")) return;
-      if (!seenNonBlank) {
-        seenNonBlank = true;
-        if (isPspaHeader(cells)) {
-          header = true;
-          return;
-        }
-      }
-      if (dataRows >= maxRows) {
-        truncated = true;
-        parser.abort();
+  eachRecord(text, delimiter, (cells, errors, stop) => {
+    lineNo++;
+    if (cells.every((c) => clean(c) === "")) return;
+    if (!seenNonBlank) {
+      seenNonBlank = true;
+      if (isPspaHeader(cells)) {
+        header = true;
         return;
       }
-      dataRows++;
-      rows.push(toRow(lineNo, cells, res.errors.length > 0));
-    },
+    }
+    if (dataRows >= maxRows) {
+      truncated = true;
+      stop();
+      return;
+    }
+    dataRows++;
+    rows.push(toRow(lineNo, cells, errors.length > 0));
   });
   if (truncated) {
     problems.push({

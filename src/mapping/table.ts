@@ -27,6 +27,20 @@ export type TableParseResult = {
 };
 
 
+/**
+ * Reads `text` record by record with papaparse, as every mapping format is read: "\n" line ends
+ * (callers normalise \r\n), `"` quotes, blank records kept so row numbers stay spreadsheet rows.
+ */
+export function eachRecord(text: string, delimiter: string, onRecord: (cells: string[], errors: Papa.ParseError[], stop: () => void) => void): void {
+  Papa.parse<string[]>(text, {
+    delimiter,
+    newline: "\n",
+    quoteChar: '"',
+    skipEmptyLines: false,
+    step: (res, parser) => onRecord(Array.isArray(res.data) ? res.data : [], res.errors, () => parser.abort()),
+  });
+}
+
 /** `filled`: fields up to the last non-empty one (checked against the header's count). */
 type RawRecord = { row: number; cells: string[]; count: number; filled: number; quoteError: "missing" | "invalid" | null; longest: number };
 
@@ -40,39 +54,32 @@ function readRecords(text: string, delimiter: string, maxNonBlank: number): { re
   const records: RawRecord[] = [];
   let row = 0;
   let more = false;
-  Papa.parse<string[]>(text, {
-    delimiter,
-    newline: "\n",
-    quoteChar: '"',
-    skipEmptyLines: false,
-    step: (res, parser) => {
-      row++;
-      const cells = Array.isArray(res.data) ? res.data : [];
-      let blank = true;
-      let longest = 0;
-      for (const c of cells) {
-        if (blank && clean(c) !== "") blank = false;
-        if (c.length > longest) longest = c.length;
-      }
-      if (blank) return;
-      if (records.length >= maxNonBlank) {
-        more = true;
-        parser.abort();
-        return;
-      }
-      records.push({
-        row,
-        cells: cells.slice(0, KEEP_CELLS),
-        count: cells.length,
-        filled: filledFieldCount(cells),
-        quoteError: res.errors.some((e) => e.code === "MissingQuotes")
-          ? "missing"
-          : res.errors.some((e) => e.type === "Quotes")
-            ? "invalid"
-            : null,
-        longest,
-      });
-    },
+  eachRecord(text, delimiter, (cells, errors, stop) => {
+    row++;
+    let blank = true;
+    let longest = 0;
+    for (const c of cells) {
+      if (blank && clean(c) !== "") blank = false;
+      if (c.length > longest) longest = c.length;
+    }
+    if (blank) return;
+    if (records.length >= maxNonBlank) {
+      more = true;
+      stop();
+      return;
+    }
+    records.push({
+      row,
+      cells: cells.slice(0, KEEP_CELLS),
+      count: cells.length,
+      filled: filledFieldCount(cells),
+      quoteError: errors.some((e) => e.code === "MissingQuotes")
+        ? "missing"
+        : errors.some((e) => e.type === "Quotes")
+          ? "invalid"
+          : null,
+      longest,
+    });
   });
   return { records, more };
 }

@@ -1,3 +1,9 @@
+/**
+ * src/queue/: the queue entry. Validates each message, acks or retries it on its own, and calls
+ * the feature services that do the work (uploads' archive and row steps, photos' delete-all).
+ * No rules, SQL or R2 keys here: only which service a message kind goes to, and what a dead
+ * letter ends.
+ */
 import { UploadQueueMessage } from "../features/uploads/uploads.schemas";
 import { extractArchive, failArchive } from "../features/uploads/archive";
 import { deleteAllPhotosNow } from "../features/photos/delete-all.service";

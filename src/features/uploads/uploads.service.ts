@@ -38,8 +38,6 @@ import {
   type UploadRow,
 } from "./uploads.repo";
 
-export type { UploadRow } from "./uploads.repo";
-
 export const UPLOAD_LIMITS = {
   maxFiles: 20_000,
   maxMappingBytes: MAX_MAPPING_BYTES,
