@@ -8,7 +8,7 @@ import { meRouter } from "./features/me/me.handlers";
 import { pagesRouter } from "./features/pages/pages.handlers";
 import { photosRouter } from "./features/photos/photos.handlers";
 import { studentsRouter } from "./features/students/students.handlers";
-import { uploadsRouter } from "./routes/uploads/uploads.handlers";
+import { uploadsRouter } from "./features/uploads/uploads.handlers";
 
 export const app = createApp();
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { zipSync, type Zippable } from "fflate";
 import { describe, expect, it } from "vitest";
-import { ARCHIVE_LIMITS, extractArchive, readDirectory } from "../src/services/archive";
+import { ARCHIVE_LIMITS, extractArchive, readDirectory } from "../src/features/uploads/archive";
 import { stagedArchiveKey } from "../src/storage/keys";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";

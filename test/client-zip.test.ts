@@ -4,8 +4,7 @@
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { archiveBodyLimit } from "../src/http/body-limits";
-import { findMappingInArchive as serverFindMapping, isJunkEntry as serverIsJunk } from "../src/services/mapping";
-import { entriesToUnpack, findMappingInArchive, isJunkEntry, unpackZip, zipDirectoryLocation, zipDirectoryNames, ZIP_TAIL_BYTES, type ZipEntry } from "../src/shared/delivery";
+import { entriesToUnpack, unpackZip, zipDirectoryLocation, zipDirectoryNames, ZIP_TAIL_BYTES, type ZipEntry } from "../src/shared/delivery";
 import { as, expectError, importRoster, json, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";
 import { newUpload, putFile } from "./helpers/uploads";
@@ -106,12 +105,6 @@ describe("unpacking a zip on the admin's machine (src/shared/delivery.ts)", () =
     expect(names).toHaveLength(11);
     expect(entriesToUnpack(names).map((e) => e.name)).toEqual(["Delivery/Grade 9/001234.jpg", "Delivery/Grade 9/IMG_2.HEIC", "Delivery/INDEX.TXT", "etc/001235.jpg", "Delivery/huge.png"]);
     expect(zipDirectoryLocation(zip.subarray(0, zip.byteLength - 1))).toBeNull();
-  });
-
-  it("junk and the mapping inside a zip are decided as the server decides them", () => {
-    const names = ["a/.DS_Store", "__MACOSX/x.jpg", "a/Thumbs.db", "a/b.jpg", "a/x/INDEX.TXT", "a/MASTER.TXT", "m.csv", "n.csv", "a/", "desktop.ini", "._b.jpg", "..\\c.jpg"];
-    for (const n of names) expect(isJunkEntry(n), n).toBe(serverIsJunk(n));
-    for (const list of [names, ["m.csv", "readme.txt"], ["m.csv", "n.tsv"], ["a/INDEX.TXT", "INDEX.TXT"]]) expect(findMappingInArchive(list)).toEqual(serverFindMapping(list));
   });
 });
 

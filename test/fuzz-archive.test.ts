@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { ARCHIVE_LIMITS, extractArchive } from "../src/services/archive";
+import { ARCHIVE_LIMITS, extractArchive } from "../src/features/uploads/archive";
 import { IMAGE_LIMITS } from "../src/services/imaging";
 import { stagedArchiveKey } from "../src/storage/keys";
 import { as, newOrg } from "./helpers/api";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { matchMappingRows, parseMappingTable, parsePspaIndex, type RosterStudent } from "../src/services/mapping";
+import { matchMappingRows, parseMappingTable, parsePspaIndex, type RosterStudent } from "../src/mapping";
 
 const roster: RosterStudent[] = [
   { id: "s1", email: "ada@x.test", sis_id: "001234", first_name: "Ada", last_name: "Lovelace", grade: "9", homeroom: "101", photo_opt_out: false },

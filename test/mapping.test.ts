@@ -1,21 +1,21 @@
 import { describe, it, expect } from "vitest";
+import { classifyFileName, findMappingInArchive, findPspaIndex, isJunkEntry } from "../src/shared/delivery";
 import {
-  classifyFileName,
   decodeMappingText,
-  findMappingInArchive,
-  findPspaIndex,
-  isJunkEntry,
   looksLikePspa,
   mappingSourceFor,
+  MappingError,
   matchMappingRows,
   MAX_MAPPING_ROWS,
   parseMappingTable,
   parsePspaIndex,
+  readMappingText,
   type MappingPreview,
   type MappingSource,
   type RosterStudent,
-} from "../src/services/mapping";
-import { normalizeGrade, normalizeHomeroom, normalizeName } from "../src/services/pspa";
+} from "../src/mapping";
+import { normalizeGrade, normalizeHomeroom, normalizeName } from "../src/mapping/pspa";
+import { toApiError } from "../src/http/errors";
 
 // ─── helpers ───
 
@@ -562,5 +562,29 @@ describe("scale and determinism", () => {
     expect(b).toEqual(a);
     expect(JSON.stringify(matchMappingRows(table(csv), roster, files))).toBe(JSON.stringify(a));
     expect(fileLevel(a).map((x) => x.file)).toEqual(["q.heic", "y.png", "z.jpg"]);
+  });
+});
+
+describe("MappingError: a body refused outright", () => {
+  it("names what the body is (code + facts) and becomes the contract's 415 or 422 in toApiError", () => {
+    const refused = (bytes: Uint8Array, mediaType = "") => {
+      try {
+        readMappingText(bytes, "mapping file", mediaType);
+      } catch (err) {
+        return err;
+      }
+      throw new Error("not refused");
+    };
+    const pdf = refused(utf8("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"));
+    expect(pdf).toBeInstanceOf(MappingError);
+    expect(pdf).toMatchObject({ code: "not_text", facts: { detected: "pdf" } });
+    expect(toApiError(pdf)).toMatchObject({ status: 415, code: "unsupported_media_type", details: { detected: "pdf" } });
+
+    const json = refused(utf8('[{"student": "001234"}]'), "application/json");
+    expect(json).toMatchObject({ code: "not_a_table", facts: { detected: "json" } });
+    expect(toApiError(json)).toMatchObject({ status: 422, code: "bad_mapping", message: (json as Error).message, details: { detected: "json" } });
+
+    expect(readMappingText(utf8("001234,IMG_1.jpg\n"))).toBe("001234,IMG_1.jpg\n");
+    expect(toApiError(new Error("a bug"))).toBeNull();
   });
 });

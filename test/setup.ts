@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll } from "vitest";
-import { schemaStatements } from "../src/services/schema";
+import { schemaStatements } from "../src/storage/schema";
 
 beforeAll(async () => {
   await env.DB.batch(schemaStatements(env.TEST_SCHEMA).map((sql) => env.DB.prepare(sql)));

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { limitBody } from "./body";
 import { IMAGE_LIMITS } from "../services/imaging";
-import { UPLOAD_LIMITS } from "../services/uploads";
+import { UPLOAD_LIMITS } from "../features/uploads/uploads.service";
 
 /** Every write route's body limit, in one table; anything not listed takes `json`. */
 export const BODY_LIMITS = {

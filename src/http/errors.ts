@@ -6,6 +6,7 @@
  * (body-limits.ts reads the size limits the imaging and upload code define).
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { MappingError } from "../mapping/errors";
 
 /**
  * The one error type of the API. Throw it anywhere; `onError` in create-app.ts is the only
@@ -31,6 +32,13 @@ export class ApiError extends Error {
  */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  // A mapping body that is not a table: bytes that are not text at all are the wrong media type;
+  // text that is not a table (empty, JSON, a web page) is a mapping we cannot use.
+  if (err instanceof MappingError) {
+    return err.code === "not_text"
+      ? new ApiError(415, "unsupported_media_type", err.message, err.facts)
+      : new ApiError(422, "bad_mapping", err.message, err.facts);
+  }
   return null;
 }
 

@@ -1,7 +1,13 @@
-import { UploadQueueMessage } from "../schemas/upload";
-import { extractArchive, failArchive } from "../services/archive";
+/**
+ * src/queue/: the queue entry. Validates each message, acks or retries it on its own, and calls
+ * the feature services that do the work (uploads' archive and row steps, photos' delete-all).
+ * No rules, SQL or R2 keys here: only which service a message kind goes to, and what a dead
+ * letter ends.
+ */
+import { UploadQueueMessage } from "../features/uploads/uploads.schemas";
+import { extractArchive, failArchive } from "../features/uploads/archive";
 import { deleteAllPhotosNow } from "../features/photos/delete-all.service";
-import { processUploadRow, settleRow } from "./process-row";
+import { processUploadRow, settleRow } from "../features/uploads/process-row";
 
 const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 

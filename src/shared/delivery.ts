@@ -135,7 +135,7 @@ export function keepZipTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
 }
 
 /** Where the end record starts in `tail` (the file's last bytes), or -1. */
-function endRecordAt(tail: Uint8Array): number {
+export function endRecordAt(tail: Uint8Array): number {
   for (let p = tail.byteLength - 22; p >= 0; p--) {
     if (tail[p] === 0x50 && tail[p + 1] === 0x4b && tail[p + 2] === 0x05 && tail[p + 3] === 0x06) {
       const commentLength = tail[p + 20]! | (tail[p + 21]! << 8);

@@ -10,7 +10,7 @@
  * deliberately left out); every other code needs the admin's attention.
  *
  * Where the pages' and the CLI's earlier copies disagreed, the wording kept is the one that says
- * what the server does (src/services/mapping.ts): `duplicate_student` uses the FIRST row (the CLI
+ * what the server does (src/mapping/match.ts): `duplicate_student` uses the FIRST row (the CLI
  * said so, the pages only "one photo"); `duplicate_file` gives the photo to NONE of the rows (the
  * CLI said so, the pages only "check which student"); `file_extension_assumed` matched a name
  * without its extension (the pages said so, the CLI "a slightly different file name").

@@ -3,7 +3,7 @@
  * drafts, drop staged originals of finished uploads, purge retired photo versions). No HTTP
  * routes here; each task is bounded per run and safe to run again.
  */
-import { cancelUpload, enqueue } from "../../services/uploads";
+import { cancelUpload, enqueue } from "../uploads/uploads.service";
 import { deleteR2Prefix } from "../../storage/bucket";
 import { stagingPrefix } from "../../storage/keys";
 import { nowIso } from "../common.schemas";

@@ -1,4 +1,4 @@
-import { enqueue, finalizeIfDone } from "../../services/uploads";
+import { enqueue, finalizeIfDone } from "../uploads/uploads.service";
 import { deleteR2Prefix } from "../../storage/bucket";
 import { orgPhotosPrefix, orgUploadsPrefix } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";

@@ -1,4 +1,5 @@
 /** The roster's SQL (students), all of it. Rows come back as stored; the service shapes them for the API. */
+import type { RosterStudent } from "../../mapping";
 
 export type StudentRecord = {
   org: string;
@@ -17,17 +18,8 @@ export type StudentRecord = {
 
 export type RosterRow = Omit<StudentRecord, "org" | "photo_version" | "restore_version" | "photo_updated_at">;
 
-/** The fields an import writes (validated by StudentImportRow). */
-export type StudentFields = {
-  id: string;
-  email: string | null;
-  sis_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  grade: string | null;
-  homeroom: string | null;
-  photo_opt_out: boolean;
-};
+/** The fields an import writes (validated by StudentImportRow): the roster student matching knows. */
+export type StudentFields = RosterStudent;
 
 export async function selectStudent(db: D1Database, org: string, id: string) {
   return db.prepare("SELECT * FROM students WHERE org = ?1 AND id = ?2").bind(org, id).first<StudentRecord>();

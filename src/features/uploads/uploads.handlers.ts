@@ -1,32 +1,29 @@
+/** The upload routes' handlers: parse → service → respond. No SQL and no R2 here. */
 import { createRouter } from "../../http/create-app";
 import { ADMINS, requireRole } from "../../http/auth";
 import { discardBody, mediaType, readBodyLimited, tooLarge, unsupportedMediaType } from "../../http/body";
 import { csvResponse, toCsv } from "../../http/csv-response";
 import { ApiError, badRequest, conflict } from "../../http/errors";
-import { nowIso } from "../../features/common.schemas";
-import { auditStatement } from "../../features/audit/audit.repo";
-import { archiveLimitError, readDirectory } from "../../services/archive";
-import { requestDeleteAllPhotos } from "../../features/photos/delete-all.service";
+import { nowIso } from "../common.schemas";
+import { requestDeleteAllPhotos } from "../photos/delete-all.service";
 import { archiveBodyLimit, BODY_LIMITS } from "../../http/body-limits";
-import { decodeMappingText } from "../../services/mapping";
+import { refuseArchiveOverLimits } from "./archive";
+import { describeUpload, listUploads } from "./preview";
+import { reportLines } from "./report";
+import { submitUpload } from "./submit";
 import {
   cancelUpload,
   createUpload,
-  describeUpload,
-  enqueue,
   listUploadFilesPage,
-  listUploads,
-  reportLines,
   requireDraft,
   requireUpload,
   revertUpload,
   stageFile,
   stageMapping,
-  submitUpload,
-} from "../../services/uploads";
-import { stagedArchiveKey } from "../../storage/keys";
+  startArchive,
+  storeArchive,
+} from "./uploads.service";
 import * as routes from "./uploads.routes";
-
 
 export const uploadsRouter = createRouter();
 uploadsRouter.use("/v1/uploads", requireRole(...ADMINS));
@@ -68,15 +65,7 @@ uploadsRouter.openapi(routes.putMappingRoute, async (c) => {
   requireDraft(upload);
   const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.mapping.bytes, BODY_LIMITS.mapping.what);
   if (bytes.byteLength === 0) throw badRequest("validation_failed", "The mapping file is empty.", [{ path: "body", message: "Empty body" }]);
-  // A workbook, an image, a zip, JSON… is refused here, saying what it is and what to send,
-  // rather than saved (replacing a good mapping) and previewed as garbage rows.
-  const decoded = decodeMappingText(bytes, "mapping file", mediaType(c.req.raw));
-  if (!decoded.ok) {
-    throw new ApiError(decoded.notText ? 415 : 422, decoded.notText ? "unsupported_media_type" : "bad_mapping", decoded.problem.message, { detected: decoded.detected });
-  }
-  const name = c.req.valid("query").name ?? "mapping.csv";
-  await stageMapping(c.env, org, upload, name, bytes);
-  await auditStatement(c.env.DB, { org, actor: sub, action: "upload.mapping", upload_id: upload.id, details: { name, bytes: bytes.byteLength } }).run();
+  await stageMapping(c.env, org, upload, c.req.valid("query").name ?? "mapping.csv", bytes, sub, mediaType(c.req.raw));
   return c.json({ upload: await describeUpload(c.env, await requireUpload(c.env.DB, org, upload.id)) }, 200);
 });
 
@@ -129,21 +118,11 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
     throw unsupportedMediaType(type, "a .zip file (application/zip)");
   }
   // Streamed to R2 as it arrives (never held in memory); unpacked by the queue consumer.
-  const stored = await c.env.PHOTOS.put(stagedArchiveKey(org, upload.id), c.req.raw.body.pipeThrough(new FixedLengthStream(declared)));
-  if (!stored) throw new Error("R2 refused the archive");
+  await storeArchive(c.env, org, upload.id, c.req.raw.body, declared);
   // The table of contents sits at the end of the zip: read it now (range reads), so a zip past the
-  // limits is refused at once instead of after minutes of unpacking. A zip without one (cut short)
-  // is still taken: the consumer keeps what it can read whole and reports the rest.
-  const directory = await readDirectory(c.env.PHOTOS, stagedArchiveKey(org, upload.id));
-  if (directory && !directory.ok && directory.reason !== "no_directory") {
-    await c.env.PHOTOS.delete(stagedArchiveKey(org, upload.id));
-    throw archiveLimitError(directory);
-  }
-  await c.env.DB.batch([
-    c.env.DB.prepare("UPDATE uploads SET archive_status = 'extracting', archive_message = NULL WHERE org = ?1 AND id = ?2").bind(org, upload.id),
-    auditStatement(c.env.DB, { org, actor: sub, action: "upload.archive", upload_id: upload.id, details: { bytes: declared } }),
-  ]);
-  await enqueue(c.env.UPLOAD_QUEUE, [{ kind: "extract_archive", org, upload_id: upload.id }]);
+  // limits is refused at once instead of after minutes of unpacking.
+  await refuseArchiveOverLimits(c.env, org, upload.id);
+  await startArchive(c.env, org, upload.id, sub, declared);
   return c.json({ upload: await describeUpload(c.env, await requireUpload(c.env.DB, org, upload.id)) }, 202);
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { PageQuery } from "../../features/common.schemas";
-import { Upload, UploadId } from "../../schemas/upload";
+import { PageQuery } from "../common.schemas";
+import { Upload, UploadId } from "./uploads.schemas";
 import { errors } from "../../http/schemas";
 
 const Params = z.object({ id: UploadId.openapi({ param: { name: "id", in: "path" } }) });

@@ -1,10 +1,10 @@
-import { ApiError } from "../http/errors";
-import { nowIso } from "../features/common.schemas";
-import { processPortrait } from "../services/imaging";
-import { setStudentPhoto } from "../features/photos/photos.service";
-import type { StudentRecord } from "../features/students/students.repo";
-import { finalizeStatement, type UploadRowRecord } from "../services/uploads";
-import { stagedFileKey } from "../storage/keys";
+/** A row's queue step: one mapping row's staged file becomes the student's photo (see processUploadRow). */
+import { ApiError } from "../../http/errors";
+import { processPortrait } from "../../services/imaging";
+import { setStudentPhoto } from "../photos/photos.service";
+import type { StudentRecord } from "../students/students.repo";
+import { stagedFileKey } from "../../storage/keys";
+import { finalizeStatement, readRowForProcessing, rowProcessedStatement, settleRowStatement, type UploadRowRecord } from "./uploads.repo";
 
 type RowRef = { org: string; upload_id: string; row: number };
 
@@ -13,15 +13,7 @@ type RowRef = { org: string; upload_id: string; row: number };
  * overwrite an outcome. The upload's final status commits with it.
  */
 export async function settleRow(db: D1Database, ref: RowRef, status: "failed" | "skipped", code: string, message: string) {
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE upload_rows SET status = ?4, code = ?5, message = ?6, updated_at = ?7
-         WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'`,
-      )
-      .bind(ref.org, ref.upload_id, ref.row, status, code, message, nowIso()),
-    finalizeStatement(db, ref.org, ref.upload_id),
-  ]);
+  await db.batch([settleRowStatement(db, ref, status, code, message), finalizeStatement(db, ref.org, ref.upload_id)]);
 }
 
 /**
@@ -34,17 +26,7 @@ export async function settleRow(db: D1Database, ref: RowRef, status: "failed" | 
  */
 export async function processUploadRow(env: Env, ref: RowRef) {
   const db = env.DB;
-  const [rowRes, uploadRes, studentRes] = await db.batch([
-    db.prepare("SELECT * FROM upload_rows WHERE org = ?1 AND upload_id = ?2 AND row = ?3").bind(ref.org, ref.upload_id, ref.row),
-    db.prepare("SELECT status, created_by FROM uploads WHERE org = ?1 AND id = ?2").bind(ref.org, ref.upload_id),
-    db
-      .prepare(
-        `SELECT s.* FROM upload_rows r JOIN students s ON s.org = r.org AND s.id = r.student_id
-         WHERE r.org = ?1 AND r.upload_id = ?2 AND r.row = ?3`,
-      )
-      .bind(ref.org, ref.upload_id, ref.row),
-    db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'").bind(ref.org, ref.upload_id, ref.row),
-  ]);
+  const { rowRes, uploadRes, studentRes } = await readRowForProcessing(db, ref);
   const row = rowRes?.results[0] as UploadRowRecord | undefined;
   const upload = uploadRes?.results[0] as { status: string; created_by: string } | undefined;
   const student = studentRes?.results[0] as StudentRecord | undefined;
@@ -76,16 +58,7 @@ export async function processUploadRow(env: Env, ref: RowRef) {
     version: row.new_version!,
     uploadId: ref.upload_id,
     expectedCurrent: previous,
-    alsoInTransaction: [
-      db
-        .prepare(
-          `UPDATE upload_rows SET status = 'processed', previous_version = ?4, code = NULL, message = NULL, updated_at = ?5
-           WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'
-             AND EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?6 AND photo_version = ?7)`,
-        )
-        .bind(ref.org, ref.upload_id, ref.row, previous, nowIso(), student.id, row.new_version),
-      finalizeStatement(db, ref.org, ref.upload_id),
-    ],
+    alsoInTransaction: [rowProcessedStatement(db, ref, previous, student.id, row.new_version), finalizeStatement(db, ref.org, ref.upload_id)],
   });
   // The photo changed between our read and the move (an admin acted meanwhile): try again with fresh state.
   if (!moved) throw new Error(`photo of ${student.id} changed while row ${ref.row} was processed`);

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ORG_PATTERN } from "../http/auth-claims";
+import { ORG_PATTERN } from "../../http/auth-claims";
 
 export const uploadStatuses = ["draft", "processing", "completed", "completed_with_errors", "failed", "cancelled", "reverted"] as const;
 export type UploadStatus = (typeof uploadStatuses)[number];

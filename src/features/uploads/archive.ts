@@ -1,11 +1,17 @@
+/**
+ * Unpacking a staged zip into the upload's files (a queue step): the central directory read by
+ * range, entries checked and staged one by one, a zip cut short read as a stream. Which entries
+ * are wanted and how a zip ends are the rules src/shared/delivery.ts shares with the clients.
+ */
 import { Inflate, strFromU8, Unzip, UnzipInflate, type UnzipFile } from "fflate";
-import { ApiError } from "../http/errors";
-import { nowIso } from "../features/common.schemas";
-import { crc32 } from "./image-header";
-import { IMAGE_LIMITS } from "./imaging";
-import { stagedArchiveKey } from "../storage/keys";
-import { classifyFileName, isJunkEntry } from "./mapping";
-import { enqueue, getUploadRow, normalizeFileName, recordUploadFile, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";
+import { ApiError } from "../../http/errors";
+import { nowIso } from "../common.schemas";
+import { crc32 } from "../../services/image-header";
+import { IMAGE_LIMITS } from "../../services/imaging";
+import { classifyFileName, endRecordAt, isJunkEntry, ZIP_TAIL_BYTES, zipEntryUse } from "../../shared/delivery";
+import { stagedArchiveKey } from "../../storage/keys";
+import { endArchive, type UploadRow } from "./uploads.repo";
+import { enqueue, getUploadRow, normalizeFileName, recordUploadFile, stageFile, UPLOAD_LIMITS } from "./uploads.service";
 
 export const ARCHIVE_LIMITS = {
   /** What a zip may expand to in all; past it the archive is refused (zip bombs). */
@@ -27,10 +33,7 @@ export const ARCHIVE_LIMITS = {
 };
 
 export async function failArchive(db: D1Database, org: string, uploadId: string, message: string) {
-  await db
-    .prepare("UPDATE uploads SET archive_status = 'failed', archive_message = ?3 WHERE org = ?1 AND id = ?2 AND archive_status = 'extracting'")
-    .bind(org, uploadId, message)
-    .run();
+  await endArchive(db, org, uploadId, "failed", message);
 }
 
 /** The message of an archive refused before anything is unpacked; the PUT answers with it too. */
@@ -43,6 +46,19 @@ export function archiveLimitError(refusal: Exclude<Directory, { ok: true } | { o
     );
   }
   return new ApiError(413, "too_large", `The zip expands to more than ${ARCHIVE_LIMITS.maxUncompressedBytes / 1024 ** 3} GB. Split it into several uploads.`);
+}
+
+/**
+ * Reads the staged zip's table of contents (range reads) so a zip past the limits is refused at
+ * once, and dropped, instead of after minutes of unpacking. A zip without one (cut short) is
+ * still taken: the consumer keeps what it can read whole and reports the rest.
+ */
+export async function refuseArchiveOverLimits(env: Env, org: string, uploadId: string) {
+  const directory = await readDirectory(env.PHOTOS, stagedArchiveKey(org, uploadId));
+  if (directory && !directory.ok && directory.reason !== "no_directory") {
+    await env.PHOTOS.delete(stagedArchiveKey(org, uploadId));
+    throw archiveLimitError(directory);
+  }
 }
 
 // ---- The central directory ------------------------------------------------------------------
@@ -61,17 +77,6 @@ const u16 = (b: Uint8Array, p: number) => b[p]! | (b[p + 1]! << 8);
 const u32 = (b: Uint8Array, p: number) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
 const u64 = (b: Uint8Array, p: number) => u32(b, p) + u32(b, p + 4) * 2 ** 32;
 
-/** A zip ends with its central directory's end record (22 bytes + a comment of ≤ 64 KB). */
-const TAIL_BYTES = 22 + 0xffff;
-
-/** Where the end record starts in `tail`: its comment length must reach exactly to the end. */
-function findEndRecord(tail: Uint8Array) {
-  for (let p = tail.byteLength - 22; p >= 0; p--) {
-    if (u32(tail, p) === 0x06054b50 && p + 22 + u16(tail, p + 20) === tail.byteLength) return p;
-  }
-  return -1;
-}
-
 async function readRange(bucket: R2Bucket, key: string, offset: number, length: number) {
   const object = await bucket.get(key, { range: { offset, length } });
   if (!object || !("body" in object)) return null;
@@ -89,10 +94,10 @@ export async function readDirectory(bucket: R2Bucket, key: string): Promise<Dire
   const head = await bucket.head(key);
   if (!head) return null;
   const objectSize = head.size;
-  const tailLength = Math.min(objectSize, TAIL_BYTES);
+  const tailLength = Math.min(objectSize, ZIP_TAIL_BYTES);
   const tail = tailLength >= 22 ? await readRange(bucket, key, objectSize - tailLength, tailLength) : null;
   if (!tail) return { ok: false, reason: "no_directory" };
-  const end = findEndRecord(tail);
+  const end = endRecordAt(tail);
   if (end < 0) return { ok: false, reason: "no_directory" };
   const endAt = objectSize - tailLength + end;
   let directorySize = u32(tail, end + 12);
@@ -158,9 +163,8 @@ function readZip64Extra(extra: Uint8Array, e: DirectoryEntry) {
 
 /** The most an entry may be: an image's byte limit, a mapping file's, nothing for anything else. */
 function entryLimit(name: string) {
-  const kind = classifyFileName(name);
-  if (kind === "image" || kind === "unsupported_image") return IMAGE_LIMITS.maxBytes;
-  return /\.(csv|tsv|txt)$/i.test(name) ? UPLOAD_LIMITS.maxMappingBytes : 0;
+  const use = zipEntryUse(name);
+  return use === "photo" ? IMAGE_LIMITS.maxBytes : use === "table" ? UPLOAD_LIMITS.maxMappingBytes : 0;
 }
 
 /** Archives are not unpacked inside archives: one level, what the admin sees in their file manager. */
@@ -308,11 +312,7 @@ export async function extractArchive(env: Env, org: string, uploadId: string, fr
     await enqueue(env.UPLOAD_QUEUE, [{ kind: "extract_archive", org, upload_id: uploadId, from: next }]);
     return;
   }
-  await env.DB.prepare(
-    "UPDATE uploads SET archive_status = 'extracted', archive_message = ?3 WHERE org = ?1 AND id = ?2 AND archive_status = 'extracting'",
-  )
-    .bind(org, uploadId, `${dir.entries.length} files unpacked at ${nowIso()}`)
-    .run();
+  await endArchive(env.DB, org, uploadId, "extracted", `${dir.entries.length} files unpacked at ${nowIso()}`);
   await env.PHOTOS.delete(key);
 }
 

@@ -5,13 +5,14 @@
  *   Volume, Image Folder, Image File Name, Grade, Last Name, First Name, Homeroom,
  *   Period, Teacher, Track, Department, Title, Image Size
  *
- * This module only knows the PSPA layout and the name/grade normalisation used to find a
- * student by name. Decoding bytes and matching rows against the roster and the received
- * files lives in `mapping.ts` (this file imports nothing from it at runtime, so there is
- * no import cycle).
+ * This module knows the PSPA layout, when a "table" upload is really an index, and the
+ * name/grade normalisation used to find a student by name. Matching rows against the roster
+ * and the received files lives in match.ts and roster.ts.
  */
-import Papa from "papaparse";
-import type { MappingProblem } from "./mapping";
+import { baseName, extOf, IMAGE_EXT, PHOTO_LIKE_EXT } from "../shared/delivery";
+import type { MappingProblem } from "./errors";
+import { eachRecord } from "./table";
+import { clean, decodeMappingText, MAX_MAPPING_ROWS, short } from "./text";
 
 /** One line of a PSPA index, as read (cells trimmed). */
 export type PspaRow = {
@@ -64,14 +65,6 @@ const COLS = [
 /** Longest cell we keep; longer cells make the line a `bad_row` (protects messages and memory). */
 const MAX_CELL = 512;
 
-function clean(s: string | undefined): string {
-  return (s ?? "").replace(/[\u200B-\u200D\u2060\uFEFF]/g, "").trim();
-}
-
-function short(s: string, max = 80): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
-
 /**
  * Parses the decoded text of a PSPA index. Never throws. `maxRows` caps the number of
  * non-blank data lines read (a `too_many_rows` problem says so).
@@ -89,30 +82,23 @@ export function parsePspaText(text: string, maxRows: number): PspaParseResult {
   let seenNonBlank = false;
   let dataRows = 0;
   let truncated = false;
-  Papa.parse<string[]>(text, {
-    delimiter,
-    newline: "\n",
-    quoteChar: '"',
-    skipEmptyLines: false,
-    step: (res, parser) => {
-      lineNo++;
-      const cells = Array.isArray(res.data) ? res.data : [];
-      if (cells.every((c) => clean(c) === "")) return;
-      if (!seenNonBlank) {
-        seenNonBlank = true;
-        if (isPspaHeader(cells)) {
-          header = true;
-          return;
-        }
-      }
-      if (dataRows >= maxRows) {
-        truncated = true;
-        parser.abort();
+  eachRecord(text, delimiter, (cells, errors, stop) => {
+    lineNo++;
+    if (cells.every((c) => clean(c) === "")) return;
+    if (!seenNonBlank) {
+      seenNonBlank = true;
+      if (isPspaHeader(cells)) {
+        header = true;
         return;
       }
-      dataRows++;
-      rows.push(toRow(lineNo, cells, res.errors.length > 0));
-    },
+    }
+    if (dataRows >= maxRows) {
+      truncated = true;
+      stop();
+      return;
+    }
+    dataRows++;
+    rows.push(toRow(lineNo, cells, errors.length > 0));
   });
   if (truncated) {
     problems.push({
@@ -247,4 +233,36 @@ export function normalizeHomeroom(s: string | null | undefined): string {
     .replace(/[^a-z0-9]+/g, "")
     .replace(/^(room|rm)(?=\d)/, "")
     .replace(/^0+(?=.)/, "");
+}
+
+/**
+ * Parses a PSPA index (INDEX.TXT / MASTER.TXT) from bytes. Tab-delimited, header optional,
+ * image path = Image Folder + "/" + Image File Name (backslashes become slashes). Never throws.
+ */
+export function parsePspaIndex(bytes: Uint8Array): { rows: PspaRow[]; header: boolean; problems: MappingProblem[] } {
+  const decoded = decodeMappingText(bytes, "PSPA index");
+  if (!decoded.ok) return { rows: [], header: false, problems: [decoded.problem] };
+  return parsePspaText(decoded.text.replace(/\r\n?/g, "\n"), MAX_MAPPING_ROWS);
+}
+
+/**
+ * True when a "table" upload is really a PSPA index: its name is INDEX.TXT/MASTER.TXT, or it is
+ * tab-delimited with at least 6 columns and an image file name in the third column.
+ */
+export function looksLikePspa(fileName: string, bytes: Uint8Array): boolean {
+  const b = baseName(fileName).toLowerCase();
+  if (b === "index.txt" || b === "master.txt") return true;
+  const decoded = decodeMappingText(bytes.subarray(0, 64 * 1024));
+  if (!decoded.ok) return false;
+  const lines = decoded.text.replace(/\r\n?/g, "\n").split("\n").slice(0, 40).filter((l) => l.trim() !== "");
+  let pspa = 0;
+  let data = 0;
+  for (const l of lines) {
+    const c = l.split("\t").map((s) => clean(s.replace(/^"|"$/g, "")));
+    if (c.length < 6) continue;
+    data++;
+    const e2 = extOf(c[2] ?? "");
+    if ((IMAGE_EXT.has(e2) || PHOTO_LIKE_EXT.has(e2)) && !IMAGE_EXT.has(extOf(c[1] ?? "")) && !(c[0] ?? "").includes("@")) pspa++;
+  }
+  return data > 0 && pspa >= Math.max(1, data * 0.8) && pspa >= lines.length * 0.5;
 }
