@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Peak memory of src/services/imaging.ts (bundled for node with esbuild; photon's node build) for
+// Peak memory of the src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for node with esbuild; photon's node build) for
 // the largest picture of each kind that the limits accept, each in a fresh process (WebAssembly
 // memory only ever grows, so one process per picture gives clean numbers).
 //
@@ -105,7 +105,7 @@ async function loadModule() {
   const { build } = await import("esbuild");
   mkdirSync(BUILD, { recursive: true });
   const outfile = path.join(BUILD, "imaging-memory.mjs");
-  await build({ entryPoints: [path.join(ROOT, "src", "services", "imaging.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
+  await build({ entryPoints: [path.join(ROOT, "bench", "lib", "imaging-entry.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
   return outfile;
 }
 

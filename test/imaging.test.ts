@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/http/errors";
-import { colourWasmBytes, IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
-import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/services/jpeg-decoder";
+import { ApiError, toApiError } from "../src/http/errors";
+import { colourWasmBytes } from "../src/imaging/colour";
+import { ImagingError } from "../src/imaging/errors";
+import { inspectImage } from "../src/imaging/header";
+import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/imaging/jpeg/decoder";
+import { IMAGE_LIMITS } from "../src/imaging/limits";
+import { setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/imaging/photon";
+import { PHOTO_SIZES, processPortrait, type PhotoSize } from "../src/imaging/pipeline";
 import { cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile } from "./helpers/icc";
 import {
   BLACK,
@@ -51,15 +56,18 @@ import {
 const MiB = 1024 * 1024;
 const FUZZ_N = Number((import.meta as any).env?.VITE_FUZZ_N ?? 25);
 
-/** Runs fn and returns the ApiError it throws (fails on success or on any other error, e.g. a WASM RuntimeError). */
+/**
+ * Runs fn and returns the ImagingError it throws as the API answers it (toApiError: status, code,
+ * message, details, headers). Fails on success or on any other error, e.g. a WASM RuntimeError.
+ */
 function apiError(fn: () => unknown): ApiError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw new Error(`expected an ApiError, got ${String(err)}`);
+    if (err instanceof ImagingError) return toApiError(err)!;
+    throw new Error(`expected an ImagingError, got ${String(err)}`);
   }
-  throw new Error("expected an ApiError, but it succeeded");
+  throw new Error("expected an ImagingError, but it succeeded");
 }
 
 function renditions(bytes: Uint8Array): Record<PhotoSize, Raster> & { info: ReturnType<typeof inspectImage>; raw: Record<PhotoSize, Uint8Array> } {
@@ -484,7 +492,7 @@ describe("damaged files never reach the decoder as a crash", () => {
     }
   });
 
-  it("flipped and cut bytes anywhere give a result or an ApiError, never a RuntimeError", async () => {
+  it("flipped and cut bytes anywhere give a result or an ImagingError, never a RuntimeError", async () => {
     const rnd = prng(42);
     const sources = [portraitJpeg(120, 150), realFile("progressiveJpeg"), await portraitPng(120, 150), realFile("palettePng"), realFile("lossyWebp"), realFile("losslessWebp")];
     let failures = 0;
@@ -495,8 +503,8 @@ describe("damaged files never reach the decoder as a crash", () => {
         try {
           processPortrait(bad);
         } catch (err) {
-          expect(err, String(err)).toBeInstanceOf(ApiError);
-          expect([413, 415, 422]).toContain((err as ApiError).status);
+          expect(err, String(err)).toBeInstanceOf(ImagingError);
+          expect([413, 415, 422]).toContain(toApiError(err)!.status);
           failures++;
         }
       }

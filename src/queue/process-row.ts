@@ -1,6 +1,6 @@
-import { ApiError } from "../http/errors";
+import { toApiError } from "../http/errors";
 import { nowIso } from "../features/common.schemas";
-import { processPortrait } from "../services/imaging";
+import { processPortrait } from "../imaging/pipeline";
 import { setStudentPhoto } from "../features/photos/photos.service";
 import type { StudentRecord } from "../features/students/students.repo";
 import { finalizeStatement, type UploadRowRecord } from "../services/uploads";
@@ -65,7 +65,9 @@ export async function processUploadRow(env: Env, ref: RowRef) {
     processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
   } catch (err) {
     // A bad image ends its row; a busy image service (5xx) is worth another try later.
-    if (err instanceof ApiError && err.status < 500) return settleRow(db, ref, "failed", err.code, err.message);
+    // The same mapping the API answers with (toApiError), so a row reads as the photo PUT would.
+    const known = toApiError(err);
+    if (known && known.status < 500) return settleRow(db, ref, "failed", known.code, known.message);
     throw err;
   }
 

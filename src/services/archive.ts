@@ -1,8 +1,8 @@
 import { Inflate, strFromU8, Unzip, UnzipInflate, type UnzipFile } from "fflate";
 import { ApiError } from "../http/errors";
 import { nowIso } from "../features/common.schemas";
-import { crc32 } from "./image-header";
-import { IMAGE_LIMITS } from "./imaging";
+import { crc32 } from "../imaging/crc32";
+import { IMAGE_LIMITS } from "../imaging/limits";
 import { stagedArchiveKey } from "../storage/keys";
 import { classifyFileName, isJunkEntry } from "./mapping";
 import { enqueue, getUploadRow, normalizeFileName, recordUploadFile, stageFile, UPLOAD_LIMITS, type UploadRow } from "./uploads";

@@ -29,7 +29,7 @@
 import Papa from "papaparse";
 import { isStaffRow, normalizeGrade, normalizeHomeroom, normalizeName, parsePspaText, type PspaRow } from "./pspa";
 import { MAPPING_WARNING_CODES } from "../schemas/problem-codes";
-import { sniffImageType } from "./image-header";
+import { sniffImageType } from "../imaging/sniff";
 import { delimiterName, extraFieldsMessage, filledFieldCount } from "../shared/csv-rows";
 
 // ───────────────────────────── types ─────────────────────────────

@@ -1,9 +1,9 @@
-import { ApiError, badRequest, conflict, notFound } from "../http/errors";
+import { ApiError, badRequest, conflict, notFound, toApiError } from "../http/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../features/common.schemas";
 import { ARCHIVE_PROBLEM_CODES } from "../schemas/problem-codes";
 import type { Upload, UploadCounts, UploadProblem, UploadQueueMessage, UploadStatus } from "../schemas/upload";
 import { auditStatement } from "../features/audit/audit.repo";
-import { inspectImage } from "./imaging";
+import { inspectImage } from "../imaging/header";
 import {
   classifyFileName,
   findMappingInArchive,
@@ -130,8 +130,9 @@ export async function stageFile(env: Env, org: string, upload: UploadRow, rawNam
     try {
       type = inspectImage(bytes).type;
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      problem = { code: err.code, message: err.message };
+      const known = toApiError(err);
+      if (!known) throw err;
+      problem = { code: known.code, message: known.message };
     }
   }
   await env.PHOTOS.put(stagedFileKey(org, upload.id, name), bytes);

@@ -1,4 +1,4 @@
-import type { PhotoSize } from "../../services/imaging";
+import type { PhotoSize } from "../../imaging/pipeline";
 
 export type PhotoRef = { org: string; studentId: string; version: string; size: PhotoSize };
 

@@ -24,9 +24,9 @@
  * WASM_MEMORY_BUDGET).
  */
 import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
-import type { Planes } from "./jpeg-encoder";
-import { chromaSize } from "./jpeg-encoder";
-import type { ImageType } from "./image-header";
+import type { Planes } from "./planes";
+import { chromaSize } from "./planes";
+import type { ImageType } from "./sniff";
 import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
 
 // lcms2.h: COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(1)
@@ -127,7 +127,7 @@ function instantiate(): Lcms {
  * 16.0–16.3 MB measured. A hard limit, not an estimate: growth past it is refused (malloc fails,
  * the cached transforms are dropped and the build retried once, else the profile is ignored), so
  * that a profile declaring a huge LUT cannot take the isolate's memory.
- * It shares WASM_MEMORY_BUDGET (imaging.ts) with photon: photon's worst decode at the limits,
+ * It shares WASM_MEMORY_BUDGET (photon.ts) with photon: photon's worst decode at the limits,
  * 50.6 MB measured, + 20 MB = 70.6 MB ≤ 72 MB.
  */
 export const COLOUR_WASM_BUDGET = 20 * 1024 * 1024;

@@ -13,7 +13,7 @@
  * and logs it).
  */
 import { inflateSync } from "node:zlib";
-import type { ImageType } from "./image-header";
+import type { ImageType } from "./sniff";
 
 export type EmbeddedProfile = { bytes: Uint8Array } | { broken: string } | null;
 
