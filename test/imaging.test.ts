@@ -7,6 +7,8 @@ import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } fr
 import { IMAGE_LIMITS } from "../src/imaging/limits";
 import { setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/imaging/photon";
 import { PHOTO_SIZES, processPortrait, type PhotoSize } from "../src/imaging/pipeline";
+import { orientation } from "../src/imaging/geometry";
+import { isWebp, orientationToApply, orientationTransform, orientedSize, SNIFF_BYTES } from "../src/web/lib/orientation";
 import { cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile } from "./helpers/icc";
 import {
   BLACK,
@@ -574,6 +576,35 @@ describe("processPortrait", () => {
       }
     });
   }
+
+  // The admin page resizes large pictures before sending them, and Chromium ignores a WebP's EXIF
+  // orientation: the page reads it with the server's parser and turns the picture itself (issue 9).
+  it("the admin page reads a WebP's orientation with the server's parser, and draws each orientation as the server's geometry does", () => {
+    for (let o = 1; o <= 8; o++) {
+      for (const name of ["lossyWebp", "losslessWebp"] as const) {
+        const webp = orientedWebp(realFile(name), 64, 80, o, { exifPrefix: name === "lossyWebp" });
+        expect(orientationToApply(webp), `${name} ${o}`).toBe(o);
+        expect(isWebp(webp.subarray(0, SNIFF_BYTES))).toBe(true);
+      }
+      // The browser applies a JPEG's and a PNG's orientation itself: the page must not do it twice.
+      expect(orientationToApply(orientedJpeg(quadrants(40, 60), o))).toBe(1);
+      // Every stored pixel lands where the server's resampler writes it (geometry.ts orientation()).
+      const [sw, sh] = [3, 2];
+      const [width, height] = orientedSize(o, sw, sh);
+      const [a, b, c, d, e, f] = orientationTransform(o, width, height);
+      const layout = orientation(o, sw, sh);
+      for (let y = 0; y < sh; y++)
+        for (let x = 0; x < sw; x++) {
+          const X = Math.floor(a * (x + 0.5) + c * (y + 0.5) + e);
+          const Y = Math.floor(b * (x + 0.5) + d * (y + 0.5) + f);
+          expect(Y * width + X, `orientation ${o}, stored (${x}, ${y})`).toBe(layout.base + x * layout.col + y * layout.row);
+        }
+    }
+    // Without the VP8X flag the EXIF chunk does not count, for the page as for the server.
+    expect(orientationToApply(orientedWebp(realFile("lossyWebp"), 64, 80, 6, { flag: false }))).toBe(1);
+    // A WebP the parser refuses is sent as it is (the server explains): no orientation applied.
+    expect(orientationToApply(realFile("lossyWebp").subarray(0, 30))).toBe(1);
+  });
 
   const sizes: [string, number, number, [number, number]][] = [
     ["portrait", 1200, 1500, [800, 1000]],
