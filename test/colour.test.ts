@@ -120,7 +120,7 @@ describe("colour profiles", () => {
     const swapped: RgbSpace = { ...SRGB, name: "swapped primaries", red: SRGB.blue, blue: SRGB.red };
     const profile = iccProfile(swapped);
     const webp = webpWith(profile);
-    expect(readEmbeddedProfile(webp, "webp")).toEqual({ bytes: profile });
+    expect(readEmbeddedProfile(webp, { type: "webp" })).toEqual({ bytes: profile });
     const out = decodeJpeg(processPortrait(webp).renditions.full);
     const at = (x: number, y: number) => Array.from(out.data.subarray((y * out.width + x) * 4, (y * out.width + x) * 4 + 3));
     // Top-left quadrant: the file's (255, 0, 0).

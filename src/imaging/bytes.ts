@@ -11,4 +11,15 @@ export const ascii = (b: Uint8Array, at: number, len: number) => {
   for (let i = at; i < at + len && i < b.length; i++) s += String.fromCharCode(b[i]!);
   return s;
 };
+/** The parts one after the other (the part itself when there is only one: no copy). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 export const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);

@@ -26,6 +26,7 @@
 import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
 import type { Planes } from "./planes";
 import { chromaSize } from "./planes";
+import type { ImageHeader } from "./image-info";
 import type { ImageType } from "./sniff";
 import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
 
@@ -242,8 +243,9 @@ function transformGray(l: Lcms, handle: number, p: Planes) {
  * planes. A broken or unsupported profile leaves the colours as they are (sRGB) and says so in a
  * log line; it never fails the photo.
  */
-export function colourManage(bytes: Uint8Array, type: ImageType, full: Planes): void {
-  const embedded = readEmbeddedProfile(bytes, type);
+export function colourManage(bytes: Uint8Array, header: Pick<ImageHeader, "type" | "png">, full: Planes): void {
+  const type = header.type;
+  const embedded = readEmbeddedProfile(bytes, header);
   if (!embedded) return;
   let result: string;
   try {

@@ -23,13 +23,15 @@ export type ImageHeader = ImageInfo & {
   png?: PngLayout;
 };
 
-/** A PNG's IHDR facts and its PLTE, tRNS and IDAT chunk data (views of the file, no copies). */
+/** A PNG's IHDR facts and its PLTE, tRNS, iCCP and IDAT chunk data (views of the file, no copies). */
 export type PngLayout = {
   depth: number;
   colorType: number;
   interlaced: boolean;
   palette: Uint8Array | null;
   trns: Uint8Array | null;
+  /** The first iCCP chunk before the image data (the embedded colour profile: icc.ts). */
+  iccp: Uint8Array | null;
   idats: Uint8Array[];
 };
 

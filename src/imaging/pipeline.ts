@@ -81,7 +81,7 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   else if (header.decoder === "png") decodePng(header, full);
   else if (decodeProfiledCmyk(bytes, header, full)) profileApplied = true;
   else decodeWithPhoton(bytes, header, full);
-  if (!profileApplied) colourManage(bytes, header.type, full);
+  if (!profileApplied) colourManage(bytes, header, full);
 
   const card = cropAndResize(full, RENDITIONS.card.width, RENDITIONS.card.height, LANCZOS3);
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
@@ -150,7 +150,7 @@ function decodeBaseline(bytes: Uint8Array, header: ImageHeader, full: Planes) {
  */
 function decodeProfiledCmyk(bytes: Uint8Array, header: ImageHeader, full: Planes): boolean {
   if (header.type !== "jpeg") return false;
-  const embedded = readEmbeddedProfile(bytes, "jpeg");
+  const embedded = readEmbeddedProfile(bytes, header);
   if (!embedded || !("bytes" in embedded)) return false;
   const jpeg = readBaselineJpeg(bytes, IMAGE_LIMITS.maxSide, { cmyk: true });
   if ("unsupported" in jpeg || jpeg.components.length !== 4) return false;

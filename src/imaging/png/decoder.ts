@@ -3,9 +3,14 @@
  *  - decodePng: a non-interlaced PNG inflated by zlib (node:zlib, native in workerd) into the JS
  *    heap, unfiltered and converted row by row into the pipeline's planes. No WASM.
  *  - verifyPngImageData: an interlaced PNG's data checked as a stream before photon decodes it.
+ * Two inflaters on purpose: node:zlib is native and 2.5–4× faster than fflate (5.4 MB of image
+ * data: 11 ms against 31 ms), but it only inflates whole buffers synchronously; the check before
+ * photon must not hold the inflated data (up to 22.5 MB for a 16-bit interlaced PNG at its limit)
+ * beside photon's peak, so it streams through fflate's Unzlib and keeps nothing.
  */
 import { inflateSync } from "node:zlib";
 import { Unzlib } from "fflate";
+import { concatBytes } from "../bytes";
 import { corrupt, type ImagingError, unreadable } from "../errors";
 import type { ImageHeader, PngLayout } from "../image-info";
 import type { Planes } from "../planes";
@@ -93,7 +98,7 @@ export function decodePng(header: ImageHeader, full: Planes) {
   const expected = h * (stride + 1);
   let raw: Uint8Array;
   try {
-    const z = idats.length === 1 ? idats[0]! : concatBytes(idats);
+    const z = concatBytes(idats);
     // Some writers leave a little extra data after the last row (libpng tolerates it): allow some slack.
     const out = inflateSync(z, { maxOutputLength: expected + 65536 });
     raw = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
@@ -115,16 +120,6 @@ export function decodePng(header: ImageHeader, full: Planes) {
       rows.push(rgba!, 0, 4);
     }
   }
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Undoes PNG filter `type` on the row at r[at … at+len), in place; `prev` is the previous (unfiltered) row's offset or -1. */

@@ -20,6 +20,7 @@ export function parsePng(b: Uint8Array): ImageHeader {
   let orientation = 1;
   let palette: Uint8Array | null = null;
   let trns: Uint8Array | null = null;
+  let iccp: Uint8Array | null = null;
   const idats: Uint8Array[] = [];
   let idatState: "before" | "in" | "after" = "before";
   let sawEnd = false;
@@ -64,6 +65,10 @@ export function parsePng(b: Uint8Array): ImageHeader {
         if (idatState !== "before") throw corrupt("PNG", "transparency data after the image data");
         trns = b.subarray(data, end);
         break;
+      case "iCCP":
+        // Only one before the image data counts (as the PNG spec orders), the first if there are more.
+        if (idatState === "before" && iccp === null) iccp = b.subarray(data, end);
+        break;
       case "eXIf":
         // Browsers honour the orientation only when the eXIf chunk precedes the image data.
         if (idatState === "before" && orientation === 1) orientation = exifChunkOrientation(b, data, end);
@@ -99,7 +104,7 @@ export function parsePng(b: Uint8Array): ImageHeader {
   if (idatState === "before") throw sawEnd ? corrupt("PNG", "no image data") : truncated("PNG");
   if (!sawEnd) throw truncated("PNG");
   const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || trns !== null;
-  const layout: PngLayout = { depth: ihdr.depth, colorType: ihdr.colorType, interlaced: ihdr.interlaced, palette, trns, idats };
+  const layout: PngLayout = { depth: ihdr.depth, colorType: ihdr.colorType, interlaced: ihdr.interlaced, palette, trns, iccp, idats };
   return headerOf("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, ihdr.interlaced ? "photon" : "png", layout);
 }
 
