@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Image pipeline benchmark: our src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for node with esbuild; photon's
-// node build) against sharp doing the same three renditions of the same files, in the same run.
+// Image pipeline benchmark: our src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for
+// node with esbuild; photon's node build) against sharp doing the same three renditions of the same files, in the same run.
 //
-//   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/imaging.ts]
+//   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/entry.ts]
 //
 // Corpus (generated once into .bench/corpus/imaging/, reused after): placeholder portraits from
 // scripts/lib/portrait.mjs at 640×800 and 1200×1500 (JPEG and PNG, as uploads come), and 12 MP

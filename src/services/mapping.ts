@@ -338,7 +338,7 @@ const PHOTOS_ARE_FILES = `Photos are sent as the upload's files (or in a zip wit
 
 /**
  * What a mapping body that is not a CSV table is, in words, and what to send instead, by
- * kind as image-header.ts's sniffImageType names it (the one table of magic numbers).
+ * kind as imaging/sniff.ts's sniffImageType names it (the one table of magic numbers).
  */
 const NOT_A_TABLE: Record<string, { what: string; todo: string }> = {
   xlsx: { what: "an Excel workbook (.xlsx)", todo: SAVE_AS_CSV },
