@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Image pipeline benchmark: our src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for
-// node with esbuild; photon's node build) against sharp doing the same three renditions of the same files, in the same run.
+// node with esbuild; photon's node build) against sharp doing the same three renditions of the
+// same files, in the same run.
 //
 //   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/entry.ts]
 //
