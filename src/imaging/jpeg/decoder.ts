@@ -125,8 +125,8 @@ function buildHuffman(counts: Uint8Array, values: Uint8Array, isAc: boolean): Hu
 
 /**
  * Parses the headers of a JPEG up to its first scan. Returns NotBaseline for files this decoder
- * does not handle (progressive, 12-bit, CMYK, RGB-coded, several scans…) and throws 422 for
- * inconsistent tables. `maxSide` bounds the frame's dimensions (the caller checked them already).
+ * does not handle (progressive, 12-bit, CMYK, RGB-coded, several scans…) and throws
+ * image_unreadable for inconsistent tables. `maxSide` bounds the frame's dimensions (the caller checked them already).
  * 4-component (CMYK or YCCK) JPEGs only with `cmyk`: the caller then converts the four planes.
  */
 export function readBaselineJpeg(b: Uint8Array, maxSide: number, o: { cmyk?: boolean } = {}): BaselineJpeg | NotBaseline {
