@@ -6,18 +6,17 @@
  * touching photon), ycbcr, resample, geometry, colour + icc (LittleCMS), encode (JPEG).
  * sniff, exif, limits, errors and webp/header are pure TS with no node imports: the pages use them.
  *
- * This file is the pipeline, the one entry:
+ *   inspectImage(bytes)     (header.ts) sniff + header + EXIF orientation + structure + limits,
+ *                           no decoding
+ *   processPortrait(bytes)  (this file, the pipeline: the one entry) the same checks, then decode
+ *                           once and produce the three renditions as JPEG, with no metadata at all.
  *
- *   inspectImage(bytes)     sniff + header + EXIF orientation + structure + limits (no decoding)
- *   processPortrait(bytes)  inspectImage, then decode once and produce the three renditions as
- *                           JPEG, with no metadata at all.
- *
- * Memory is the constraint that shapes this file (a Worker isolate has 128 MB for everything).
+ * Memory is the constraint that shapes the codec (a Worker isolate has 128 MB for everything).
  *
  *  - Standard (baseline) JPEGs, which is what phones and cameras write, never reach photon: the
  *    streaming decoder in jpeg/decoder.ts decodes them at reduced scale in the DCT domain (a 12 MP
- *    photo at 1/4: 750×1000), one MCU row at a time, straight into the resampler (resample.ts). Neither
- *    the full-resolution picture nor even the reduced one exists in memory: only the output planes
+ *    photo at 1/4: 750×1000), one MCU row at a time, straight into the resampler (resample.ts).
+ *    Neither the full-resolution picture nor even the reduced one exists in memory: only the output planes
  *    (≤ 800×1000 luma + two 400×500 chroma planes, 1.2 MB) and a few rows of buffers; a call
  *    allocates ~2–3 MB of JS ArrayBuffers whatever the photo's size (bench/memory.mjs).
  *  - PNGs that are not interlaced are inflated by zlib (node:zlib, native in workerd) into the JS

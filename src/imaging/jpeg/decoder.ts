@@ -1,4 +1,8 @@
 /**
+ * src/imaging/jpeg/: JPEG only: header checks (header.ts, progressive-checks.ts), this baseline
+ * decoder (+ idct.ts) and the tables both JPEG coders share (tables.ts). Nothing here touches
+ * photon or knows HTTP; errors are ImagingErrors.
+ *
  * A streaming decoder for baseline JPEG (sequential, Huffman-coded, 8-bit; 1 or 3 components in
  * one interleaved scan; any sampling factors; restart markers), which is what phones and cameras
  * write. It exists so that a 12 MP photo can be accepted inside a 128 MB isolate: photon decodes

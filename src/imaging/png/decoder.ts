@@ -1,4 +1,7 @@
 /**
+ * src/imaging/png/: PNG only: header.ts (the one chunk walk, the limits) and this decoder. Nothing
+ * here touches photon or knows HTTP; errors are ImagingErrors.
+ *
  * PNG image data, from the chunks png/header.ts found (never walked again here):
  *  - decodePng: a non-interlaced PNG inflated by zlib (node:zlib, native in workerd) into the JS
  *    heap, unfiltered and converted row by row into the pipeline's planes. No WASM.

@@ -1,6 +1,9 @@
 /**
- * A WebP's header. Pure, no node or Worker imports: the admin page imports readWebpLayout to
- * learn a WebP's EXIF orientation, which Chromium's createImageBitmap ignores (src/web/lib/images.ts).
+ * src/imaging/webp/: WebP only, the header (photon decodes the pixels: photon.ts). Pure TS: no
+ * node, Worker or DOM imports, since the pages import it.
+ *
+ * The admin page imports readWebpLayout to learn a WebP's EXIF orientation, which Chromium's
+ * createImageBitmap ignores (src/web/lib/orientation.ts).
  */
 import { ascii, u16le, u24le, u32le } from "../bytes";
 import { corrupt, ImagingError, truncated } from "../errors";
