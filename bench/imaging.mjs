@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Image pipeline benchmark: our src/services/imaging.ts (bundled for node with esbuild; photon's
-// node build) against sharp doing the same three renditions of the same files, in the same run.
+// Image pipeline benchmark: our src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for
+// node with esbuild; photon's node build) against sharp doing the same three renditions of the
+// same files, in the same run.
 //
-//   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/imaging.ts]
+//   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/entry.ts]
 //
 // Corpus (generated once into .bench/corpus/imaging/, reused after): placeholder portraits from
 // scripts/lib/portrait.mjs at 640×800 and 1200×1500 (JPEG and PNG, as uploads come), and 12 MP
@@ -153,7 +154,7 @@ function cropWindow(w, h, tw, th) {
 /**
  * sharp doing what our pipeline does: decode once (with its JPEG shrink-on-load) and resize to the
  * full rendition (Lanczos3, EXIF orientation applied), then card and thumb cropped from that with
- * the very same windows (src/services/imaging.ts cropWindow, integer pixels of the full rendition)
+ * the very same windows (src/imaging/geometry.ts cropWindow, integer pixels of the full rendition)
  * and resized with Lanczos3. So the outputs differ only by resampling and encoding, which is what
  * SSIM should measure; it is also sharp's fastest way to the three sizes (one decode, not three).
  */
@@ -314,7 +315,7 @@ async function main() {
       rounds: { type: "string", default: "5" },
       only: { type: "string" },
       json: { type: "string" },
-      impl: { type: "string", default: path.join(ROOT, "src", "services", "imaging.ts") },
+      impl: { type: "string", default: path.join(ROOT, "bench", "lib", "imaging-entry.ts") },
       "memory-child": { type: "string" },
       cat: { type: "string" },
       "no-memory": { type: "boolean", default: false },

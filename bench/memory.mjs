@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Peak memory of src/services/imaging.ts (bundled for node with esbuild; photon's node build) for
-// the largest picture of each kind that the limits accept, each in a fresh process (WebAssembly
+// Peak memory of the src/imaging/ pipeline (bench/lib/imaging-entry.ts, bundled for node with
+// esbuild; photon's node build) for the largest picture of each kind that the limits accept, each in a fresh process (WebAssembly
 // memory only ever grows, so one process per picture gives clean numbers).
 //
 //   node bench/memory.mjs [--only jpeg] [--json out.json]
@@ -83,7 +83,7 @@ async function kinds(limits, cost) {
   const bigH = Math.floor((bigW * 3) / 4 / 16) * 16;
   const side = Math.floor(Math.sqrt(whole.maxPixels));
   const pngSide = Math.floor(Math.sqrt(png.maxPixels));
-  // pixelLimit() in image-header.ts: the limit lowered in proportion to the costlier decode.
+  // pixelLimit() in src/imaging/limits.ts: the limit lowered in proportion to the costlier decode.
   const cmykSide = Math.floor(Math.sqrt((whole.maxPixels * cost.standard) / cost.progressiveCmyk));
   const pngRgba16 = Math.floor(Math.sqrt(2_090_000));
   return [
@@ -105,7 +105,7 @@ async function loadModule() {
   const { build } = await import("esbuild");
   mkdirSync(BUILD, { recursive: true });
   const outfile = path.join(BUILD, "imaging-memory.mjs");
-  await build({ entryPoints: [path.join(ROOT, "src", "services", "imaging.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
+  await build({ entryPoints: [path.join(ROOT, "bench", "lib", "imaging-entry.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
   return outfile;
 }
 

@@ -488,6 +488,40 @@ describe("pages", { concurrency: false }, () => {
     await close(phone);
   });
 
+  // Chromium's createImageBitmap ignores a WebP's EXIF orientation: the page reads it itself
+  // (src/web/lib/orientation.ts) so that a large WebP is resized upright (issue 9).
+  test("a student's photo: a large WebP with EXIF orientation 6 is resized in the browser and arrives upright", T, async () => {
+    const sharp = (await import("sharp")).default;
+    // Stored 2000×1600 (3.2 MP, over the page's resize threshold), left half red, right half blue;
+    // turned 90° clockwise (orientation 6) it shows 1600×2000 with red on top, blue below.
+    const [sw, sh] = [2000, 1600];
+    const raw = Buffer.alloc(sw * sh * 3);
+    // Noise, so the file is over the 200 KB below which the page does not even decode a picture.
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 27) - 16;
+    for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) raw.set((x < sw / 2 ? [220, 30, 30] : [30, 30, 220]).map((v) => v + noise()), (y * sw + x) * 3);
+    const webp = await sharp(raw, { raw: { width: sw, height: sh, channels: 3 } }).webp({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+    const file = path.join(work, "turned.webp");
+    writeFileSync(file, webp);
+
+    const id = student("stu_1030").id;
+    const page = await open(`/admin/students/${id}`, { token: admin });
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Add photo" }).click()]);
+    await chooser.setFiles(file);
+    await visible(page.getByText("Photo added."));
+    await close(page);
+
+    const full = await fetch((await api("GET", `/v1/students/${id}`)).photo.urls.full);
+    const { data, info } = await sharp(Buffer.from(await full.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height], [800, 1000], "upright: portrait, not sideways");
+    const at = (x, y) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const [top, bottom] = [at(400, 200), at(400, 800)];
+    assert.ok(top[0] > 150 && top[2] < 100, `red on top, got ${top}`);
+    assert.ok(bottom[2] > 150 && bottom[0] < 100, `blue below, got ${bottom}`);
+    // Leave the school's photo count as the later tests expect it.
+    await api("DELETE", `/v1/students/${id}/photo`);
+  });
+
   test("students: paging through the roster, search, the missing-photo filter with its CSV", T, async () => {
     // 65 students: a first page of 50, then "Show more students" (the API's cursor).
     const extra = Array.from({ length: 25 }, (_, i) => ({ id: `stu_9${String(i).padStart(3, "0")}`, email: `extra.${i}@demo.passpix.school`, first_name: "Extra", last_name: `Student ${i + 1}`, grade: "12" }));

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { COLOUR_WASM_BUDGET, colourWasmBytes } from "../src/services/colour";
-import { readEmbeddedProfile } from "../src/services/icc";
-import { processPortrait, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/services/imaging";
+import { COLOUR_WASM_BUDGET, colourWasmBytes } from "../src/imaging/colour";
+import { readEmbeddedProfile } from "../src/imaging/icc";
+import { WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/imaging/photon";
+import { processPortrait } from "../src/imaging/pipeline";
 import { ADOBE_RGB, cmykProfile, DISPLAY_P3, grayProfile, grayToSrgb, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
 import { concat, decodeJpeg, encodeBaselineJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
 
@@ -119,7 +120,7 @@ describe("colour profiles", () => {
     const swapped: RgbSpace = { ...SRGB, name: "swapped primaries", red: SRGB.blue, blue: SRGB.red };
     const profile = iccProfile(swapped);
     const webp = webpWith(profile);
-    expect(readEmbeddedProfile(webp, "webp")).toEqual({ bytes: profile });
+    expect(readEmbeddedProfile(webp, { type: "webp" })).toEqual({ bytes: profile });
     const out = decodeJpeg(processPortrait(webp).renditions.full);
     const at = (x: number, y: number) => Array.from(out.data.subarray((y * out.width + x) * 4, (y * out.width + x) * 4 + 3));
     // Top-left quadrant: the file's (255, 0, 0).

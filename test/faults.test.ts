@@ -3,7 +3,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { UploadQueueMessage } from "../src/features/uploads/uploads.schemas";
-import { PHOTO_SIZES } from "../src/services/imaging";
+import { PHOTO_SIZES } from "../src/imaging/pipeline";
 import { photoKey } from "../src/storage/keys";
 import { submitUpload } from "../src/features/uploads/submit";
 import { as, importRoster, newOrg } from "./helpers/api";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { ARCHIVE_LIMITS, extractArchive } from "../src/features/uploads/archive";
-import { IMAGE_LIMITS } from "../src/services/imaging";
+import { IMAGE_LIMITS } from "../src/imaging/limits";
 import { stagedArchiveKey } from "../src/storage/keys";
 import { as, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";

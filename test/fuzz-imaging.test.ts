@@ -1,18 +1,19 @@
 // Property tests (fast-check) of the JS decoders in the image pipeline: the streaming baseline
-// JPEG decoder (src/services/jpeg-decoder.ts) and the PNG decoder (src/services/imaging.ts), on
+// JPEG decoder (src/imaging/jpeg/decoder.ts) and the PNG decoder (src/imaging/png/decoder.ts), on
 // random and mutated files. Whatever the bytes, processPortrait gives three renditions or throws an
-// ApiError (413/415/422), never anything else, and never runs long: every loop in the decoders is
+// ImagingError (the API's 413/415/422), never anything else, and never runs long: every loop in the decoders is
 // bounded by what the (checked) headers declare.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/http/errors";
-import { processPortrait } from "../src/services/imaging";
-import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "../src/services/jpeg-decoder";
+import { toApiError } from "../src/http/errors";
+import { ImagingError } from "../src/imaging/errors";
+import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "../src/imaging/jpeg/decoder";
+import { processPortrait } from "../src/imaging/pipeline";
 import { BLUE, concat, decodeJpeg, encodeBaselineJpeg, encodePng, GREEN, jpegSegments, near, pngChunk, raster, realFile, RED, withJpegScans, YELLOW, type Color, type Sampling } from "./helpers/images";
 
 const RUNS = Number((import.meta as { env?: Record<string, string | undefined> }).env?.VITE_FUZZ_N ?? 150);
 
-/** processPortrait, which must return or throw an ApiError of the image family, quickly. */
+/** processPortrait, which must return or throw an ImagingError the API answers with 413/415/422, quickly. */
 function outcome(bytes: Uint8Array): "ok" | number {
   const t = Date.now();
   try {
@@ -20,9 +21,10 @@ function outcome(bytes: Uint8Array): "ok" | number {
     expect(out.renditions.thumb.length).toBeGreaterThan(0);
     return "ok";
   } catch (err) {
-    if (!(err instanceof ApiError)) throw new Error(`not an ApiError: ${String(err)}`);
-    expect([413, 415, 422]).toContain(err.status);
-    return err.status;
+    if (!(err instanceof ImagingError)) throw new Error(`not an ImagingError: ${String(err)}`);
+    const status = toApiError(err)!.status;
+    expect([413, 415, 422]).toContain(status);
+    return status;
   } finally {
     expect(Date.now() - t, "time for one file").toBeLessThan(3000);
   }
@@ -103,7 +105,7 @@ describe("baseline JPEG decoder, property tests", () => {
     );
   });
 
-  it("mutated baseline JPEGs give renditions or an ApiError, never a crash or a hang", () => {
+  it("mutated baseline JPEGs give renditions or an ImagingError, never a crash or a hang", () => {
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(baselineJpeg, fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.boolean(), ({ bytes }, ms, scanOnly) => {
@@ -148,7 +150,7 @@ describe("baseline JPEG decoder, property tests", () => {
     );
   });
 
-  it("random bytes behind a JPEG signature are an ApiError", () => {
+  it("random bytes behind a JPEG signature are an ImagingError", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 3000 }), (tail) => {
         outcome(concat([Uint8Array.of(0xff, 0xd8, 0xff), tail]));
@@ -187,9 +189,9 @@ describe("progressive JPEG scan headers, property tests", () => {
         try {
           full = decodeJpeg(processPortrait(bytes).renditions.full);
         } catch (err) {
-          if (!(err instanceof ApiError)) throw new Error(`not an ApiError: ${String(err)}`);
+          if (!(err instanceof ImagingError)) throw new Error(`not an ImagingError: ${String(err)}`);
           // Refused by the header check, not by photon failing on it (reason "decode_failed").
-          expect(err).toMatchObject({ status: 422, code: "image_unreadable", details: { reason: "corrupt" } });
+          expect(toApiError(err)).toMatchObject({ status: 422, code: "image_unreadable", details: { reason: "corrupt" } });
           seen.set("refused", (seen.get("refused") ?? 0) + 1);
           return;
         }
@@ -229,7 +231,7 @@ describe("PNG decoder, property tests", () => {
     return concat(parts);
   }
 
-  it("image data damaged behind valid checksums (compressed stream, filters, lengths) is an ApiError, never a crash", async () => {
+  it("image data damaged behind valid checksums (compressed stream, filters, lengths) is an ImagingError, never a crash", async () => {
     const samples = await Promise.all(fc.sample(png, 12).map(async (p) => encodePng(p.raster, p.o)));
     fc.assert(
       fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (i, ms, header) => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/http/errors";
-import { colourWasmBytes, IMAGE_LIMITS, inspectImage, PHOTO_SIZES, processPortrait, setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes, type PhotoSize } from "../src/services/imaging";
-import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/services/jpeg-decoder";
+import { ApiError, toApiError } from "../src/http/errors";
+import { colourWasmBytes } from "../src/imaging/colour";
+import { ImagingError } from "../src/imaging/errors";
+import { inspectImage } from "../src/imaging/header";
+import { decodeBaselineJpeg, planeSize, readBaselineJpeg, type BaselineJpeg } from "../src/imaging/jpeg/decoder";
+import { IMAGE_LIMITS } from "../src/imaging/limits";
+import { setLeakedBytesForTests, WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/imaging/photon";
+import { PHOTO_SIZES, processPortrait, type PhotoSize } from "../src/imaging/pipeline";
+import { orientation } from "../src/imaging/geometry";
+import { isWebp, orientationToApply, orientationTransform, orientedSize, SNIFF_BYTES } from "../src/web/lib/orientation";
 import { cmykProfile, DISPLAY_P3, iccJpegPayloads, iccProfile } from "./helpers/icc";
 import {
   BLACK,
@@ -51,15 +58,18 @@ import {
 const MiB = 1024 * 1024;
 const FUZZ_N = Number((import.meta as any).env?.VITE_FUZZ_N ?? 25);
 
-/** Runs fn and returns the ApiError it throws (fails on success or on any other error, e.g. a WASM RuntimeError). */
+/**
+ * Runs fn and returns the ImagingError it throws as the API answers it (toApiError: status, code,
+ * message, details, headers). Fails on success or on any other error, e.g. a WASM RuntimeError.
+ */
 function apiError(fn: () => unknown): ApiError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw new Error(`expected an ApiError, got ${String(err)}`);
+    if (err instanceof ImagingError) return toApiError(err)!;
+    throw new Error(`expected an ImagingError, got ${String(err)}`);
   }
-  throw new Error("expected an ApiError, but it succeeded");
+  throw new Error("expected an ImagingError, but it succeeded");
 }
 
 function renditions(bytes: Uint8Array): Record<PhotoSize, Raster> & { info: ReturnType<typeof inspectImage>; raw: Record<PhotoSize, Uint8Array> } {
@@ -484,7 +494,7 @@ describe("damaged files never reach the decoder as a crash", () => {
     }
   });
 
-  it("flipped and cut bytes anywhere give a result or an ApiError, never a RuntimeError", async () => {
+  it("flipped and cut bytes anywhere give a result or an ImagingError, never a RuntimeError", async () => {
     const rnd = prng(42);
     const sources = [portraitJpeg(120, 150), realFile("progressiveJpeg"), await portraitPng(120, 150), realFile("palettePng"), realFile("lossyWebp"), realFile("losslessWebp")];
     let failures = 0;
@@ -495,8 +505,8 @@ describe("damaged files never reach the decoder as a crash", () => {
         try {
           processPortrait(bad);
         } catch (err) {
-          expect(err, String(err)).toBeInstanceOf(ApiError);
-          expect([413, 415, 422]).toContain((err as ApiError).status);
+          expect(err, String(err)).toBeInstanceOf(ImagingError);
+          expect([413, 415, 422]).toContain(toApiError(err)!.status);
           failures++;
         }
       }
@@ -566,6 +576,35 @@ describe("processPortrait", () => {
       }
     });
   }
+
+  // The admin page resizes large pictures before sending them, and Chromium ignores a WebP's EXIF
+  // orientation: the page reads it with the server's parser and turns the picture itself (issue 9).
+  it("the admin page reads a WebP's orientation with the server's parser, and draws each orientation as the server's geometry does", () => {
+    for (let o = 1; o <= 8; o++) {
+      for (const name of ["lossyWebp", "losslessWebp"] as const) {
+        const webp = orientedWebp(realFile(name), 64, 80, o, { exifPrefix: name === "lossyWebp" });
+        expect(orientationToApply(webp), `${name} ${o}`).toBe(o);
+        expect(isWebp(webp.subarray(0, SNIFF_BYTES))).toBe(true);
+      }
+      // The browser applies a JPEG's and a PNG's orientation itself: the page must not do it twice.
+      expect(orientationToApply(orientedJpeg(quadrants(40, 60), o))).toBe(1);
+      // Every stored pixel lands where the server's resampler writes it (geometry.ts orientation()).
+      const [sw, sh] = [3, 2];
+      const [width, height] = orientedSize(o, sw, sh);
+      const [a, b, c, d, e, f] = orientationTransform(o, width, height);
+      const layout = orientation(o, sw, sh);
+      for (let y = 0; y < sh; y++)
+        for (let x = 0; x < sw; x++) {
+          const X = Math.floor(a * (x + 0.5) + c * (y + 0.5) + e);
+          const Y = Math.floor(b * (x + 0.5) + d * (y + 0.5) + f);
+          expect(Y * width + X, `orientation ${o}, stored (${x}, ${y})`).toBe(layout.base + x * layout.col + y * layout.row);
+        }
+    }
+    // Without the VP8X flag the EXIF chunk does not count, for the page as for the server.
+    expect(orientationToApply(orientedWebp(realFile("lossyWebp"), 64, 80, 6, { flag: false }))).toBe(1);
+    // A WebP the parser refuses is sent as it is (the server explains): no orientation applied.
+    expect(orientationToApply(realFile("lossyWebp").subarray(0, 30))).toBe(1);
+  });
 
   const sizes: [string, number, number, [number, number]][] = [
     ["portrait", 1200, 1500, [800, 1000]],

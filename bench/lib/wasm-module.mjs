@@ -1,5 +1,5 @@
 // esbuild plugin for node bundles of Worker code: `import m from "x.wasm"` gives a compiled
-// WebAssembly.Module, as wrangler's CompiledWasm rule does in workerd (src/services/colour.ts
+// WebAssembly.Module, as wrangler's CompiledWasm rule does in workerd (src/imaging/colour.ts
 // imports LittleCMS that way).
 export const wasmModulePlugin = {
   name: "wasm-module",

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { limitBody } from "./body";
-import { IMAGE_LIMITS } from "../services/imaging";
+import { IMAGE_LIMITS } from "../imaging/limits";
 import { UPLOAD_LIMITS } from "../features/uploads/uploads.service";
 
 /** Every write route's body limit, in one table; anything not listed takes `json`. */

@@ -6,6 +6,7 @@
  * (body-limits.ts reads the size limits the imaging and upload code define).
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ImagingError, type ImagingErrorCode } from "../imaging/errors";
 import { MappingError } from "../mapping/errors";
 
 /**
@@ -32,6 +33,10 @@ export class ApiError extends Error {
  */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof ImagingError) {
+    const headers = err.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(err.retryAfterSeconds) };
+    return new ApiError(IMAGING_STATUS[err.code], err.code, err.message, err.facts, headers);
+  }
   // A mapping body that is not a table: bytes that are not text at all are the wrong media type;
   // text that is not a table (empty, JSON, a web page) is a mapping we cannot use.
   if (err instanceof MappingError) {
@@ -41,6 +46,14 @@ export function toApiError(err: unknown): ApiError | null {
   }
   return null;
 }
+
+/** The contract's status for each imaging error (API.md): the code and message pass through as they are. */
+const IMAGING_STATUS: Record<ImagingErrorCode, ContentfulStatusCode> = {
+  unsupported_type: 415,
+  image_unreadable: 422,
+  image_too_large: 413,
+  image_service_busy: 503,
+};
 
 export const badRequest = (code: string, message: string, details?: unknown) =>
   new ApiError(400, code, message, details);

@@ -3,7 +3,7 @@
  * body that is not a table really is (a workbook, a zip, an image, JSON…) and what to send
  * instead, the size limits of what is read, and the small helpers that shape values for messages.
  */
-import { sniffImageType } from "../services/image-header";
+import { sniffImageType } from "../imaging/sniff";
 import { badMapping, MappingError, type MappingProblem } from "./errors";
 // ───────────────────────────── limits ─────────────────────────────
 
@@ -97,7 +97,7 @@ const PHOTOS_ARE_FILES = `Photos are sent as the upload's files (or in a zip wit
 
 /**
  * What a mapping body that is not a CSV table is, in words, and what to send instead, by
- * kind as image-header.ts's sniffImageType names it (the one table of magic numbers).
+ * kind as imaging/sniff.ts's sniffImageType names it (the one table of magic numbers).
  */
 const NOT_A_TABLE: Record<string, { what: string; todo: string }> = {
   xlsx: { what: "an Excel workbook (.xlsx)", todo: SAVE_AS_CSV },

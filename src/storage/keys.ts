@@ -4,7 +4,7 @@
  * Served photos and staged uploads live under separate prefixes of the school, so deleting one
  * never touches the other. Pure functions: no bindings, no I/O.
  */
-import type { PhotoSize } from "../services/imaging";
+import type { PhotoSize } from "../imaging/pipeline";
 
 /** Every served photo of the school (all students, all versions). */
 export const orgPhotosPrefix = (org: string) => `orgs/${org}/photos/`;

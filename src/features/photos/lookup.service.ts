@@ -1,5 +1,5 @@
 import type { Principal } from "../../http/env";
-import type { PhotoSize } from "../../services/imaging";
+import type { PhotoSize } from "../../imaging/pipeline";
 import { fullName } from "../students/students.service";
 import { selectLookupFacts } from "./photos.repo";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";

@@ -2,14 +2,14 @@
  * src/features/photos/: one student's photo (PUT, DELETE, restore), the pass view's lookup of
  * signed URLs (lookup.service.ts, signed-urls.ts) and support's delete-all (delete-all.service.ts).
  * All SQL of photo_versions and of the photo pointers is in photos.repo.ts; R2 keys come from
- * src/storage/keys.ts. Decoding and resizing images is not here (src/services/imaging.ts).
+ * src/storage/keys.ts. Decoding and resizing images is not here (src/imaging/).
  */
 import { ADMINS, requireRole, requireRoleToRead } from "../../http/auth";
 import { BODY_LIMITS } from "../../http/body-limits";
 import { discardBody, readBodyLimited } from "../../http/body";
 import { createRouter } from "../../http/create-app";
 import { badRequest, conflict } from "../../http/errors";
-import { processPortrait } from "../../services/imaging";
+import { processPortrait } from "../../imaging/pipeline";
 import { requireStudent } from "../students/students.service";
 import { lookupPhotos } from "./lookup.service";
 import { deleteStudentPhoto, describePhoto, newVersionId, restoreStudentPhoto, setStudentPhoto } from "./photos.service";

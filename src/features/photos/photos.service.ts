@@ -1,6 +1,6 @@
 import { timeSortableId } from "../../shared/ids";
 import { conflict, notFound } from "../../http/errors";
-import { PHOTO_SIZES, type ProcessedPhoto } from "../../services/imaging";
+import { PHOTO_SIZES, type ProcessedPhoto } from "../../imaging/pipeline";
 import { photoKey } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { nowIso } from "../common.schemas";

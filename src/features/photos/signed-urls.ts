@@ -1,5 +1,5 @@
 import { base64urlToBytes, bytesToBase64url } from "../../shared/base64url";
-import type { PhotoSize } from "../../services/imaging";
+import type { PhotoSize } from "../../imaging/pipeline";
 
 export type PhotoRef = { org: string; studentId: string; version: string; size: PhotoSize };
 

@@ -4,10 +4,10 @@
  * are wanted and how a zip ends are the rules src/shared/delivery.ts shares with the clients.
  */
 import { Inflate, strFromU8, Unzip, UnzipInflate, type UnzipFile } from "fflate";
-import { ApiError } from "../../http/errors";
+import { ApiError, toApiError } from "../../http/errors";
 import { nowIso } from "../common.schemas";
-import { crc32 } from "../../services/image-header";
-import { IMAGE_LIMITS } from "../../services/imaging";
+import { crc32 } from "../../imaging/crc32";
+import { IMAGE_LIMITS } from "../../imaging/limits";
 import { classifyFileName, endRecordAt, isJunkEntry, ZIP_TAIL_BYTES, zipEntryUse } from "../../shared/delivery";
 import { stagedArchiveKey } from "../../storage/keys";
 import { endArchive, type UploadRow } from "./uploads.repo";
@@ -269,7 +269,7 @@ async function stageOutcome(env: Env, org: string, upload: UploadRow, name: stri
     }
   } catch (err) {
     // an unusable entry name is skipped, never fatal for the archive
-    if (!(err instanceof ApiError)) throw err;
+    if (!toApiError(err)) throw err;
   }
 }
 

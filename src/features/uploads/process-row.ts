@@ -1,6 +1,6 @@
 /** A row's queue step: one mapping row's staged file becomes the student's photo (see processUploadRow). */
-import { ApiError } from "../../http/errors";
-import { processPortrait } from "../../services/imaging";
+import { toApiError } from "../../http/errors";
+import { processPortrait } from "../../imaging/pipeline";
 import { setStudentPhoto } from "../photos/photos.service";
 import type { StudentRecord } from "../students/students.repo";
 import { stagedFileKey } from "../../storage/keys";
@@ -47,7 +47,9 @@ export async function processUploadRow(env: Env, ref: RowRef) {
     processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
   } catch (err) {
     // A bad image ends its row; a busy image service (5xx) is worth another try later.
-    if (err instanceof ApiError && err.status < 500) return settleRow(db, ref, "failed", err.code, err.message);
+    // The same mapping the API answers with (toApiError), so a row reads as the photo PUT would.
+    const known = toApiError(err);
+    if (known && known.status < 500) return settleRow(db, ref, "failed", known.code, known.message);
     throw err;
   }
 

@@ -14,10 +14,10 @@
  */
 import { timeSortableId } from "../../shared/ids";
 import { classifyFileName, normalizeEntryName } from "../../shared/delivery";
-import { ApiError, badRequest, conflict, notFound } from "../../http/errors";
+import { ApiError, badRequest, conflict, notFound, toApiError } from "../../http/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../common.schemas";
 import { auditStatement } from "../audit/audit.repo";
-import { inspectImage } from "../../services/imaging";
+import { inspectImage } from "../../imaging/header";
 import { MAX_MAPPING_BYTES, readMappingText } from "../../mapping";
 import { deleteR2Prefix } from "../../storage/bucket";
 import { stagedArchiveKey, stagedFileKey, stagedMappingKey, stagingPrefix } from "../../storage/keys";
@@ -99,8 +99,9 @@ export async function stageFile(env: Env, org: string, upload: UploadRow, rawNam
     try {
       type = inspectImage(bytes).type;
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      problem = { code: err.code, message: err.message };
+      const known = toApiError(err);
+      if (!known) throw err;
+      problem = { code: known.code, message: known.message };
     }
   }
   await env.PHOTOS.put(stagedFileKey(org, upload.id, name), bytes);

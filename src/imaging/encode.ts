@@ -4,19 +4,12 @@
  * any kind is written: SOI, APP0 (JFIF), DQT, SOF0, DHT, SOS, data, EOI.
  *
  * Speed comes from doing as little as possible: chroma arrives already at half resolution (the
- * resampler in imaging.ts makes it so), the forward DCT is libjpeg's float AAN with quantization
+ * resampler makes it so), the forward DCT is libjpeg's float AAN with quantization
  * folded into one multiply per coefficient, and the only allocation is the output.
  */
 
-/** Y at width×height; Cb and Cr at ceil(width/2)×ceil(height/2) (4:2:0, centred siting). */
-export type Planes = { width: number; height: number; y: Uint8Array; cb: Uint8Array; cr: Uint8Array };
-
-export const chromaSize = (n: number) => (n + 1) >> 1;
-
-const ZIGZAG = Int32Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29,
-  22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-]);
+import { chromaSize, type Planes } from "./planes";
+import { AAN, ZIGZAG } from "./jpeg/tables";
 
 // ITU-T T.81 Annex K tables (natural order), scaled by quality as libjpeg does.
 const STD_LUMA = [
@@ -33,8 +26,6 @@ function quantTable(base: number[], quality: number): Int32Array {
   const scale = q < 50 ? Math.floor(5000 / q) : 200 - q * 2;
   return Int32Array.from(base, (v) => Math.min(255, Math.max(1, Math.floor((v * scale + 50) / 100))));
 }
-
-const AAN = [1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.5411961, 0.275899379];
 
 /** Multipliers that turn the AAN DCT output into quantizer input, in zigzag order. */
 function divisors(q: Int32Array): Float64Array {

@@ -24,9 +24,10 @@
  * WASM_MEMORY_BUDGET).
  */
 import lcmsWasm from "lcms-wasm/dist/lcms.wasm";
-import type { Planes } from "./jpeg-encoder";
-import { chromaSize } from "./jpeg-encoder";
-import type { ImageType } from "./image-header";
+import type { Planes } from "./planes";
+import { chromaSize } from "./planes";
+import type { ImageHeader } from "./image-info";
+import type { ImageType } from "./sniff";
 import { isSrgbProfile, profileColourSpace, readEmbeddedProfile } from "./icc";
 
 // lcms2.h: COLORSPACE_SH(PT_RGB) | CHANNELS_SH(3) | BYTES_SH(1)
@@ -127,7 +128,7 @@ function instantiate(): Lcms {
  * 16.0–16.3 MB measured. A hard limit, not an estimate: growth past it is refused (malloc fails,
  * the cached transforms are dropped and the build retried once, else the profile is ignored), so
  * that a profile declaring a huge LUT cannot take the isolate's memory.
- * It shares WASM_MEMORY_BUDGET (imaging.ts) with photon: photon's worst decode at the limits,
+ * It shares WASM_MEMORY_BUDGET (photon.ts) with photon: photon's worst decode at the limits,
  * 50.6 MB measured, + 20 MB = 70.6 MB ≤ 72 MB.
  */
 export const COLOUR_WASM_BUDGET = 20 * 1024 * 1024;
@@ -242,8 +243,9 @@ function transformGray(l: Lcms, handle: number, p: Planes) {
  * planes. A broken or unsupported profile leaves the colours as they are (sRGB) and says so in a
  * log line; it never fails the photo.
  */
-export function colourManage(bytes: Uint8Array, type: ImageType, full: Planes): void {
-  const embedded = readEmbeddedProfile(bytes, type);
+export function colourManage(bytes: Uint8Array, header: Pick<ImageHeader, "type" | "png">, full: Planes): void {
+  const type = header.type;
+  const embedded = readEmbeddedProfile(bytes, header);
   if (!embedded) return;
   let result: string;
   try {

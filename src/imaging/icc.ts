@@ -13,22 +13,21 @@
  * and logs it).
  */
 import { inflateSync } from "node:zlib";
-import type { ImageType } from "./image-header";
+import { ascii, concatBytes, u16be, u32be, u32le } from "./bytes";
+import type { ImageHeader } from "./image-info";
 
 export type EmbeddedProfile = { bytes: Uint8Array } | { broken: string } | null;
 
 /** Profiles are a few KB (matrix/TRC) to a few MB (CMYK LUTs); past this the file is not a sane one. */
 const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
 
-const u16 = (b: Uint8Array, p: number) => (b[p]! << 8) | b[p + 1]!;
-const u32be = (b: Uint8Array, p: number) => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-const u32le = (b: Uint8Array, p: number) => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-const ascii = (b: Uint8Array, p: number, n: number) => String.fromCharCode(...b.subarray(p, p + n));
-
-/** The profile embedded in a file readImageHeader accepted (its structure is already checked). */
-export function readEmbeddedProfile(b: Uint8Array, type: ImageType): EmbeddedProfile {
-  if (type === "jpeg") return jpegProfile(b);
-  if (type === "png") return pngProfile(b);
+/**
+ * The profile embedded in a file readImageHeader accepted (its structure is already checked; a
+ * PNG's iCCP chunk is the one its header found: png/header.ts walks the chunks once).
+ */
+export function readEmbeddedProfile(b: Uint8Array, header: Pick<ImageHeader, "type" | "png">): EmbeddedProfile {
+  if (header.type === "jpeg") return jpegProfile(b);
+  if (header.type === "png") return pngProfile(header.png?.iccp ?? null);
   return webpProfile(b);
 }
 
@@ -52,7 +51,7 @@ function jpegProfile(b: Uint8Array): EmbeddedProfile {
       pos += 2;
       continue;
     }
-    const len = u16(b, pos + 2);
+    const len = u16be(b, pos + 2);
     const start = pos + 4;
     const end = pos + 2 + len;
     if (len < 2 || end > b.length) break;
@@ -73,28 +72,20 @@ function jpegProfile(b: Uint8Array): EmbeddedProfile {
     if (!part) return { broken: `ICC_PROFILE segment ${i} of ${count} is missing` };
     parts.push(part);
   }
-  return checked(concat(parts));
+  return checked(concatBytes(parts));
 }
 
-function pngProfile(b: Uint8Array): EmbeddedProfile {
-  for (let pos = 8; pos + 12 <= b.length; ) {
-    const size = u32be(b, pos);
-    const type = ascii(b, pos + 4, 4);
-    if (type === "iCCP") {
-      const data = b.subarray(pos + 8, Math.min(b.length, pos + 8 + size));
-      const nul = data.indexOf(0);
-      if (nul < 1 || nul > 79 || data[nul + 1] !== 0) return { broken: "malformed iCCP chunk" };
-      try {
-        const out = inflateSync(data.subarray(nul + 2), { maxOutputLength: MAX_PROFILE_BYTES });
-        return checked(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
-      } catch {
-        return { broken: "iCCP profile does not inflate" };
-      }
-    }
-    if (type === "IDAT" || type === "IEND") return null; // iCCP must precede the image data
-    pos += 12 + size;
+/** The profile in an iCCP chunk's data (the first before the image data, as png/header.ts found it). */
+function pngProfile(data: Uint8Array | null): EmbeddedProfile {
+  if (!data) return null;
+  const nul = data.indexOf(0);
+  if (nul < 1 || nul > 79 || data[nul + 1] !== 0) return { broken: "malformed iCCP chunk" };
+  try {
+    const out = inflateSync(data.subarray(nul + 2), { maxOutputLength: MAX_PROFILE_BYTES });
+    return checked(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+  } catch {
+    return { broken: "iCCP profile does not inflate" };
   }
-  return null;
 }
 
 function webpProfile(b: Uint8Array): EmbeddedProfile {
@@ -106,17 +97,6 @@ function webpProfile(b: Uint8Array): EmbeddedProfile {
     pos += 8 + size + (size & 1);
   }
   return null;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The ICC header's own sanity: declared size matches, and the 'acsp' signature (ICC.1 7.2). */
@@ -192,7 +172,7 @@ function description(p: Uint8Array, tag: Tag | undefined): string {
     const len = u32be(p, tag.offset + 20);
     const off = tag.offset + u32be(p, tag.offset + 24);
     let s = "";
-    for (let i = 0; i + 1 < len && off + i + 1 < end; i += 2) s += String.fromCharCode(u16(p, off + i));
+    for (let i = 0; i + 1 < len && off + i + 1 < end; i += 2) s += String.fromCharCode(u16be(p, off + i));
     return s;
   }
   return "";
