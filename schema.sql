@@ -1,5 +1,8 @@
--- passpix schema. Idempotent: `wrangler d1 execute DB --local --file schema.sql` prepares an empty
--- database and is safe to run again; the tests apply this same file.
+-- passpix schema: the consolidated snapshot of migrations/ (the migrations are how databases are
+-- changed: `npm start`, the tests and production apply them; test/migrations.test.ts proves that this
+-- file makes exactly the same tables, columns and indexes, and records the same migrations).
+-- Idempotent: `wrangler d1 execute DB --local --file schema.sql` prepares an EMPTY database and is
+-- safe to run again; an existing database is brought up to date with `wrangler d1 migrations apply`.
 -- Every table is keyed by `org`: one school's rows are never reachable with another's org.
 
 CREATE TABLE IF NOT EXISTS orgs (
@@ -46,6 +49,8 @@ CREATE TABLE IF NOT EXISTS photo_versions (
   bytes INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   retired_at TEXT,
+  -- when the renditions were moved out of the key space /img serves; NULL: still there (0002)
+  unserved_at TEXT,
   PRIMARY KEY (org, student_id, version)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS photo_versions_retired ON photo_versions (retired_at) WHERE retired_at IS NOT NULL;
@@ -142,3 +147,15 @@ CREATE TABLE IF NOT EXISTS upload_row_warnings (
   details TEXT,
   PRIMARY KEY (org, upload_id, row, code)
 ) WITHOUT ROWID;
+
+-- The migrations this snapshot contains, in wrangler's own table (the same definition
+-- `wrangler d1 migrations apply` creates), so that a database made from this file later takes
+-- only the migrations added after it. A new migration adds its line here in the same change.
+CREATE TABLE IF NOT EXISTS d1_migrations(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT UNIQUE,
+  applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+INSERT OR IGNORE INTO d1_migrations (name) VALUES
+  ('0001_initial.sql'),
+  ('0002_photo_versions_unserved_at.sql');

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Tests apply the same schema.sql that `npm start` and production use.
+// Tests build their database with the same migrations/ that `npm start` and production apply
+// (test/setup.ts); test/migrations.test.ts also builds one from schema.sql, the snapshot, and
+// compares the two.
+const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
 const schema = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
 
 export default defineConfig({
@@ -13,8 +16,12 @@ export default defineConfig({
         bindings: {
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
           URL_SIGNING_SECRET: "test-url-secret-0123456789abcdef0123456789abcdef",
+          TEST_MIGRATIONS: migrations,
           TEST_SCHEMA: schema,
         },
+        // Empty databases for test/migrations.test.ts only: one made from schema.sql, one taken
+        // through the migrations one at a time with rows in it.
+        d1Databases: ["SNAPSHOT_DB", "UPGRADE_DB"],
         // Suites push thousands of writes through one account in seconds; the limits themselves
         // are tested in test/rate-limit.test.ts.
         ratelimits: {

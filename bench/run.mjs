@@ -21,6 +21,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeMachine, machineInfo } from "./lib/common.mjs";
+import { recordDelivery, recordIngest } from "./lib/measured.mjs";
 
 // Other benchmarks live beside this file as standalone scripts (bench/imaging.mjs, bench/memory.mjs, …):
 // `npm run bench -- imaging --rounds 5` runs bench/imaging.mjs with the arguments after the name.
@@ -84,6 +85,7 @@ if (cmd === "ingest" || cmd === "all") {
     target: values.target,
   });
   out.ingest = r;
+  recordIngest(r); // the scale model's inputs (bench/results/measured.json)
   console.log(`\n## Bulk ingest (${r.server}, file PUTs ${r.parallel} in flight, every 10th file a PNG)\n`);
   console.log(`machine: ${describeMachine(machine)}`);
   console.log(`corpus: ${Object.entries(r.corpus).map(([s, c]) => `${s} JPEG ≈ ${c.jpg_kb.toFixed(0)} KB, PNG ≈ ${c.png_kb.toFixed(0)} KB`).join("; ")}\n`);
@@ -96,6 +98,7 @@ if (cmd === "delivery" || cmd === "all") {
   const { runDelivery, deliveryTable, TARGETS } = await import("./delivery.mjs");
   const r = await runDelivery({ photos: Number(values.photos), seconds: Number(values.seconds), connections: Number(values.connections), withDev: !values["no-dev"] });
   out.delivery = r;
+  recordDelivery(r); // the scale model's inputs (bench/results/measured.json)
   console.log(`\n## Delivery (${r.meta.photos} students with photos; client ${r.meta.client}; ${r.meta.seconds} s per row, cold = one fetch of each URL)\n`);
   console.log(`machine: ${describeMachine(machine)}\n`);
   console.log(deliveryTable(r.rows));

@@ -3,7 +3,7 @@
 //
 // One command from a fresh clone (after `npm install`) to a running, seeded demo:
 //   1. make sure .dev.vars exists (local JWT_SECRET / URL_SIGNING_SECRET),
-//   2. apply schema.sql to the local D1 (idempotent),
+//   2. apply the migrations the local D1 has not had yet (`wrangler d1 migrations apply`),
 //   3. start `wrangler dev` on 127.0.0.1:<port>, streaming its output with a prefix,
 //   4. wait for GET /health → 200,
 //   5. seed the demo school through the API (skip with --no-seed),
@@ -105,19 +105,21 @@ async function main() {
     process.exit(1);
   }
 
-  // 2. Schema (idempotent).
-  say("applying schema.sql to the local D1 …");
-  const schema = spawnSync(node, [wrangler, "d1", "execute", "DB", "--local", "--file", path.join(ROOT, "schema.sql"), ...persist], {
+  // 2. Migrations: the same command production runs (with --remote), so the local database is
+  // changed exactly as the live one will be; only the ones not applied yet run.
+  say("applying migrations to the local D1 …");
+  const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
     cwd: ROOT,
-    env,
+    // CI: wrangler asks "Ok to apply?" only on a terminal; we asked for it by running npm start
+    env: { ...env, CI: "true" },
     encoding: "utf8",
   });
-  if (schema.status !== 0) {
-    fail(`applying schema.sql failed (wrangler exited ${schema.status ?? schema.signal}):`);
-    process.stderr.write(`${schema.stdout ?? ""}${schema.stderr ?? ""}\n`);
+  if (migrate.status !== 0) {
+    fail(`applying the migrations failed (wrangler exited ${migrate.status ?? migrate.signal}):`);
+    process.stderr.write(`${migrate.stdout ?? ""}${migrate.stderr ?? ""}\n`);
     process.exit(1);
   }
-  say(green("schema applied."));
+  say(green("database up to date."));
 
   // 3. wrangler dev.
   const base = `http://127.0.0.1:${opts.port}`;
@@ -244,7 +246,7 @@ async function main() {
     const last = health.status ? `it last answered ${health.status}` : `the last attempt failed: ${health.error ?? "no answer"}`;
     fail(`GET ${base}/health did not answer 200 within ${Math.round(opts.timeoutMs / 1000)} s (${last}).`);
     if (health.status === 404) fail("The /health route seems to be missing from the worker.");
-    if (health.status === 503) fail("The service says it is not ready: has schema.sql been applied to the same local state?");
+    if (health.status === 503) fail("The service says it is not ready: have the migrations been applied to the same local state?");
     if (opts.quiet) for (const l of recent.slice(-40)) process.stderr.write(`${dim("[wrangler]")} ${l}\n`);
     await stop("SIGTERM", 1);
     return;

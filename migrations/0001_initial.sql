@@ -1,0 +1,146 @@
+-- Migration 0001: the schema as it was when migrations were introduced (issue 11): every table
+-- and index of schema.sql at that point. `IF NOT EXISTS` throughout, so that a database made
+-- earlier from schema.sql (production's, a developer's local state) takes this migration as a
+-- no-op and continues with 0002 onwards; on an empty database it creates everything.
+-- Every table is keyed by `org`: one school's rows are never reachable with another's org.
+
+CREATE TABLE IF NOT EXISTS orgs (
+  org TEXT PRIMARY KEY,
+  photos_enabled INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS students (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  email TEXT,
+  email_lower TEXT,
+  sis_id TEXT,
+  first_name TEXT,
+  last_name TEXT,
+  grade TEXT,
+  homeroom TEXT,
+  photo_opt_out INTEGER NOT NULL DEFAULT 0,
+  -- the version served now (NULL: no photo) and the one POST …/photo/restore brings back
+  photo_version TEXT,
+  restore_version TEXT,
+  photo_updated_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS students_by_email ON students (org, email_lower);
+CREATE INDEX IF NOT EXISTS students_by_sis ON students (org, sis_id);
+CREATE INDEX IF NOT EXISTS students_by_name ON students (org, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id);
+
+-- Every processed photo. Bytes live in R2 under orgs/<org>/photos/<student>/<version>/<size>.jpg.
+-- retired_at is set whenever a version is not the current one; the cron trigger purges versions
+-- retired longer than PHOTO_RETENTION_DAYS (a version whose pointer move never happened is retired
+-- from birth, so it is purged the same way).
+CREATE TABLE IF NOT EXISTS photo_versions (
+  org TEXT NOT NULL,
+  student_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  upload_id TEXT,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  retired_at TEXT,
+  PRIMARY KEY (org, student_id, version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS photo_versions_retired ON photo_versions (retired_at) WHERE retired_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS user_preferences (
+  org TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  hide_profile_pictures INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS audit_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  org TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  student_id TEXT,
+  upload_id TEXT,
+  details TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_org ON audit_events (org, seq DESC);
+
+-- Bulk uploads. A draft collects a mapping file and images (staged in R2 under
+-- orgs/<org>/uploads/<id>/); submit turns matched rows into queue messages.
+CREATE TABLE IF NOT EXISTS uploads (
+  org TEXT NOT NULL,
+  id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  submitted_at TEXT,
+  completed_at TEXT,
+  reverted_at TEXT,
+  format TEXT,
+  mapping_name TEXT,
+  -- a zip is extracted by the queue consumer: NULL (none) | extracting | extracted | failed
+  archive_status TEXT,
+  archive_message TEXT,
+  -- frozen at submit: the preview's counts and its problems that belong to no row (JSON)
+  frozen_counts TEXT,
+  frozen_problems TEXT,
+  PRIMARY KEY (org, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_org ON uploads (org, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS uploads_drafts ON uploads (status, created_at);
+
+CREATE TABLE IF NOT EXISTS upload_files (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  -- what the header says (jpeg/png/webp) or, when it is not a usable image, the problem found on arrival
+  type TEXT,
+  problem_code TEXT,
+  problem_message TEXT,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (org, upload_id, name)
+) WITHOUT ROWID;
+
+-- One row per mapping row (or per file when there is no mapping), frozen at submit.
+-- status: pending → processed | failed | skipped; previous_version is what revert puts back.
+CREATE TABLE IF NOT EXISTS upload_rows (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  row INTEGER NOT NULL,
+  identifier TEXT NOT NULL,
+  file TEXT NOT NULL,
+  student_id TEXT,
+  matched_file TEXT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  previous_version TEXT,
+  new_version TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org, upload_id, row)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS upload_rows_status ON upload_rows (org, upload_id, status);
+
+-- Warnings on a frozen row (leading_zeros_ignored and the like from the preview; photo checks may
+-- add theirs): kept apart from the row's outcome (status, code, message), so that processing a
+-- row, which rewrites its outcome, never erases them. One per code and row, so writing the same
+-- warning again (a redelivered queue message) changes nothing. seq keeps the preview's order.
+CREATE TABLE IF NOT EXISTS upload_row_warnings (
+  org TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  row INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  details TEXT,
+  PRIMARY KEY (org, upload_id, row, code)
+) WITHOUT ROWID;

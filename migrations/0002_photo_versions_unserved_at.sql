@@ -1,0 +1,14 @@
+-- Migration 0002: where a photo version's renditions are, recorded per version (issue 11, item 3).
+--
+-- Image delivery is to read no database row: a deleted, replaced or opted-out photo stops being
+-- served because its renditions are moved out of the R2 key space /img serves (and a restore moves
+-- them back). R2 has no transactions with D1, so the pointer move (students.photo_version,
+-- photo_versions.retired_at) and the R2 move are separate steps; this column records the second, so
+-- an interrupted move is found and finished by the next queue attempt or sweep (idempotently),
+-- without listing R2 and without asking R2 about every version.
+--   NULL  the renditions are in the key space /img serves (true of every existing row: before
+--         issue 11 nothing was ever moved, so existing retired versions are the backlog to move)
+--   set   when they were moved out of it
+-- ADD COLUMN with a NULL default only rewrites the table's definition, not its rows: on a live
+-- database it is instant whatever the table's size, and every existing row keeps its data.
+ALTER TABLE photo_versions ADD COLUMN unserved_at TEXT;
