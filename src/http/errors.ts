@@ -6,6 +6,7 @@
  * (body-limits.ts reads the size limits the imaging and upload code define).
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { OneRosterError } from "../mapping/oneroster";
 
 /**
  * The one error type of the API. Throw it anywhere; `onError` in create-app.ts is the only
@@ -31,6 +32,12 @@ export class ApiError extends Error {
  */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof OneRosterError) {
+    // school_required / unknown_school list the schools so a client can offer the choice.
+    if (err.kind === "too_large") return new ApiError(413, "too_large", err.message);
+    const code = err.kind === "school_required" || err.kind === "unknown_school" ? err.kind : "validation_failed";
+    return new ApiError(400, code, err.message, err.schools.length ? { schools: err.schools } : [{ path: "body", message: err.message }]);
+  }
   return null;
 }
 
