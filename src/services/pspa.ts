@@ -248,3 +248,6 @@ export function normalizeHomeroom(s: string | null | undefined): string {
     .replace(/^(room|rm)(?=\d)/, "")
     .replace(/^0+(?=.)/, "");
 }
+
+/** The PSPA columns in file order (the export writes INDEX.TXT with them). */
+export { COLS as PSPA_COLUMNS };
