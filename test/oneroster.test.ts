@@ -64,7 +64,7 @@ describe("OneRoster import", () => {
       [7, "not_a_student"],
       [8, "tobedeleted"],
     ]);
-    expect(body.problems[0].message).toBe('1 row is role "teacher", not students, and was not imported (rows 5).');
+    expect(body.problems[0].message).toBe('1 row is role "teacher", not students, and was not imported (row 5).');
     expect(body.problems[1].message).toContain('role "administrator"');
     expect(body.problems[2].message).toContain('role "guardian"');
 

@@ -79,9 +79,10 @@ const cell = (t: Table, r: { cells: string[] }, name: string) => {
 };
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
+/** "row 6" or "rows 2, 3, 4 and 9 more". */
 function rowList(rows: number[], max = 5) {
   const shown = rows.slice(0, max).join(", ");
-  return rows.length > max ? `${shown} and ${rows.length - max} more` : shown;
+  return `${rows.length === 1 ? "row" : "rows"} ${rows.length > max ? `${shown} and ${rows.length - max} more` : shown}`;
 }
 
 /**
@@ -199,7 +200,7 @@ export function parseOneRoster(files: OneRosterFiles, school?: string | null): O
     const others = students.filter((s) => !s.schools.includes(school)).map((s) => s.row);
     if (others.length) {
       skipped += others.length;
-      problems.push({ row: others[0]!, code: "other_school", message: `${others.length} students belong to other schools and were not imported (rows ${rowList(others)}).` });
+      problems.push({ row: others[0]!, code: "other_school", message: `${others.length} ${others.length === 1 ? "student belongs" : "students belong"} to other schools and ${others.length === 1 ? "was" : "were"} not imported (${rowList(others)}).` });
     }
   } else if (allSchools.length > 1) {
     throw new OneRosterError(
@@ -213,14 +214,14 @@ export function parseOneRoster(files: OneRosterFiles, school?: string | null): O
     problems.push({
       row: rows[0]!,
       code: "not_a_student",
-      message: `${rows.length} ${rows.length === 1 ? "row is" : "rows are"} ${role === "no role" ? "without a role" : `role "${role}"`}, not students, and ${rows.length === 1 ? "was" : "were"} not imported (rows ${rowList(rows)}).`,
+      message: `${rows.length} ${rows.length === 1 ? "row is" : "rows are"} ${role === "no role" ? "without a role" : `role "${role}"`}, not students, and ${rows.length === 1 ? "was" : "were"} not imported (${rowList(rows)}).`,
     });
   }
   if (deletedRows.length) {
     problems.push({
       row: deletedRows[0]!,
       code: "tobedeleted",
-      message: `${deletedRows.length} ${deletedRows.length === 1 ? "student is" : "students are"} marked tobedeleted and ${deletedRows.length === 1 ? "was" : "were"} not imported (rows ${rowList(deletedRows)}).`,
+      message: `${deletedRows.length} ${deletedRows.length === 1 ? "student is" : "students are"} marked tobedeleted and ${deletedRows.length === 1 ? "was" : "were"} not imported (${rowList(deletedRows)}).`,
     });
   }
   return { rows: kept.map(({ row, values }) => ({ row, values })), problems, skipped, toBeDeleted };
