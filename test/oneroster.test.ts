@@ -154,6 +154,8 @@ describe("OneRoster import", () => {
     const audit = await json(await admin("GET", "/v1/audit"));
     expect(audit.events.filter((e: any) => e.action === "roster.import")).toHaveLength(0);
     expect(await json(await post(admin, LINCOLN_11))).toMatchObject({ created: 3 });
+    const bad = await expectError(await post(admin, LINCOLN_11, "?dry_run=yes"), 400, "validation_failed");
+    expect(bad.message).toContain("dry_run");
   });
 
   it("refuses a zip without users.csv and a damaged zip with a clear error", async () => {

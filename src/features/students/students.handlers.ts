@@ -29,7 +29,11 @@ studentsRouter.openAPIRegistry.registerPath(routes.importStudentsRoute);
 studentsRouter.post("/v1/students/import", async (c) => {
     const { org, sub } = c.get("principal");
     const type = mediaType(c.req.raw);
-    const dryRun = c.req.query("dry_run") === "true";
+    const dryRunParam = c.req.query("dry_run");
+    if (dryRunParam !== undefined && dryRunParam !== "true" && dryRunParam !== "false") {
+      throw validationFailed([{ path: "dry_run", message: "Use true or false" }], "query");
+    }
+    const dryRun = dryRunParam === "true";
     const school = c.req.query("school") || null;
     let rows: { row: number; values: Record<string, unknown> }[];
     if (type === "application/json") {
