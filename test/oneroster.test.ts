@@ -156,6 +156,8 @@ describe("OneRoster import", () => {
     expect(await json(await post(admin, LINCOLN_11))).toMatchObject({ created: 3 });
     const bad = await expectError(await post(admin, LINCOLN_11, "?dry_run=yes"), 400, "validation_failed");
     expect(bad.message).toContain("dry_run");
+    const ours = await expectError(await post(admin, "id,email\ns9,s9@school.test\n", "?school=sch-lincoln"), 400, "validation_failed");
+    expect(ours.message).toContain("OneRoster files only");
   });
 
   it("refuses a zip without users.csv and a damaged zip with a clear error", async () => {

@@ -57,6 +57,8 @@ studentsRouter.post("/v1/students/import", async (c) => {
     } else {
       throw unsupportedMediaType(type, "text/csv, application/json or a OneRoster zip (application/zip)");
     }
+    // ?school= picks a school of a OneRoster file; on our own roster it would be silently ignored.
+    if (school) throw validationFailed([{ path: "school", message: "?school= applies to OneRoster files only (users.csv or the OneRoster zip)" }], "query");
     return c.json(await importRoster(c.env.DB, org, sub, rows, { dryRun }), 200);
 });
 
