@@ -142,6 +142,20 @@ describe("mapping table formats", () => {
     expect(r.rows).toEqual([{ row: 2, identifier: "001234", file: "IMG_1", problem: null }]);
   });
 
+  it("picks columns by a header that names them, whatever their number and order (photos.csv of the export)", () => {
+    const text = "id,email,sis_id,first_name,last_name,grade,homeroom,file\r\ns1,jane.doe@school.org,001234,Jane,Doe,9,101,images/s1.jpg\r\ns2,,5678,John,Roe,10,202,images/s2.jpg\r\n";
+    const r = parseMappingTable(utf8("\uFEFF" + text));
+    expect(r.header).toBe(true);
+    expect(r.rows).toEqual([
+      { row: 2, identifier: "jane.doe@school.org", file: "images/s1.jpg", problem: null },
+      { row: 3, identifier: "5678", file: "images/s2.jpg", problem: null },
+    ]);
+    const p = matchMappingRows(table(text), roster, ["images/s1.jpg", "images/s2.jpg"]);
+    expect(p.rows.map((x) => x.student_id)).toEqual(["s1", "s2"]);
+    const other = parseMappingTable(utf8("Grade;File;Name;SIS_ID\n9;a.jpg;Jane Doe;001234\n"));
+    expect(other.rows).toEqual([{ row: 2, identifier: "001234", file: "a.jpg", problem: null }]);
+  });
+
   it("handles quoted cells with delimiters and line breaks, and counts rows as a spreadsheet does", () => {
     const csv = 'email,file\n"jane.doe@school.org","Doe, Jane.jpg"\n"john.roe@school.org","notes\nline 2.jpg"\n\n5678,"x.jpg",extra,"more, stuff"\n';
     const r = parseMappingTable(utf8(csv));

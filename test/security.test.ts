@@ -40,6 +40,7 @@ export const ROUTE_ROLES: Array<{ method: string; path: string; roles: Role[]; b
   { method: "GET", path: "/v1/uploads/{id}/report.csv", roles: ADMINS },
   { method: "POST", path: "/v1/uploads/{id}/revert", roles: ADMINS },
   { method: "DELETE", path: "/v1/photos", roles: ["support"] },
+  { method: "GET", path: "/v1/photos/export.zip", roles: ADMINS },
 ];
 const PUBLIC = new Set(["GET /health", "GET /img/{org}/{student}/{version}/{file}"]);
 

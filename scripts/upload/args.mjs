@@ -59,20 +59,7 @@ export async function parseUploadArgs(argv, env = process.env) {
   if (positionals.length === 0) throw new UsageError("Say which folder or .zip file to upload.");
   if (positionals.length > 2) throw new UsageError(`Too many arguments: ${positionals.slice(2).map((p) => JSON.stringify(p)).join(" ")}. Put quotes around paths with spaces.`);
 
-  const url = values.url ?? env.PASSPIX_URL;
-  const token = values.token ?? env.PASSPIX_TOKEN;
-  if (!url) throw new UsageError("--url is required (the passpix service, e.g. https://passpix.example.org).");
-  let base;
-  try {
-    base = new URL(url);
-  } catch {
-    throw new UsageError(`--url ${JSON.stringify(url)} is not a web address (it should look like https://passpix.example.org).`);
-  }
-  if (!["http:", "https:"].includes(base.protocol)) throw new UsageError(`--url must start with https:// (or http:// for a local server); got ${JSON.stringify(url)}.`);
-  if (!token) throw new UsageError("--token is required (an admin token for your school).");
-  if (/\s/.test(token.trim()) || token.trim().split(".").length !== 3) {
-    throw new UsageError("--token does not look like a token (three parts separated by dots). Copy it again, without quotes or line breaks.");
-  }
+  const { url, token } = serviceArgs(values, env);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32; got ${JSON.stringify(values.concurrency)}.`);
   if (values.upload !== undefined && !/^[a-z0-9]{8,40}$/.test(values.upload)) throw new UsageError(`--upload ${JSON.stringify(values.upload)} is not an upload id.`);
@@ -99,8 +86,8 @@ export async function parseUploadArgs(argv, env = process.env) {
     source,
     sourceKind,
     mapping,
-    url: base.toString().replace(/\/+$/, ""),
-    token: token.trim(),
+    url,
+    token,
     concurrency,
     wait: !values["no-wait"],
     enable: values.enable,
@@ -108,7 +95,29 @@ export async function parseUploadArgs(argv, env = process.env) {
   };
 }
 
-async function isZipFile(file) {
+/**
+ * --url and --token (or $PASSPIX_URL / $PASSPIX_TOKEN), checked: every CLI that talks to the
+ * service (upload, roster) takes them the same way. Returns { url (no trailing slash), token }.
+ */
+export function serviceArgs(values, env = process.env) {
+  const url = values.url ?? env.PASSPIX_URL;
+  const token = values.token ?? env.PASSPIX_TOKEN;
+  if (!url) throw new UsageError("--url is required (the passpix service, e.g. https://passpix.example.org).");
+  let base;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new UsageError(`--url ${JSON.stringify(url)} is not a web address (it should look like https://passpix.example.org).`);
+  }
+  if (!["http:", "https:"].includes(base.protocol)) throw new UsageError(`--url must start with https:// (or http:// for a local server); got ${JSON.stringify(url)}.`);
+  if (!token) throw new UsageError("--token is required (an admin token for your school).");
+  if (/\s/.test(token.trim()) || token.trim().split(".").length !== 3) {
+    throw new UsageError("--token does not look like a token (three parts separated by dots). Copy it again, without quotes or line breaks.");
+  }
+  return { url: base.toString().replace(/\/+$/, ""), token: token.trim() };
+}
+
+export async function isZipFile(file) {
   const fh = await fsp.open(file, "r").catch(() => null);
   if (!fh) return false;
   try {

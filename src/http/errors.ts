@@ -8,6 +8,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ImagingError, type ImagingErrorCode } from "../imaging/errors";
 import { MappingError } from "../mapping/errors";
+import { OneRosterError } from "../mapping/oneroster";
 
 /**
  * The one error type of the API. Throw it anywhere; `onError` in create-app.ts is the only
@@ -43,6 +44,12 @@ export function toApiError(err: unknown): ApiError | null {
     return err.code === "not_text"
       ? new ApiError(415, "unsupported_media_type", err.message, err.facts)
       : new ApiError(422, "bad_mapping", err.message, err.facts);
+  }
+  if (err instanceof OneRosterError) {
+    // school_required / unknown_school list the schools so a client can offer the choice.
+    if (err.kind === "too_large") return new ApiError(413, "too_large", err.message);
+    const code = err.kind === "school_required" || err.kind === "unknown_school" ? err.kind : "validation_failed";
+    return new ApiError(400, code, err.message, err.schools.length ? { schools: err.schools } : [{ path: "body", message: err.message }]);
   }
   return null;
 }

@@ -266,3 +266,6 @@ export function looksLikePspa(fileName: string, bytes: Uint8Array): boolean {
   }
   return data > 0 && pspa >= Math.max(1, data * 0.8) && pspa >= lines.length * 0.5;
 }
+
+/** The PSPA columns in file order (the export writes INDEX.TXT with them). */
+export { COLS as PSPA_COLUMNS };

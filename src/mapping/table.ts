@@ -50,7 +50,7 @@ const KEEP_CELLS = 3;
  * Reads records with papaparse. Blank records are dropped (their row numbers are still
  * counted). Stops after `maxNonBlank` non-blank records and reports whether there were more.
  */
-function readRecords(text: string, delimiter: string, maxNonBlank: number): { records: RawRecord[]; more: boolean } {
+function readRecords(text: string, delimiter: string, maxNonBlank: number, keepCells = KEEP_CELLS): { records: RawRecord[]; more: boolean } {
   const records: RawRecord[] = [];
   let row = 0;
   let more = false;
@@ -70,7 +70,7 @@ function readRecords(text: string, delimiter: string, maxNonBlank: number): { re
     }
     records.push({
       row,
-      cells: cells.slice(0, KEEP_CELLS),
+      cells: cells.slice(0, keepCells),
       count: cells.length,
       filled: filledFieldCount(cells),
       quoteError: errors.some((e) => e.code === "MissingQuotes")
@@ -133,6 +133,21 @@ function isHeaderRecord(r: RawRecord): boolean {
 }
 
 /**
+ * A header that names its columns (`email`, `sis_id`, `id`, `file`, as photos.csv of the export
+ * does) picks them by name, whatever their number and order: `ids` are the identifier columns
+ * in the order tried per row (email, then sis_id, then id), `keep` how many cells to read.
+ * Null without such a header: then columns 1 and 2 (or swapped) hold identifier and file.
+ */
+function namedColumns(r: RawRecord | undefined): { ids: number[]; file: number; keep: number } | null {
+  if (!r) return null;
+  const names = r.cells.map((c) => clean(c).toLowerCase().replace(/[\s-]+/g, "_"));
+  const file = names.findIndex((n) => n === "file" || n === "file_name" || n === "filename");
+  const ids = ["email", "sis_id", "id"].map((n) => names.indexOf(n)).filter((i) => i >= 0);
+  if (file < 0 || ids.length === 0) return null;
+  return { ids, file, keep: Math.max(file, ...ids) + 1 };
+}
+
+/**
  * Parses a mapping table (CSV/TSV) from bytes: encoding, delimiter (comma, semicolon, tab),
  * optional header and swapped columns are detected. Never throws; an unreadable file gives
  * one `bad_mapping` problem and no rows; unusable rows come back with a `bad_row` problem.
@@ -149,10 +164,11 @@ export function parseMappingTableText(input: string): TableParseResult {
   const problems: MappingProblem[] = [];
   const delimiter = detectDelimiter(text);
   const format = delimiter === "," ? "csv" : delimiter === ";" ? "semicolon" : "tsv";
-  const { records, more } = readRecords(text, delimiter, MAX_MAPPING_ROWS + 1);
+  const named = namedColumns(readRecords(text, delimiter, 1, Infinity).records[0]);
+  const { records, more } = readRecords(text, delimiter, MAX_MAPPING_ROWS + 1, named ? named.keep : KEEP_CELLS);
 
   const first = records[0];
-  const header = first !== undefined && isHeaderRecord(first);
+  const header = first !== undefined && (named !== null || isHeaderRecord(first));
   let data = header ? records.slice(1) : records;
   if (data.length > MAX_MAPPING_ROWS || more) {
     data = data.slice(0, MAX_MAPPING_ROWS);
@@ -174,8 +190,8 @@ export function parseMappingTableText(input: string): TableParseResult {
     if (a && !b) fileFirst++;
     if (b && !a) fileSecond++;
   }
-  let swapped = fileFirst > 0 && fileSecond === 0;
-  if (fileFirst === 0 && fileSecond === 0 && header && first) {
+  let swapped = !named && fileFirst > 0 && fileSecond === 0;
+  if (!named && fileFirst === 0 && fileSecond === 0 && header && first) {
     const w1 = labelWords(clean(first.cells[0]));
     const w2 = labelWords(clean(first.cells[1]));
     swapped =
@@ -185,8 +201,8 @@ export function parseMappingTableText(input: string): TableParseResult {
 
   const sep = delimiterName(delimiter);
   const rows: TableRow[] = data.map((r) => {
-    const identifier = clean(r.cells[swapped ? 1 : 0]);
-    const file = clean(r.cells[swapped ? 0 : 1]);
+    const identifier = named ? (named.ids.map((i) => clean(r.cells[i])).find((v) => v !== "") ?? "") : clean(r.cells[swapped ? 1 : 0]);
+    const file = clean(r.cells[named ? named.file : swapped ? 0 : 1]);
     const shown = { identifier: short(identifier, 300), file: short(file, 300) };
     const bad = (message: string): TableRow => ({
       row: r.row,
@@ -201,7 +217,7 @@ export function parseMappingTableText(input: string): TableParseResult {
     }
     const extra = header && first ? extraFieldsMessage(r.row, r.filled, first.count, delimiter) : null;
     if (extra) return bad(extra);
-    if (r.count < 2) {
+    if (r.count < 2 && !named) {
       const only = clean(r.cells[0]);
       return bad(`Row ${r.row} has only one value (${q(only)}). Each row needs the student's email or school ID, then ${sep}, then the photo's file name.`);
     }

@@ -11,6 +11,7 @@ import { createRouter } from "../../http/create-app";
 import { badRequest, conflict } from "../../http/errors";
 import { processPortrait } from "../../imaging/pipeline";
 import { requireStudent } from "../students/students.service";
+import { startPhotoExport } from "./export.service";
 import { lookupPhotos } from "./lookup.service";
 import { deleteStudentPhoto, describePhoto, newVersionId, restoreStudentPhoto, setStudentPhoto } from "./photos.service";
 import * as routes from "./photos.routes";
@@ -20,6 +21,7 @@ const origin = (url: string) => new URL(url).origin;
 export const photosRouter = createRouter();
 photosRouter.use("/v1/students/:id/photo", requireRole(...ADMINS));
 photosRouter.use("/v1/students/:id/photo/*", requireRole(...ADMINS));
+photosRouter.use("/v1/photos/export.zip", requireRole(...ADMINS));
 photosRouter.use("/v1/photos/lookup", requireRoleToRead("teacher", "admin", "support"));
 
 photosRouter.openapi(routes.putPhotoRoute, async (c) => {
@@ -55,4 +57,15 @@ photosRouter.openapi(routes.restorePhotoRoute, async (c) => {
 photosRouter.openapi(routes.lookupRoute, async (c) => {
   const body = c.req.valid("json");
   return c.json(await lookupPhotos(c.env, origin(c.req.url), c.get("principal"), body), 200);
+});
+
+photosRouter.openapi(routes.exportPhotosRoute, async (c) => {
+  const { org, sub } = c.get("principal");
+  const stream = await startPhotoExport(c.env, org, sub);
+  const day = new Date().toISOString().slice(0, 10);
+  const file = `photos-${org.replace(/[^A-Za-z0-9._-]+/g, "_")}-${day}.zip`;
+  // The typed route expects a JSON answer; this one is a byte stream, so it is returned as is.
+  return new Response(stream, {
+    headers: { "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${file}"`, "Cache-Control": "no-store" },
+  }) as never;
 });

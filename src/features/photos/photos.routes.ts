@@ -57,3 +57,14 @@ export const lookupRoute = createRoute({
     ...errors(400, 401, 403, 413),
   },
 });
+
+export const exportPhotosRoute = createRoute({
+  method: "get",
+  path: "/v1/photos/export.zip",
+  tags: ["Photos"],
+  summary: "Every current photo as a zip (streamed): images/, a PSPA INDEX.TXT and photos.csv, which a bulk upload takes back as its mapping",
+  responses: {
+    200: { description: "The zip (Content-Disposition: attachment)", content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } } },
+    ...errors(401, 403, 409),
+  },
+});

@@ -12,10 +12,12 @@ import { mediaType, readBodyLimited, readJsonLimited, unsupportedMediaType } fro
 import { createRouter } from "../../http/create-app";
 import { validationFailed } from "../../http/errors";
 import { describePhoto, restorableVersion } from "../photos/photos.service";
-import { deleteStudent, importRoster, listStudents, parseRosterCsv, requireStudent, toStudent } from "./students.service";
+import { isOneRosterUsers, readOneRosterZip } from "../../mapping/oneroster";
+import { deleteStudent, importOneRoster, importRoster, listStudents, parseRosterCsv, requireStudent, toStudent } from "./students.service";
 import * as routes from "./students.routes";
 
 const origin = (url: string) => new URL(url).origin;
+const ZIP_TYPES = ["application/zip", "application/x-zip-compressed", "multipart/x-zip"];
 
 export const studentsRouter = createRouter();
 studentsRouter.use("/v1/students", requireRole(...ADMINS));
@@ -27,6 +29,12 @@ studentsRouter.openAPIRegistry.registerPath(routes.importStudentsRoute);
 studentsRouter.post("/v1/students/import", async (c) => {
     const { org, sub } = c.get("principal");
     const type = mediaType(c.req.raw);
+    const dryRunParam = c.req.query("dry_run");
+    if (dryRunParam !== undefined && dryRunParam !== "true" && dryRunParam !== "false") {
+      throw validationFailed([{ path: "dry_run", message: "Use true or false" }], "query");
+    }
+    const dryRun = dryRunParam === "true";
+    const school = c.req.query("school") || null;
     let rows: { row: number; values: Record<string, unknown> }[];
     if (type === "application/json") {
       const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
@@ -39,11 +47,19 @@ studentsRouter.post("/v1/students/import", async (c) => {
       }));
     } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
       const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
-      rows = parseRosterCsv(new TextDecoder().decode(bytes));
+      const text = new TextDecoder().decode(bytes);
+      // A OneRoster users.csv is recognised by its header; anything else is our roster CSV.
+      if (isOneRosterUsers(text)) return c.json(await importOneRoster(c.env.DB, org, sub, { users: text }, { dryRun, school }), 200);
+      rows = parseRosterCsv(text);
+    } else if (ZIP_TYPES.includes(type)) {
+      const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
+      return c.json(await importOneRoster(c.env.DB, org, sub, readOneRosterZip(bytes), { dryRun, school }), 200);
     } else {
-      throw unsupportedMediaType(type, "text/csv or application/json");
+      throw unsupportedMediaType(type, "text/csv, application/json or a OneRoster zip (application/zip)");
     }
-    return c.json(await importRoster(c.env.DB, org, sub, rows), 200);
+    // ?school= picks a school of a OneRoster file; on our own roster it would be silently ignored.
+    if (school) throw validationFailed([{ path: "school", message: "?school= applies to OneRoster files only (users.csv or the OneRoster zip)" }], "query");
+    return c.json(await importRoster(c.env.DB, org, sub, rows, { dryRun }), 200);
 });
 
 studentsRouter.openapi(routes.listStudentsRoute, async (c) => {

@@ -7,13 +7,18 @@ export const importStudentsRoute = createRoute({
   method: "post",
   path: "/v1/students/import",
   tags: ["Roster"],
-  summary: "Upsert the roster by id (CSV with a header row, or JSON)",
+  summary: "Upsert the roster by id (CSV with a header row, JSON, or a OneRoster users.csv or CSV zip)",
   request: {
+    query: z.object({
+      school: z.string().optional().openapi({ description: "OneRoster: the orgSourcedId of the school to import from a district file" }),
+      dry_run: z.enum(["true", "false"]).optional().openapi({ description: "Extra (not in the contract): true counts what would be created, updated and skipped without writing anything" }),
+    }),
     body: {
       required: true,
       content: {
         "text/csv": { schema: z.string().openapi({ example: "id,email,sis_id,first_name,last_name,grade,homeroom\nstu_1,ada@school.org,001234,Ada,Lovelace,9,101" }) },
         "application/json": { schema: z.object({ students: z.array(StudentImportRow) }) },
+        "application/zip": { schema: z.string().openapi({ format: "binary", description: "A OneRoster CSV zip: users.csv, with orgs.csv (school names) and roles.csv (OneRoster 1.2) when present" }) },
       },
     },
   },

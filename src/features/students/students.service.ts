@@ -16,6 +16,7 @@ import {
   studentUpsert,
   type StudentRecord,
 } from "./students.repo";
+import { parseOneRoster, type OneRosterFiles } from "../../mapping/oneroster";
 import { STUDENT_CSV_COLUMNS, StudentImportRow, type Student } from "./students.schemas";
 
 export type { StudentRecord } from "./students.repo";
@@ -78,8 +79,15 @@ export function parseRosterCsv(text: string): RawRow[] {
   });
 }
 
+export type ImportOptions = {
+  /** Count what would change, write nothing. */
+  dryRun?: boolean;
+  /** Fields the source does not carry (OneRoster has no homeroom or opt-out): an existing student keeps its own. */
+  keepExisting?: boolean;
+};
+
 /** Upserts by id; returns counts and one problem per refused row. Rows that change nothing are not written. */
-export async function importStudents(db: D1Database, org: string, raw: RawRow[]) {
+export async function importStudents(db: D1Database, org: string, raw: RawRow[], opts: ImportOptions = {}) {
   const problems: Problem[] = [];
   if (raw.length > MAX_IMPORT_ROWS) {
     throw badRequest("validation_failed", `The roster has ${raw.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`, [
@@ -118,8 +126,9 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
   let updated = 0;
   let unchanged = 0;
   const upsert = studentUpsert(db);
-  for (const { data: s } of valid.values()) {
-    const before = existing.get(s.id);
+  for (const { data } of valid.values()) {
+    const before = existing.get(data.id);
+    const s = before && opts.keepExisting ? { ...data, homeroom: before.homeroom, photo_opt_out: before.photo_opt_out === 1 } : data;
     const optOut = s.photo_opt_out ? 1 : 0;
     if (before) {
       const same =
@@ -136,7 +145,7 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
     writes.push(upsert(org, s, now));
   }
   // D1 caps how much one batch may do; 500 statements per batch keeps well inside it.
-  for (let i = 0; i < writes.length; i += 500) await db.batch(writes.slice(i, i + 500));
+  if (!opts.dryRun) for (let i = 0; i < writes.length; i += 500) await db.batch(writes.slice(i, i + 500));
   problems.sort((a, b) => a.row - b.row);
   return { created, updated, unchanged, problems };
 }
@@ -160,13 +169,33 @@ export async function listStudentsMissingPhotos(db: D1Database, org: string) {
 }
 
 /** Roster import from the rows of a CSV or JSON body; recorded in the audit log when it changed anything. */
-export async function importRoster(db: D1Database, org: string, actor: string, raw: RawRow[]) {
-  const result = await importStudents(db, org, raw);
+export async function importRoster(db: D1Database, org: string, actor: string, raw: RawRow[], opts: ImportOptions = {}) {
+  const result = await importStudents(db, org, raw, opts);
   const { created, updated, unchanged } = result;
-  if (created || updated) {
+  if ((created || updated) && !opts.dryRun) {
     await auditStatement(db, { org, actor, action: "roster.import", details: { created, updated, unchanged, problems: result.problems.length } }).run();
   }
-  return result;
+  return { ...result, ...(opts.dryRun ? { dry_run: true } : {}) };
+}
+
+/**
+ * A OneRoster import: its active students upserted like any roster row (homeroom and opt-out,
+ * which OneRoster does not carry, are kept), the rows left out reported, and a `tobedeleted`
+ * student we hold reported by name: deleting is the school's decision, never a side effect.
+ */
+export async function importOneRoster(db: D1Database, org: string, actor: string, files: OneRosterFiles, opts: ImportOptions & { school?: string | null }) {
+  const parsed = parseOneRoster(files, opts.school);
+  const result = await importRoster(db, org, actor, parsed.rows, { ...opts, keepExisting: true });
+  const held = parsed.toBeDeleted.length ? await selectStudentsByIds(db, org, parsed.toBeDeleted.map((d) => d.id)) : [];
+  const heldById = new Map(held.map((s) => [s.id, s]));
+  const stillHere = parsed.toBeDeleted.flatMap(({ row, id }) => {
+    const s = heldById.get(id);
+    if (!s) return [];
+    const name = fullName(s);
+    return [{ row, code: "tobedeleted_student", message: `Row ${row}: ${name ? `${name} (${id})` : id} is marked tobedeleted in the OneRoster file but is still in your roster; it was not deleted. Delete the student yourself if they have left.` }];
+  });
+  const problems = [...result.problems, ...parsed.problems, ...stillHere].sort((a, b) => a.row - b.row);
+  return { ...result, skipped: parsed.skipped, problems };
 }
 
 /** Removes the student, every photo version's bytes and rows, at once. */

@@ -3,7 +3,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { IntegrationState as IntegrationSchema } from "../../features/integration/integration.schemas";
 import type { LookupResponse as LookupSchema } from "../../features/photos/photos.schemas";
-import type { Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../features/students/students.schemas";
+import type { ImportResult as ImportResultSchema, Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../features/students/students.schemas";
 import type { Upload as UploadSchema, UploadProblem as UploadProblemSchema, UploadStatus as UploadStatusType } from "../../features/uploads/uploads.schemas";
 
 export type IntegrationState = z.infer<typeof IntegrationSchema>;
@@ -11,6 +11,7 @@ export type LookupResponse = z.infer<typeof LookupSchema>;
 export type Student = z.infer<typeof StudentSchema>;
 export type StudentWithPhoto = z.infer<typeof StudentWithPhotoSchema>;
 export type Photo = z.infer<typeof PhotoSchema>;
+export type ImportResult = z.infer<typeof ImportResultSchema>;
 export type Upload = z.infer<typeof UploadSchema>;
 export type UploadProblem = z.infer<typeof UploadProblemSchema>;
 export type UploadStatus = UploadStatusType;

@@ -5,6 +5,7 @@ import { h, icon, replace } from "../lib/dom";
 import { fmtNumber, fullName, plural } from "../lib/format";
 import type { LookupResponse, Page, Student } from "../lib/types";
 import { avatar, badge, busy, button, card, notice, pageHead, downloadFile, spinner } from "../lib/ui";
+import { rosterImportCard } from "./students-import";
 
 type Filter = "all" | "true" | "false";
 const PAGE_SIZE = 50;
@@ -90,6 +91,7 @@ export async function renderStudents({ root }: PageContext) {
       results,
       more,
     ),
+    rosterImportCard(() => void load()),
   );
 
   function syncUrl() {
@@ -149,7 +151,7 @@ export async function renderStudents({ root }: PageContext) {
           { class: "empty" },
           icon(filter === "false" && !q ? "checkCircle" : "search", "icon empty-icon"),
           h("p", { class: "empty-title" }, filter === "false" && !q ? "Every student has a photo" : "No students found"),
-          h("p", { class: "muted" }, q ? "Try part of the name, the email or the school ID." : filter === "false" ? "Students whose families opted out are not listed." : "Import the roster first (POST /v1/students/import)."),
+          h("p", { class: "muted" }, q ? "Try part of the name, the email or the school ID." : filter === "false" ? "Students whose families opted out are not listed." : "Import the roster first (Import roster, below)."),
         ),
       );
     } else {

@@ -132,6 +132,15 @@ function renderStatus(ps: PageState) {
       }),
     );
   }
+  if (s.photo_count) {
+    actions.push(
+      button("Export photos", {
+        variant: "ghost",
+        icon: "download",
+        onClick: (e) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/photos/export.zip", "passpix-photos.zip"),
+      }),
+    );
+  }
   if (s.enabled) actions.push(button("Disable photos", { variant: "danger-ghost", icon: "eyeOff", onClick: (e) => void disable(ps, e.currentTarget as HTMLButtonElement) }));
 
   const meterLabel = uid("cov");
