@@ -15,6 +15,7 @@ import {
   type MappingSource,
 } from "./mapping";
 import { uploadVersionId } from "../features/photos/photos.service";
+import { syncPhotoObjects } from "../features/photos/photo-objects";
 import { listRoster } from "../features/students/students.service";
 import { deleteR2Prefix } from "../storage/bucket";
 import { stagedFileKey, stagedMappingKey, stagingPrefix } from "../storage/keys";
@@ -505,6 +506,8 @@ export async function revertUpload(env: Env, org: string, id: string, actor: str
     );
   }
   for (let i = 0; i < statements.length; i += 450) await db.batch(statements.slice(i, i + 450));
+  // The reverted versions leave the served space, the ones put back return to it.
+  await syncPhotoObjects(env, org, changed.map((c) => c.student_id));
   await db.batch([
     db.prepare("UPDATE uploads SET status = 'reverted', reverted_at = ?3 WHERE org = ?1 AND id = ?2").bind(org, id, now),
     auditStatement(db, { org, actor, action: "upload.revert", upload_id: id, details: { students_reverted: changed.length } }, now),

@@ -1,5 +1,6 @@
 import type { Principal } from "../../http/env";
 import type { PhotoSize } from "../../services/imaging";
+import { homeOf } from "../../storage/homes";
 import { fullName } from "../students/students.service";
 import { selectLookupFacts } from "./photos.repo";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
@@ -21,6 +22,9 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
   const reason: "disabled" | "hidden_by_user" | null = who.role === "teacher" ? (!enabled ? "disabled" : hidden ? "hidden_by_user" : null) : null;
   const visible = reason === null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
+  const home = homeOf(who.org);
+  // Teachers' URLs stop with the school's switch; admins' (review) URLs do not.
+  const review = who.role !== "teacher";
 
   const photos: Record<string, string | null> = {};
   const names: Record<string, string | null> = {};
@@ -30,7 +34,7 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
       names[id] = s ? fullName(s) : null;
       photos[id] =
         visible && s?.photo_version && s.photo_opt_out === 0
-          ? await signPhotoUrl(env.URL_SIGNING_SECRET, origin, { org: who.org, studentId: id, version: s.photo_version, size: req.size }, exp)
+          ? await signPhotoUrl(env.URL_SIGNING_SECRET, origin, { home, org: who.org, studentId: id, version: s.photo_version, size: req.size, review }, exp)
           : null;
     }),
   );

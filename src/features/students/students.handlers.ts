@@ -43,7 +43,7 @@ studentsRouter.post("/v1/students/import", async (c) => {
     } else {
       throw unsupportedMediaType(type, "text/csv or application/json");
     }
-    return c.json(await importRoster(c.env.DB, org, sub, rows), 200);
+    return c.json(await importRoster(c.env, org, sub, rows), 200);
 });
 
 studentsRouter.openapi(routes.listStudentsRoute, async (c) => {

@@ -1,9 +1,10 @@
 import Papa from "papaparse";
 import { badRequest, notFound, zodIssues } from "../../http/errors";
 import { extraFieldsMessage, filledFieldCount } from "../../shared/csv-rows";
-import { studentPhotosPrefix } from "../../storage/keys";
+import { studentPhotosPrefix, studentRetiredPrefix } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { decodeCursor, encodeCursor, nowIso } from "../common.schemas";
+import { retirePhotoObjects, syncPhotoObjects } from "../photos/photo-objects";
 import { deletePhotoVersionsOfStudentStatement } from "../photos/photos.repo";
 import { deleteR2Prefix } from "../../storage/bucket";
 import {
@@ -79,7 +80,8 @@ export function parseRosterCsv(text: string): RawRow[] {
 }
 
 /** Upserts by id; returns counts and one problem per refused row. Rows that change nothing are not written. */
-export async function importStudents(db: D1Database, org: string, raw: RawRow[]) {
+export async function importStudents(env: Pick<Env, "DB" | "PHOTOS">, org: string, raw: RawRow[]) {
+  const db = env.DB;
   const problems: Problem[] = [];
   if (raw.length > MAX_IMPORT_ROWS) {
     throw badRequest("validation_failed", `The roster has ${raw.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`, [
@@ -118,9 +120,16 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
   let updated = 0;
   let unchanged = 0;
   const upsert = studentUpsert(db);
+  const optOutChanged: string[] = [];
   for (const { data: s } of valid.values()) {
     const before = existing.get(s.id);
     const optOut = s.photo_opt_out ? 1 : 0;
+    if (before && before.photo_opt_out !== optOut) {
+      optOutChanged.push(s.id);
+      // An opt-out moves no pointer (the cron's re-sync could not find it after a crash), so its
+      // photo leaves the served space before the commit; opting back in restores it after.
+      if (optOut && before.photo_version) await retirePhotoObjects(env.PHOTOS, org, s.id, [before.photo_version]);
+    }
     if (before) {
       const same =
         before.email === s.email && before.sis_id === s.sis_id && before.first_name === s.first_name && before.last_name === s.last_name &&
@@ -137,6 +146,7 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
   }
   // D1 caps how much one batch may do; 500 statements per batch keeps well inside it.
   for (let i = 0; i < writes.length; i += 500) await db.batch(writes.slice(i, i + 500));
+  if (optOutChanged.length) await syncPhotoObjects(env, org, optOutChanged);
   problems.sort((a, b) => a.row - b.row);
   return { created, updated, unchanged, problems };
 }
@@ -160,8 +170,9 @@ export async function listStudentsMissingPhotos(db: D1Database, org: string) {
 }
 
 /** Roster import from the rows of a CSV or JSON body; recorded in the audit log when it changed anything. */
-export async function importRoster(db: D1Database, org: string, actor: string, raw: RawRow[]) {
-  const result = await importStudents(db, org, raw);
+export async function importRoster(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string, raw: RawRow[]) {
+  const db = env.DB;
+  const result = await importStudents(env, org, raw);
   const { created, updated, unchanged } = result;
   if (created || updated) {
     await auditStatement(db, { org, actor, action: "roster.import", details: { created, updated, unchanged, problems: result.problems.length } }).run();
@@ -178,4 +189,5 @@ export async function deleteStudent(env: Env, org: string, studentId: string, ac
     auditStatement(env.DB, { org, actor, action: "student.delete", student_id: studentId, details: { had_photo: student.photo_version !== null } }),
   ]);
   await deleteR2Prefix(env.PHOTOS, studentPhotosPrefix(org, studentId));
+  await deleteR2Prefix(env.PHOTOS, studentRetiredPrefix(org, studentId));
 }
