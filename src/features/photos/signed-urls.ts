@@ -45,16 +45,27 @@ function imagePath(ref: PhotoRef) {
 }
 
 export async function signPhotoUrl(secret: string, origin: string, ref: PhotoRef, exp: number) {
+  return (await signPhotoUrls(secret, origin, [ref], exp))[0]!;
+}
+
+/**
+ * Many URLs at once (a pass view: up to 500). Remembered signatures are used synchronously and
+ * only the others go to crypto.subtle, in parallel: a repeat lookup then costs no promise per
+ * URL, which was most of its CPU once the HMACs themselves were remembered.
+ */
+export async function signPhotoUrls(secret: string, origin: string, refs: PhotoRef[], exp: number): Promise<string[]> {
   let known = signatures.get(secret);
   if (!known) signatures.set(secret, (known = new Map()));
-  const text = payloadText(ref, exp);
-  let sig = known.get(text);
-  if (!sig) {
-    sig = toB64Url(await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(text)));
-    if (known.size >= MAX_REMEMBERED) known.clear();
-    known.set(text, sig);
+  const texts = refs.map((ref) => payloadText(ref, exp));
+  const missing = texts.filter((t) => !known.has(t));
+  if (missing.length) {
+    const key = await hmacKey(secret);
+    const encoder = new TextEncoder();
+    const signed = await Promise.all(missing.map((t) => crypto.subtle.sign("HMAC", key, encoder.encode(t))));
+    if (known.size + missing.length > MAX_REMEMBERED) known.clear();
+    missing.forEach((t, i) => known.set(t, toB64Url(signed[i]!)));
   }
-  return `${origin}${imagePath(ref)}?exp=${exp}${ref.review ? "&scope=review" : ""}&sig=${sig}`;
+  return refs.map((ref, i) => `${origin}${imagePath(ref)}?exp=${exp}${ref.review ? "&scope=review" : ""}&sig=${known.get(texts[i]!)}`);
 }
 
 /** crypto.subtle.verify compares in constant time. */
