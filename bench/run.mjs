@@ -99,6 +99,7 @@ if (cmd === "delivery" || cmd === "all") {
   out.delivery = r;
   console.log(`\n## Delivery (${r.meta.photos} students with photos; client ${r.meta.client}; ${r.meta.seconds} s per row, cold = one fetch of each URL)\n`);
   console.log(`machine: ${describeMachine(machine)}\n`);
+  if (r.meta.source !== "worktree") console.log(`Worker measured: src/ as of ${r.meta.source} (--source)\n`);
   console.log(deliveryTable(r.rows));
   const v = r.verdict;
   console.log(`\ntarget: lookup of 500 ids p99 < ${TARGETS.lookup500P99Ms} ms: ${v.lookup500.map((x) => `${x.conc} conn. p99 ${x.p99.toFixed(1)} ms ${x.ok ? "MET" : "MISSED"}`).join("; ")}`);
