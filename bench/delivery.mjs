@@ -146,16 +146,19 @@ export async function measureHello(paths, { seconds = 10, connections = 32, log 
   return out;
 }
 
-export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, source, log = console.log } = {}) {
+export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, source, noAssets = false, log = console.log } = {}) {
   ensureDebianPackages([{ bin: "nginx", pkg: "nginx" }, { bin: "wrk", pkg: "wrk" }], log);
   await ensureCorpus("640x800", { log });
   const thumbsDir = path.join(BENCH_DIR, "nginx", "www");
   const rows = [];
-  const meta = { photos, seconds, connections, client: hasWrk() ? "wrk (1 thread)" : "node:http", source: source ?? "worktree" };
+  const meta = { photos, seconds, connections, client: hasWrk() ? "wrk (1 thread)" : "node:http", source: source ?? "worktree", noAssets };
 
   log("  building the Worker bundle (wrangler deploy --dry-run) and starting it on workerd…");
   // --source <commit>: the Worker as it was at that commit (a before/after table in one session).
-  const bundle = source ? (snapshotSource(source), buildVariant(`delivery-${source}`, [])) : buildBundle();
+  // --no-assets: without the [assets] block, i.e. without Miniflare's two asset-router isolates that
+  // every request (run_worker_first or not) passes through locally; on Cloudflare that routing is
+  // the platform's, not the Worker's CPU.
+  const bundle = source ? (snapshotSource(source), buildVariant(`delivery-${source}`, [], { dropAssets: noAssets })) : buildBundle({ dropAssets: noAssets });
   // Lookups are POSTs, so the write limits (per school 3,000/10 s) would answer most of a throughput
   // run with 429: they are lifted here (the binding is still called) and measured in `npm run load`.
   const wd = await startWorkerd({ bundle, limits: LIFTED_LIMITS });

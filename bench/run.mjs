@@ -17,6 +17,8 @@
 //          --parallel 8 (file PUTs in flight)   --target dev|workerd (ingest server)
 //          --seconds 10 (per delivery run)   --connections 32   --photos 500 (delivery seed)
 //          --no-dev (skip the wrangler dev delivery comparison)   --json FILE (raw results)
+//          --no-assets (delivery: the Worker without Miniflare's asset router in front)
+//          --source <commit> (delivery: measure src/ as of that commit)
 // Everything runs on 127.0.0.1, is bounded in count and time, and stops what it started.
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -36,7 +38,7 @@ if (first && /^[a-z][a-z0-9-]*$/.test(first) && !BUILT_IN.includes(first)) {
 }
 
 const HELP = `usage: npm run bench -- <ingest|delivery|experiments|all|NAME (runs bench/NAME.mjs)> [--n 500,2000] [--sizes 640x800] [--large 500]
-       [--parallel 8] [--target dev|workerd] [--seconds 10] [--connections 32] [--photos 500] [--no-dev] [--json FILE]`;
+       [--parallel 8] [--target dev|workerd] [--seconds 10] [--connections 32] [--photos 500] [--no-dev] [--no-assets] [--source COMMIT] [--json FILE]`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -50,6 +52,7 @@ const { values, positionals } = parseArgs({
     connections: { type: "string", default: "32" },
     photos: { type: "string", default: "500" },
     "no-dev": { type: "boolean", default: false },
+    "no-assets": { type: "boolean", default: false },
     only: { type: "string" },
     source: { type: "string", default: "head" },
     json: { type: "string" },
@@ -95,11 +98,12 @@ if (cmd === "ingest" || cmd === "all") {
 
 if (cmd === "delivery" || cmd === "all") {
   const { runDelivery, deliveryTable, TARGETS } = await import("./delivery.mjs");
-  const r = await runDelivery({ photos: Number(values.photos), seconds: Number(values.seconds), connections: Number(values.connections), withDev: !values["no-dev"], source: cmd === "delivery" && process.argv.includes("--source") ? values.source : undefined });
+  const r = await runDelivery({ photos: Number(values.photos), seconds: Number(values.seconds), connections: Number(values.connections), withDev: !values["no-dev"], noAssets: values["no-assets"], source: cmd === "delivery" && process.argv.includes("--source") ? values.source : undefined });
   out.delivery = r;
   console.log(`\n## Delivery (${r.meta.photos} students with photos; client ${r.meta.client}; ${r.meta.seconds} s per row, cold = one fetch of each URL)\n`);
   console.log(`machine: ${describeMachine(machine)}\n`);
   if (r.meta.source !== "worktree") console.log(`Worker measured: src/ as of ${r.meta.source} (--source)\n`);
+  if (r.meta.noAssets) console.log("Worker measured without its [assets] block (--no-assets): no asset-router isolates in front\n");
   console.log(deliveryTable(r.rows));
   const v = r.verdict;
   console.log(`\ntarget: lookup of 500 ids p99 < ${TARGETS.lookup500P99Ms} ms: ${v.lookup500.map((x) => `${x.conc} conn. p99 ${x.p99.toFixed(1)} ms ${x.ok ? "MET" : "MISSED"}`).join("; ")}`);
