@@ -12,8 +12,8 @@
  * a crash never breaks a served photo and never loses restorable bytes. A crash between the
  * commit and the moves leaves a retired version served until the next cron run re-syncs the
  * students whose versions were retired in the last minutes (`syncRecentlyRetired`, every minute):
- * about 1 minute, plus the edge cache's 2 minutes and the browser's 1 minute, inside the
- * contract's 5. Opt-outs retire the bytes before their commit (they move no pointer the cron
+ * about 1 minute, plus the edge cache's 2 minutes, an isolate's 30 s and the browser's 1 minute
+ * (images.service.ts), inside the contract's 5. Opt-outs retire the bytes before their commit (they move no pointer the cron
  * could find).
  */
 import { PHOTO_SIZES, type PhotoSize } from "../../services/imaging";
