@@ -1,5 +1,6 @@
 // Delivery: POST /v1/photos/lookup (50 and 500 ids) and GET /img/... thumbnails (cold = first fetch
 // of each URL, warm = repeated), measured on workerd directly (Miniflare's API, no dev proxy),
+// next to a hello-world Worker on the same workerd in the same run (the ratio the target names),
 // next to nginx serving the same thumbnail bytes from disk, and (optionally) through wrangler dev.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -8,10 +9,11 @@ import { corpusFiles, ensureCorpus } from "./lib/corpus.mjs";
 import { hasWrk, runRequests, runWrk } from "./lib/loadgen.mjs";
 import { tree, withCpu } from "./lib/proc.mjs";
 import { client, importRoster, putPhotos, rosterRows } from "./lib/seed.mjs";
-import { buildBundle, startDev, startNginx, startWorkerd } from "./lib/servers.mjs";
+import { snapshotSource, buildVariant } from "./lib/variants.mjs";
+import { buildBundle, startDev, startHelloWorkerd, startNginx, startWorkerd } from "./lib/servers.mjs";
 
 export const LIFTED_LIMITS = { USER_WRITE_LIMIT: 1_000_000, SCHOOL_WRITE_LIMIT: 1_000_000 };
-export const TARGETS = { lookup500P99Ms: 50, warmVsNginx: 0.3 };
+export const TARGETS = { lookup500P99Ms: 50, warmVsNginx: 0.3, warmVsHello: 0.5 };
 
 /** Roster of `photos` students, a photo each (PUT /v1/students/:id/photo), photos enabled. */
 export async function seedDelivery(server, { photos = 500, concurrency = 2, log = console.log } = {}) {
@@ -128,15 +130,35 @@ export async function measureNginx(root, paths, { seconds = 10, connections = 32
   return out;
 }
 
-export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, log = console.log } = {}) {
+/** The hello-world Worker, warm, with the same wrk settings as the thumbnails. */
+export async function measureHello(paths, { seconds = 10, connections = 32, log = console.log } = {}) {
+  const hello = await startHelloWorkerd();
+  const out = [];
+  try {
+    for (const c of [8, connections]) {
+      log(`    hello-world warm: ${c} connections, ${seconds} s`);
+      const run = () => (hasWrk() ? runWrk({ base: hello.url, paths, connections: c, seconds }) : runRequests({ base: hello.url, concurrency: c, seconds, make: (i) => ({ path: paths[i % paths.length] }) }));
+      out.push(await measured(hello.kind, "hello-world (same paths)", c, run));
+    }
+  } finally {
+    await hello.stop();
+  }
+  return out;
+}
+
+export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, source, noAssets = false, log = console.log } = {}) {
   ensureDebianPackages([{ bin: "nginx", pkg: "nginx" }, { bin: "wrk", pkg: "wrk" }], log);
   await ensureCorpus("640x800", { log });
   const thumbsDir = path.join(BENCH_DIR, "nginx", "www");
   const rows = [];
-  const meta = { photos, seconds, connections, client: hasWrk() ? "wrk (1 thread)" : "node:http" };
+  const meta = { photos, seconds, connections, client: hasWrk() ? "wrk (1 thread)" : "node:http", source: source ?? "worktree", noAssets };
 
   log("  building the Worker bundle (wrangler deploy --dry-run) and starting it on workerd…");
-  const bundle = buildBundle();
+  // --source <commit>: the Worker as it was at that commit (a before/after table in one session).
+  // --no-assets: without the [assets] block, i.e. without Miniflare's two asset-router isolates that
+  // every request (run_worker_first or not) passes through locally; on Cloudflare that routing is
+  // the platform's, not the Worker's CPU.
+  const bundle = source ? (snapshotSource(source), buildVariant(`delivery-${source}`, [], { dropAssets: noAssets })) : buildBundle({ dropAssets: noAssets });
   // Lookups are POSTs, so the write limits (per school 3,000/10 s) would answer most of a throughput
   // run with 429: they are lifted here (the binding is still called) and measured in `npm run load`.
   const wd = await startWorkerd({ bundle, limits: LIFTED_LIMITS });
@@ -149,6 +171,8 @@ export async function runDelivery({ photos = 500, seconds = 10, connections = 32
   } finally {
     await wd.stop();
   }
+  log("  a hello-world Worker on the same workerd (the ceiling), same paths and connections…");
+  rows.push(...(await measureHello(seeded.paths, { seconds, connections, log })));
   log("  nginx on the same thumbnail bytes…");
   rows.push(...(await measureNginx(thumbsDir, seeded.paths, { seconds, connections, log })));
 
@@ -166,13 +190,17 @@ export async function runDelivery({ photos = 500, seconds = 10, connections = 32
 }
 
 function verdicts(rows) {
-  const wd = rows.filter((r) => /workerd/.test(r.server));
+  const wd = rows.filter((r) => /workerd/.test(r.server) && !/hello/.test(r.server));
+  const hello = rows.filter((r) => /hello/.test(r.server));
   const ng = rows.filter((r) => /nginx/.test(r.server));
   const lookup = wd.filter((r) => r.label === "lookup 500 ids");
   const warmW = Math.max(...wd.filter((r) => /warm/.test(r.label)).map((r) => r.rps));
   const warmN = Math.max(...ng.filter((r) => /warm/.test(r.label)).map((r) => r.rps));
+  const warmH = Math.max(...hello.map((r) => r.rps));
   return {
     lookup500: lookup.map((r) => ({ conc: r.conc, p99: r.p99, ok: r.p99 < TARGETS.lookup500P99Ms })),
+    warmVsHello: warmW / warmH,
+    warmVsHelloOk: warmW / warmH >= TARGETS.warmVsHello,
     warmRatio: warmW / warmN,
     warmOk: warmW / warmN >= TARGETS.warmVsNginx,
   };

@@ -1,4 +1,4 @@
-// npm run bench -- experiments [--only delivery,lookup,ingest,profile] [--seconds 5]
+// npm run bench -- experiments [--only delivery,lookup,ingest,profile,lookup-profile] [--seconds 5]
 //
 // Where the time goes, measured: each experiment builds a patched COPY of src/ (.bench/variants/,
 // never src/ itself), runs it on workerd (Miniflare API, same bindings) and measures it exactly as
@@ -213,6 +213,27 @@ export async function ingestExperiments({ n = 500, log = console.log } = {}) {
   return table(["variant (workerd, 640×800)", "photos", "upload photos/s", "processing", "processing photos/s", "final", "workerd cores (whole run)"], rows);
 }
 
+/** CPU profile of every isolate (the Worker's and Miniflare's D1 simulator) under lookups of 500 ids, 16 in flight. */
+export async function profileLookup({ seconds = 5, log = console.log } = {}) {
+  const inspectorPort = await freePort();
+  const server = await startWorkerd({ bundle: buildVariant("profile-lookup", []), limits: LIFTED_LIMITS, inspectorPort });
+  try {
+    const seeded = await seedDelivery(server, { photos: 500, log: () => {} });
+    const body = JSON.stringify({ student_ids: seeded.ids, size: "thumb", with_names: true });
+    const post = { path: "/v1/photos/lookup", body, headers: { Authorization: `Bearer ${seeded.teacher}` } };
+    await runWrk({ base: server.url, post, connections: 16, seconds: 2 }); // warm-up: signatures remembered, JIT warm
+    const profiles = await startProfiles(inspectorPort);
+    const r = await runWrk({ base: server.url, post, connections: 16, seconds });
+    const p = await profiles.stop();
+    log(`\n  lookup 500 ids, 16 in flight: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU per request by isolate:`);
+    for (const x of p) if (x.activeMs >= 50) log(`    ${x.id}: ${(x.activeMs / r.requests).toFixed(2)} ms`);
+    log(profileReport(p, { topN: 20 }));
+    return { rps: r.rps, p99: r.p99 };
+  } finally {
+    await server.stop();
+  }
+}
+
 /** CPU profile of every isolate while the queue processes 150 photos, and while PUT /photo runs. */
 export async function profileIngest({ n = 150, log = console.log } = {}) {
   const inspectorPort = await freePort();
@@ -289,6 +310,10 @@ export async function runExperiments({ seconds = 5, only, source = "head", log =
   if (want("profile")) {
     log(`\n## CPU profile of the Worker's isolate (V8 inspector)`);
     out.profile = await profileIngest({ log });
+  }
+  if (only?.includes("lookup-profile")) {
+    log(`\n## CPU profile of the lookup (V8 inspector, every isolate)`);
+    out.lookupProfile = await profileLookup({ seconds, log });
   }
   return out;
 }

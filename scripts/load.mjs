@@ -362,7 +362,7 @@ async function main() {
     // Every image 404 must be for a version that is no longer the student's photo.
     const staleBad = [];
     const stale = stalePaths.map((p) => {
-      const [, , , student, version] = p.split("?")[0].split("/");
+      const [, , , , student, version] = p.split("?")[0].split("/"); // /img/<home>/<org>/<student>/<version>/<size>.jpg
       return { id: decodeURIComponent(student), version };
     });
     const staleIds = [...new Set(stale.map((x) => x.id))];
@@ -370,7 +370,7 @@ async function main() {
     for (let i = 0; i < staleIds.length; i += 500) {
       const chunk = staleIds.slice(i, i + 500);
       const lk = await request("verify", { method: "POST", path: "/v1/photos/lookup", headers: auth(admin, { "content-type": "application/json" }), body: JSON.stringify({ student_ids: chunk, size: "thumb" }) });
-      for (const id of chunk) current.set(id, lk.json?.photos?.[id] ? new URL(lk.json.photos[id]).pathname.split("/")[4] : null);
+      for (const id of chunk) current.set(id, lk.json?.photos?.[id] ? new URL(lk.json.photos[id]).pathname.split("/")[5] : null);
     }
     for (const x of stale) if (current.get(x.id) === x.version) staleBad.push(`GET /img/…/${x.id}/${x.version}/… → 404, but that is still the student's photo`);
     lost.push(...staleBad);

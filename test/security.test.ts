@@ -42,7 +42,7 @@ export const ROUTE_ROLES: Array<{ method: string; path: string; roles: Role[]; b
   { method: "DELETE", path: "/v1/photos", roles: ["support"] },
   { method: "GET", path: "/v1/photos/export.zip", roles: ADMINS },
 ];
-const PUBLIC = new Set(["GET /health", "GET /img/{org}/{student}/{version}/{file}"]);
+const PUBLIC = new Set(["GET /health", "GET /img/{home}/{org}/{student}/{version}/{file}"]);
 
 const concrete = (path: string) => path.replace("/uploads/{id}", "/uploads/0000000000000000").replace("{id}", "nobody").replace("{name}", "a.jpg");
 

@@ -4,6 +4,7 @@
 //   startWorkerd()  the Worker bundle (`wrangler deploy --dry-run`) on workerd through Miniflare's API,
 //                   with exactly the bindings wrangler dev gives it (unstable_getMiniflareWorkerOptions):
 //                   no dev proxy in front, so delivery is measured on the runtime itself
+//   startHelloWorkerd()  a hello-world Worker on the same workerd (the ceiling delivery is compared with)
 //   startNginx()    Debian's nginx serving a folder, own prefix/pid/logs under .bench/nginx
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -134,6 +135,22 @@ export async function startWorkerd({ bundle, port, queue, limits, inspectorPort,
       rmSync(persistDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A hello-world Worker on the same workerd, answering every path with `bodyBytes` of JPEG-typed
+ * bytes (a thumbnail's size): what the runtime itself costs per request, the ceiling that
+ * `/img` is compared with in the same run.
+ */
+export async function startHelloWorkerd({ bodyBytes = 4000, port } = {}) {
+  const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+  port ??= await freePort();
+  const script = `const body = new Uint8Array(${bodyBytes}).fill(120);
+export default { fetch() { return new Response(body, { headers: { "content-type": "image/jpeg" } }); } };`;
+  const v4 = { workers: [{ name: "hello", modules: true, script, compatibilityDate: "2026-11-01" }], host: "127.0.0.1", port };
+  const mf = new Miniflare(convertV4MiniflareOptions ? convertV4MiniflareOptions(v4) : v4);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, mf, kind: "workerd hello-world", stop: () => mf.dispose().catch(() => {}) };
 }
 
 /** nginx (Debian's) on 127.0.0.1 serving `root`, one worker process; null when nginx is absent. */

@@ -17,8 +17,9 @@ const SNAPSHOT = path.join(BENCH_DIR, "variants", "_snapshot");
 export function snapshotSource(from = "worktree") {
   rmSync(SNAPSHOT, { recursive: true, force: true });
   ensureDir(SNAPSHOT);
-  if (from === "head") {
-    const tar = execFileSync("git", ["archive", "--format=tar", "HEAD", "src"], { cwd: ROOT, maxBuffer: 256 * 2 ** 20 });
+  if (from !== "worktree") {
+    // "head" or any commit: measure an earlier src/ (before/after comparisons in one session).
+    const tar = execFileSync("git", ["archive", "--format=tar", from === "head" ? "HEAD" : from, "src"], { cwd: ROOT, maxBuffer: 256 * 2 ** 20 });
     execFileSync("tar", ["-x", "-C", SNAPSHOT], { input: tar });
   } else {
     cpSync(path.join(ROOT, "src"), path.join(SNAPSHOT, "src"), { recursive: true });

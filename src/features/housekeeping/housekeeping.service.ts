@@ -1,12 +1,14 @@
 /**
  * src/features/housekeeping/: the cron trigger's tasks (re-queue stalled rows, cancel abandoned
- * drafts, drop staged originals of finished uploads, purge retired photo versions). No HTTP
+ * drafts, drop staged originals of finished uploads, purge retired photo versions, re-sync the R2
+ * objects of recently retired versions). No HTTP
  * routes here; each task is bounded per run and safe to run again.
  */
 import { cancelUpload, enqueue } from "../uploads/uploads.service";
 import { deleteR2Prefix } from "../../storage/bucket";
 import { stagingPrefix } from "../../storage/keys";
 import { nowIso } from "../common.schemas";
+import { syncRecentlyRetired } from "../photos/photo-objects";
 import { purgeRetiredVersions } from "../photos/photos.service";
 import { deleteUploadFiles, rowTouch, selectAbandonedDrafts, selectFinishedUploadsWithFiles, selectStalledRows } from "./housekeeping.repo";
 
@@ -53,6 +55,7 @@ export async function runHousekeeping(env: Env, cron = "", nowMs = Date.now()) {
   const drafts = await cancelAbandonedDrafts(env, nowMs);
   const staged = await dropStagedFilesOfFinishedUploads(env, nowMs);
   const purged = await purgeRetiredVersions(env, nowMs);
-  console.log(JSON.stringify({ at: "housekeeping", cron, resent, drafts, staged, purged }));
-  return { resent, drafts, staged, purged };
+  const resynced = await syncRecentlyRetired(env, nowMs);
+  console.log(JSON.stringify({ at: "housekeeping", cron, resent, drafts, staged, purged, resynced }));
+  return { resent, drafts, staged, purged, resynced };
 }

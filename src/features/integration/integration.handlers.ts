@@ -17,13 +17,13 @@ integrationRouter.openapi(routes.getIntegrationRoute, async (c) => c.json(await 
 
 integrationRouter.openapi(routes.enableRoute, async (c) => {
   const { org, sub } = c.get("principal");
-  await enablePhotos(c.env.DB, org, sub);
+  await enablePhotos(c.env, org, sub);
   return c.json(await getIntegrationState(c.env.DB, org), 200);
 });
 
 integrationRouter.openapi(routes.disableRoute, async (c) => {
   const { org, sub } = c.get("principal");
-  await disablePhotos(c.env.DB, org, sub);
+  await disablePhotos(c.env, org, sub);
   return c.json(await getIntegrationState(c.env.DB, org), 200);
 });
 

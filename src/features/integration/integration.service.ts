@@ -1,5 +1,6 @@
 import { conflict } from "../../http/errors";
 import { auditStatement } from "../audit/audit.repo";
+import { setPhotosDisabledMarker } from "../photos/photo-objects";
 import { nowIso } from "../common.schemas";
 import { countStudentsWithPhoto, selectIntegrationFacts, setPhotosEnabledStatement } from "./integration.repo";
 
@@ -20,15 +21,21 @@ export async function getIntegrationState(db: D1Database, org: string) {
   };
 }
 
-export async function enablePhotos(db: D1Database, org: string, actor: string) {
+/** D1 first, then the marker /img reads goes (a crash in between leaves teachers' URLs refused: enabling again fixes it). */
+export async function enablePhotos(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string) {
+  const db = env.DB;
   if (!(await countStudentsWithPhoto(db, org))) {
     throw conflict("no_photos", "There are no processed photos yet. Upload photos first, then enable them for teachers.");
   }
   const now = nowIso();
   await db.batch([setPhotosEnabledStatement(db, org, true, now), auditStatement(db, { org, actor, action: "integration.enable" })]);
+  await setPhotosDisabledMarker(env.PHOTOS, org, false);
 }
 
-export async function disablePhotos(db: D1Database, org: string, actor: string) {
+/** The marker /img reads first, then D1: lookups stop handing out teachers' URLs at once, old ones stop within /img's marker cache (30 s). */
+export async function disablePhotos(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string) {
+  const db = env.DB;
+  await setPhotosDisabledMarker(env.PHOTOS, org, true);
   const now = nowIso();
   await db.batch([setPhotosEnabledStatement(db, org, false, now), auditStatement(db, { org, actor, action: "integration.disable" })]);
 }

@@ -1,9 +1,10 @@
 import { enqueue, finalizeIfDone } from "../uploads/uploads.service";
 import { deleteR2Prefix } from "../../storage/bucket";
-import { orgPhotosPrefix, orgUploadsPrefix } from "../../storage/keys";
+import { orgPhotosPrefix, orgRetiredPrefix, orgUploadsPrefix } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { nowIso } from "../common.schemas";
 import { setPhotosEnabledStatement } from "../integration/integration.repo";
+import { setPhotosDisabledMarker } from "./photo-objects";
 import { forgetAllPhotosStatements, selectProcessingUploadIds } from "./photos.repo";
 
 /**
@@ -13,6 +14,8 @@ import { forgetAllPhotosStatements, selectProcessingUploadIds } from "./photos.r
 export async function requestDeleteAllPhotos(env: Env, org: string, actor: string) {
   const now = nowIso();
   const processing = await selectProcessingUploadIds(env.DB, org);
+  // It disables photos: the marker first, as disablePhotos does.
+  await setPhotosDisabledMarker(env.PHOTOS, org, true);
   await env.DB.batch([
     ...forgetAllPhotosStatements(env.DB, org, now),
     setPhotosEnabledStatement(env.DB, org, false, now),
@@ -25,6 +28,7 @@ export async function requestDeleteAllPhotos(env: Env, org: string, actor: strin
 /** The queued half: forget again (a row processed in the meantime), then delete every byte under the school's prefixes. */
 export async function deleteAllPhotosNow(env: Env, org: string) {
   await env.DB.batch(forgetAllPhotosStatements(env.DB, org, nowIso()));
-  const deleted = (await deleteR2Prefix(env.PHOTOS, orgPhotosPrefix(org))) + (await deleteR2Prefix(env.PHOTOS, orgUploadsPrefix(org)));
+  let deleted = 0;
+  for (const prefix of [orgPhotosPrefix(org), orgRetiredPrefix(org), orgUploadsPrefix(org)]) deleted += await deleteR2Prefix(env.PHOTOS, prefix);
   console.log(JSON.stringify({ at: "delete_all.done", org, objects: deleted }));
 }

@@ -1,8 +1,9 @@
 import type { Principal } from "../../http/env";
 import type { PhotoSize } from "../../imaging/pipeline";
+import { homeOf } from "../../storage/homes";
 import { fullName } from "../students/students.service";
 import { selectLookupFacts } from "./photos.repo";
-import { signPhotoUrl, urlExpiry } from "./signed-urls";
+import { signPhotoUrls, urlExpiry, type PhotoRef } from "./signed-urls";
 
 export type LookupRequest = { student_ids: string[]; size: PhotoSize; with_names: boolean };
 
@@ -21,18 +22,20 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
   const reason: "disabled" | "hidden_by_user" | null = who.role === "teacher" ? (!enabled ? "disabled" : hidden ? "hidden_by_user" : null) : null;
   const visible = reason === null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
+  const home = homeOf(who.org);
+  // Teachers' URLs stop with the school's switch; admins' (review) URLs do not.
+  const review = who.role !== "teacher";
 
   const photos: Record<string, string | null> = {};
   const names: Record<string, string | null> = {};
-  await Promise.all(
-    req.student_ids.map(async (id) => {
-      const s = byId.get(id);
-      names[id] = s ? fullName(s) : null;
-      photos[id] =
-        visible && s?.photo_version && s.photo_opt_out === 0
-          ? await signPhotoUrl(env.URL_SIGNING_SECRET, origin, { org: who.org, studentId: id, version: s.photo_version, size: req.size }, exp)
-          : null;
-    }),
-  );
+  const refs: PhotoRef[] = [];
+  for (const id of req.student_ids) {
+    const s = byId.get(id);
+    names[id] = s ? fullName(s) : null;
+    photos[id] = null;
+    if (visible && s?.photo_version && s.photo_opt_out === 0) refs.push({ home, org: who.org, studentId: id, version: s.photo_version, size: req.size, review });
+  }
+  const urls = await signPhotoUrls(env.URL_SIGNING_SECRET, origin, refs, exp);
+  refs.forEach((ref, i) => (photos[ref.studentId] = urls[i]!));
   return req.with_names ? { visible, reason, photos, names } : { visible, reason, photos };
 }

@@ -42,14 +42,14 @@ photosRouter.openapi(routes.putPhotoRoute, async (c) => {
 
 photosRouter.openapi(routes.deletePhotoRoute, async (c) => {
   const { org, sub } = c.get("principal");
-  await deleteStudentPhoto(c.env.DB, org, c.req.valid("param").id, sub);
+  await deleteStudentPhoto(c.env, org, c.req.valid("param").id, sub);
   return c.body(null, 204);
 });
 
 photosRouter.openapi(routes.restorePhotoRoute, async (c) => {
   const { org, sub } = c.get("principal");
   const { id } = c.req.valid("param");
-  await restoreStudentPhoto(c.env.DB, org, id, sub);
+  await restoreStudentPhoto(c.env, org, id, sub);
   const student = await requireStudent(c.env.DB, org, id);
   return c.json({ photo: (await describePhoto(c.env, origin(c.req.url), student))! }, 200);
 });

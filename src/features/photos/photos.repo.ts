@@ -186,3 +186,27 @@ export async function selectCurrentPhotos(db: D1Database, org: string) {
     .all<ExportPhotoRow>();
   return results;
 }
+
+export type ServingFactsRow = { id: string; photo_version: string | null; photo_opt_out: number };
+
+/** What decides which version of each student R2 may serve: the pointer and the opt-out. */
+export async function selectServingFacts(db: D1Database, org: string, ids: string[]) {
+  const { results } = await db
+    .prepare("SELECT id, photo_version, photo_opt_out FROM students WHERE org = ?1 AND id IN (SELECT value FROM json_each(?2))")
+    .bind(org, JSON.stringify(ids))
+    .all<ServingFactsRow>();
+  return results;
+}
+
+/**
+ * Students with a version retired in [from, to) (replaced, deleted, swapped out by restore or
+ * revert): the cron re-checks that those versions left the served space, in case the request
+ * that retired them died between its D1 commit and its R2 moves. Uses photo_versions_retired.
+ */
+export async function selectStudentsWithRetiredVersions(db: D1Database, from: string, to: string, max: number) {
+  const { results } = await db
+    .prepare("SELECT DISTINCT org, student_id FROM photo_versions WHERE retired_at >= ?1 AND retired_at < ?2 LIMIT ?3")
+    .bind(from, to, max)
+    .all<{ org: string; student_id: string }>();
+  return results;
+}

@@ -1,7 +1,8 @@
 import { timeSortableId } from "../../shared/ids";
 import { conflict, notFound } from "../../http/errors";
 import { PHOTO_SIZES, type ProcessedPhoto } from "../../imaging/pipeline";
-import { photoKey } from "../../storage/keys";
+import { homeOf } from "../../storage/homes";
+import { photoKey, retiredPhotoKey } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { nowIso } from "../common.schemas";
 import { requireStudent, type StudentRecord } from "../students/students.service";
@@ -17,6 +18,7 @@ import {
   selectVersion,
   versionKept,
 } from "./photos.repo";
+import { syncPhotoObjects } from "./photo-objects";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
 
 export type { PhotoVersionRow } from "./photos.repo";
@@ -38,8 +40,10 @@ export type SetPhotoOptions = {
 
 /**
  * Makes `processed` the student's photo. Order matters for crash safety: the version row is
- * written retired, then the bytes, then one transaction moves the pointer. A crash before the
- * pointer moves leaves the old photo served and an orphan the retention purge removes.
+ * written retired, then the bytes (into the served space: no URL names them until the pointer
+ * moves), then one transaction moves the pointer, then the replaced version's bytes move to the
+ * retired space (syncPhotoObjects; see photo-objects.ts for why in this order). A crash before
+ * the pointer moves leaves the old photo served and an orphan the retention purge removes.
  * Returns whether the pointer moved (false: the expected current version had changed).
  */
 export async function setStudentPhoto(env: Env, org: string, studentId: string, processed: ProcessedPhoto, opts: SetPhotoOptions) {
@@ -84,11 +88,14 @@ export async function setStudentPhoto(env: Env, org: string, studentId: string, 
     ...(opts.alsoInTransaction ?? []),
     audit,
   ]);
+  // Also when the pointer did not move: the new bytes then leave the served space again.
+  await syncPhotoObjects(env, org, [studentId]);
   return (moved?.meta.changes ?? 0) > 0;
 }
 
-/** Stops serving the student's photo at once (image requests check the pointer); the bytes stay restorable for the retention window. */
-export async function deleteStudentPhoto(db: D1Database, org: string, studentId: string, actor: string) {
+/** Stops lookups handing out the photo at once, its URLs once its bytes move to the retired space; they stay restorable for the retention window. */
+export async function deleteStudentPhoto(env: Pick<Env, "DB" | "PHOTOS">, org: string, studentId: string, actor: string) {
+  const db = env.DB;
   const student = await requireStudent(db, org, studentId);
   if (!student.photo_version) throw notFound("This student's photo");
   const now = nowIso();
@@ -97,6 +104,7 @@ export async function deleteStudentPhoto(db: D1Database, org: string, studentId:
     retireAllVersionsStatement(db, org, studentId, now),
     auditStatement(db, { org, actor, action: "photo.delete", student_id: studentId, details: { version: student.photo_version } }, now),
   ]);
+  await syncPhotoObjects(env, org, [studentId]);
 }
 
 /**
@@ -110,7 +118,8 @@ export async function restorableVersion(db: D1Database, student: StudentRecord):
 }
 
 /** Swaps in the version the current one replaced (or the deleted one); restoring twice undoes the restore. */
-export async function restoreStudentPhoto(db: D1Database, org: string, studentId: string, actor: string) {
+export async function restoreStudentPhoto(env: Pick<Env, "DB" | "PHOTOS">, org: string, studentId: string, actor: string) {
+  const db = env.DB;
   const student = await requireStudent(db, org, studentId);
   const version = await restorableVersion(db, student);
   if (!version) {
@@ -122,16 +131,17 @@ export async function restoreStudentPhoto(db: D1Database, org: string, studentId
     ...pointerFollowers(db, org, studentId, version, now),
     auditStatement(db, { org, actor, action: "photo.restore", student_id: studentId, details: { version, replaced: student.photo_version } }, now),
   ]);
+  await syncPhotoObjects(env, org, [studentId]);
 }
 
-/** The `photo` object of the API for a student's current version, with signed URLs. */
+/** The `photo` object of the API for a student's current version, with signed URLs (admin routes only: review URLs). */
 export async function describePhoto(env: Env, origin: string, student: StudentRecord) {
   if (!student.photo_version) return null;
   const v = await selectVersion(env.DB, student.org, student.id, student.photo_version);
   if (!v) return null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
   const [thumb, card, full] = await Promise.all(
-    PHOTO_SIZES.map((size) => signPhotoUrl(env.URL_SIGNING_SECRET, origin, { org: student.org, studentId: student.id, version: v.version, size }, exp)),
+    PHOTO_SIZES.map((size) => signPhotoUrl(env.URL_SIGNING_SECRET, origin, { home: homeOf(student.org), org: student.org, studentId: student.id, version: v.version, size, review: true }, exp)),
   );
   return {
     version: v.version,
@@ -153,7 +163,10 @@ export async function purgeRetiredVersions(env: Env, nowMs = Date.now(), maxVers
   const results = await selectPurgeableVersions(env.DB, cutoff, maxVersions);
   for (let i = 0; i < results.length; i += 300) {
     const chunk = results.slice(i, i + 300);
-    await env.PHOTOS.delete(chunk.flatMap((v) => PHOTO_SIZES.map((size) => photoKey(v.org, v.student_id, v.version, size))));
+    // Both spaces: a retired version is in retired/, the orphan of a set that crashed before its
+    // pointer moved is still in photos/. R2 deletes at most 1000 keys per call.
+    const keys = chunk.flatMap((v) => PHOTO_SIZES.flatMap((size) => [retiredPhotoKey(v.org, v.student_id, v.version, size), photoKey(v.org, v.student_id, v.version, size)]));
+    for (let k = 0; k < keys.length; k += 1000) await env.PHOTOS.delete(keys.slice(k, k + 1000));
     await env.DB.batch(chunk.flatMap((v) => forgetVersionStatements(env.DB, v)));
   }
   return results.length;

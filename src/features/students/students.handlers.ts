@@ -49,17 +49,17 @@ studentsRouter.post("/v1/students/import", async (c) => {
       const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
       const text = new TextDecoder().decode(bytes);
       // A OneRoster users.csv is recognised by its header; anything else is our roster CSV.
-      if (isOneRosterUsers(text)) return c.json(await importOneRoster(c.env.DB, org, sub, { users: text }, { dryRun, school }), 200);
+      if (isOneRosterUsers(text)) return c.json(await importOneRoster(c.env, org, sub, { users: text }, { dryRun, school }), 200);
       rows = parseRosterCsv(text);
     } else if (ZIP_TYPES.includes(type)) {
       const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
-      return c.json(await importOneRoster(c.env.DB, org, sub, readOneRosterZip(bytes), { dryRun, school }), 200);
+      return c.json(await importOneRoster(c.env, org, sub, readOneRosterZip(bytes), { dryRun, school }), 200);
     } else {
       throw unsupportedMediaType(type, "text/csv, application/json or a OneRoster zip (application/zip)");
     }
     // ?school= picks a school of a OneRoster file; on our own roster it would be silently ignored.
     if (school) throw validationFailed([{ path: "school", message: "?school= applies to OneRoster files only (users.csv or the OneRoster zip)" }], "query");
-    return c.json(await importRoster(c.env.DB, org, sub, rows, { dryRun }), 200);
+    return c.json(await importRoster(c.env, org, sub, rows, { dryRun }), 200);
 });
 
 studentsRouter.openapi(routes.listStudentsRoute, async (c) => {

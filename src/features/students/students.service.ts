@@ -1,9 +1,10 @@
 import Papa from "papaparse";
 import { badRequest, notFound, zodIssues } from "../../http/errors";
 import { extraFieldsMessage, filledFieldCount } from "../../shared/csv-rows";
-import { studentPhotosPrefix } from "../../storage/keys";
+import { studentPhotosPrefix, studentRetiredPrefix } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { decodeCursor, encodeCursor, nowIso } from "../common.schemas";
+import { retirePhotoObjects, syncPhotoObjects } from "../photos/photo-objects";
 import { deletePhotoVersionsOfStudentStatement } from "../photos/photos.repo";
 import { deleteR2Prefix } from "../../storage/bucket";
 import {
@@ -87,7 +88,8 @@ export type ImportOptions = {
 };
 
 /** Upserts by id; returns counts and one problem per refused row. Rows that change nothing are not written. */
-export async function importStudents(db: D1Database, org: string, raw: RawRow[], opts: ImportOptions = {}) {
+export async function importStudents(env: Pick<Env, "DB" | "PHOTOS">, org: string, raw: RawRow[], opts: ImportOptions = {}) {
+  const db = env.DB;
   const problems: Problem[] = [];
   if (raw.length > MAX_IMPORT_ROWS) {
     throw badRequest("validation_failed", `The roster has ${raw.length} rows; import at most ${MAX_IMPORT_ROWS} at a time.`, [
@@ -126,10 +128,17 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[],
   let updated = 0;
   let unchanged = 0;
   const upsert = studentUpsert(db);
+  const optOutChanged: string[] = [];
   for (const { data } of valid.values()) {
     const before = existing.get(data.id);
     const s = before && opts.keepExisting ? { ...data, homeroom: before.homeroom, photo_opt_out: before.photo_opt_out === 1 } : data;
     const optOut = s.photo_opt_out ? 1 : 0;
+    if (before && before.photo_opt_out !== optOut) {
+      optOutChanged.push(s.id);
+      // An opt-out moves no pointer (the cron's re-sync could not find it after a crash), so its
+      // photo leaves the served space before the commit; opting back in restores it after.
+      if (optOut && before.photo_version && !opts.dryRun) await retirePhotoObjects(env.PHOTOS, org, s.id, [before.photo_version]);
+    }
     if (before) {
       const same =
         before.email === s.email && before.sis_id === s.sis_id && before.first_name === s.first_name && before.last_name === s.last_name &&
@@ -145,7 +154,10 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[],
     writes.push(upsert(org, s, now));
   }
   // D1 caps how much one batch may do; 500 statements per batch keeps well inside it.
-  if (!opts.dryRun) for (let i = 0; i < writes.length; i += 500) await db.batch(writes.slice(i, i + 500));
+  if (!opts.dryRun) {
+    for (let i = 0; i < writes.length; i += 500) await db.batch(writes.slice(i, i + 500));
+    if (optOutChanged.length) await syncPhotoObjects(env, org, optOutChanged);
+  }
   problems.sort((a, b) => a.row - b.row);
   return { created, updated, unchanged, problems };
 }
@@ -169,8 +181,9 @@ export async function listStudentsMissingPhotos(db: D1Database, org: string) {
 }
 
 /** Roster import from the rows of a CSV or JSON body; recorded in the audit log when it changed anything. */
-export async function importRoster(db: D1Database, org: string, actor: string, raw: RawRow[], opts: ImportOptions = {}) {
-  const result = await importStudents(db, org, raw, opts);
+export async function importRoster(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string, raw: RawRow[], opts: ImportOptions = {}) {
+  const db = env.DB;
+  const result = await importStudents(env, org, raw, opts);
   const { created, updated, unchanged } = result;
   if ((created || updated) && !opts.dryRun) {
     await auditStatement(db, { org, actor, action: "roster.import", details: { created, updated, unchanged, problems: result.problems.length } }).run();
@@ -183,9 +196,10 @@ export async function importRoster(db: D1Database, org: string, actor: string, r
  * which OneRoster does not carry, are kept), the rows left out reported, and a `tobedeleted`
  * student we hold reported by name: deleting is the school's decision, never a side effect.
  */
-export async function importOneRoster(db: D1Database, org: string, actor: string, files: OneRosterFiles, opts: ImportOptions & { school?: string | null }) {
+export async function importOneRoster(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string, files: OneRosterFiles, opts: ImportOptions & { school?: string | null }) {
+  const db = env.DB;
   const parsed = parseOneRoster(files, opts.school);
-  const result = await importRoster(db, org, actor, parsed.rows, { ...opts, keepExisting: true });
+  const result = await importRoster(env, org, actor, parsed.rows, { ...opts, keepExisting: true });
   const held = parsed.toBeDeleted.length ? await selectStudentsByIds(db, org, parsed.toBeDeleted.map((d) => d.id)) : [];
   const heldById = new Map(held.map((s) => [s.id, s]));
   const stillHere = parsed.toBeDeleted.flatMap(({ row, id }) => {
@@ -207,4 +221,5 @@ export async function deleteStudent(env: Env, org: string, studentId: string, ac
     auditStatement(env.DB, { org, actor, action: "student.delete", student_id: studentId, details: { had_photo: student.photo_version !== null } }),
   ]);
   await deleteR2Prefix(env.PHOTOS, studentPhotosPrefix(org, studentId));
+  await deleteR2Prefix(env.PHOTOS, studentRetiredPrefix(org, studentId));
 }

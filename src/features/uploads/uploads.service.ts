@@ -17,6 +17,7 @@ import { classifyFileName, normalizeEntryName } from "../../shared/delivery";
 import { ApiError, badRequest, conflict, notFound, toApiError } from "../../http/errors";
 import { decodeCursor, encodeCursor, nowIso } from "../common.schemas";
 import { auditStatement } from "../audit/audit.repo";
+import { syncPhotoObjects } from "../photos/photo-objects";
 import { inspectImage } from "../../imaging/header";
 import { MAX_MAPPING_BYTES, readMappingText } from "../../mapping";
 import { deleteR2Prefix } from "../../storage/bucket";
@@ -199,6 +200,8 @@ export async function revertUpload(env: Env, org: string, id: string, actor: str
   const statements: D1PreparedStatement[] = [];
   for (const c of changed) statements.push(...revertStudentStatements(db, org, c.student_id, c.new_version, c.previous_exists ? c.previous_version : null, now));
   for (let i = 0; i < statements.length; i += 450) await db.batch(statements.slice(i, i + 450));
+  // The reverted versions leave the served space, the ones put back return to it.
+  await syncPhotoObjects(env, org, changed.map((c) => c.student_id));
   await db.batch([
     markRevertedStatement(db, org, id, now),
     auditStatement(db, { org, actor, action: "upload.revert", upload_id: id, details: { students_reverted: changed.length } }, now),
