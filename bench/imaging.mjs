@@ -33,7 +33,6 @@ const SHARED = path.join(ROOT, ".bench", "corpus");
 const BUILD = path.join(ROOT, ".bench", "imaging");
 
 const QUALITY = 84;
-const TOP_CROP_FRACTION = 0.15;
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -141,15 +140,10 @@ async function loadOurs(entry) {
   return import(`${outfile}?t=${Date.now()}`);
 }
 
-function cropWindow(w, h, tw, th) {
-  const target = tw / th;
-  if (w / h > target) {
-    const cw = Math.max(1, Math.min(w, Math.round(h * target)));
-    return { x: Math.floor((w - cw) / 2), y: 0, width: cw, height: h };
-  }
-  const ch = Math.max(1, Math.min(h, Math.round(w / target)));
-  return { x: 0, y: Math.round((h - ch) * TOP_CROP_FRACTION), width: w, height: ch };
-}
+// sharp must cut the very windows our pipeline cuts: the bench bundles src/imaging/geometry.ts's
+// cropWindow (the one home of the crop rule) rather than keeping a copy that could drift.
+let geometry;
+const srcGeometry = () => (geometry ??= loadOurs(path.join(ROOT, "src", "imaging", "geometry.ts")));
 
 /**
  * sharp doing what our pipeline does: decode once (with its JPEG shrink-on-load) and resize to the
@@ -159,6 +153,7 @@ function cropWindow(w, h, tw, th) {
  * SSIM should measure; it is also sharp's fastest way to the three sizes (one decode, not three).
  */
 async function sharpRenditions(sharp, bytes) {
+  const { cropWindow } = await srcGeometry();
   const jpeg = { quality: QUALITY };
   const { data, info } = await sharp(bytes).rotate().resize(800, 1000, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" }).raw().toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
@@ -466,4 +461,4 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 export async function ssimOf(sharp, a, b) {
   return ssim(await luma(sharp, a), await luma(sharp, b));
 }
-export { sharpRenditions, cropWindow };
+export { sharpRenditions };

@@ -20,6 +20,28 @@ export function freePort() {
   });
 }
 
+/**
+ * Stops a detached child (its own process group): `ask` sends the polite signal; whatever is left
+ * of the group 5 s later is SIGKILLed, so a stuck server never outlives the tests or benchmarks.
+ */
+export async function stopDetached(child, ask) {
+  try {
+    ask();
+  } catch {}
+  await new Promise((r) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      r();
+    }, 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      r();
+    });
+  });
+}
+
 function wrangler(args, opts = {}) {
   return spawnSync(projectNode(), [wranglerEntry(), ...args], { cwd: ROOT, env: toolEnv(), encoding: "utf8", ...opts });
 }
@@ -53,21 +75,7 @@ export async function startServer(options = {}) {
   const ready = await waitFor200(`${url}/health`, { timeoutMs: 90_000, shouldStop: () => exited !== null });
   const stop = async () => {
     if (exited === null) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await new Promise((r) => {
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {}
-          r();
-        }, 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          r();
-        });
-      });
+      await stopDetached(child, () => process.kill(-child.pid, "SIGTERM"));
     }
     rmSync(persistDir, { recursive: true, force: true });
   };

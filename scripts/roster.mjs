@@ -8,9 +8,8 @@
 // CLI's (scripts/upload/args.mjs, scripts/lib/http.mjs).
 import { readFile, stat } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { ApiError, ConnectionError, createClient } from "./lib/http.mjs";
-import { isZipFile, serviceArgs, UsageError } from "./upload/args.mjs";
+import { isZipFile, parseCommandLine, runCommand, serviceArgs, UsageError } from "./upload/args.mjs";
 
 export const USAGE = `Usage: npm run roster -- <file> --url <service> --token <admin token> [--school <orgSourcedId>] [--dry-run]
 
@@ -25,24 +24,10 @@ export const USAGE = `Usage: npm run roster -- <file> --url <service> --token <a
 Exit codes: 0 imported (rows with problems are listed), 1 refused or an error, 2 bad arguments.`;
 
 export async function parseRosterArgs(argv, env = process.env) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: "string" },
-        token: { type: "string" },
-        school: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e.message.replace(/\. To specify a positional argument.*$/s, "."));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, {
+    school: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+  });
   if (values.help) return { help: true };
   if (positionals.length !== 1) throw new UsageError(positionals.length ? "Give one roster file." : "Say which roster file to import.");
   const { url, token } = serviceArgs(values, env);
@@ -86,17 +71,5 @@ export async function runRoster({ file, url, token, school, dryRun }, out = proc
 
 // Run as a command (not when a test imports it).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let options;
-  try {
-    options = await parseRosterArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`error: ${e.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  process.exitCode = await runRoster(options);
+  await runCommand({ parse: parseRosterArgs, run: runRoster, usage: USAGE });
 }

@@ -14,18 +14,6 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`error: this command needs Node 22.18 or newer (this is ${process.version}). Run it as \`npm run upload -- …\`, which uses the project's own Node.\n`);
   process.exit(2);
 }
-const { parseUploadArgs, runUpload, USAGE, UsageError } = await import("./upload/main.mjs");
-
-let options;
-try {
-  options = await parseUploadArgs(process.argv.slice(2));
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  process.stderr.write(`error: ${e.message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-process.exitCode = await runUpload(options);
+const { parseUploadArgs, runUpload, USAGE } = await import("./upload/main.mjs");
+const { runCommand } = await import("./upload/args.mjs");
+await runCommand({ parse: parseUploadArgs, run: runUpload, usage: USAGE });

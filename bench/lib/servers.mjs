@@ -12,7 +12,7 @@ import path from "node:path";
 import { waitFor200 } from "../../scripts/lib/http.mjs";
 import { makeToken } from "../../scripts/lib/jwt.mjs";
 import { projectNode, toolEnv, wranglerEntry } from "../../scripts/lib/paths.mjs";
-import { freePort, startServer } from "../../e2e/harness.mjs";
+import { freePort, startServer, stopDetached } from "../../e2e/harness.mjs";
 import { BENCH_DIR, ROOT, ensureDir, sleep, which } from "./common.mjs";
 
 export { freePort };
@@ -219,18 +219,8 @@ http {
     kind: `nginx ${spawnSync(bin, ["-v"], { encoding: "utf8" }).stderr.trim().replace("nginx version: ", "")}`,
     stop: async () => {
       if (exited !== null) return;
-      try {
-        process.kill(child.pid, "SIGQUIT");
-      } catch {}
-      await new Promise((r) => {
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {}
-          r();
-        }, 5000);
-        child.once("exit", () => (clearTimeout(timer), r()));
-      });
+      // nginx's graceful stop goes to the master only (SIGQUIT); the group is killed if it hangs.
+      await stopDetached(child, () => process.kill(child.pid, "SIGQUIT"));
     },
   };
 }

@@ -30,31 +30,60 @@ export class UsageError extends Error {
 }
 
 /**
- * Parses and checks the command line (paths exist, the URL is a URL, …).
- * Returns { help } or { source, sourceKind: "folder"|"zip", mapping, url, token, concurrency, wait, enable, uploadId }.
- * Throws UsageError.
+ * node:util parseArgs with the options every CLI that talks to the service shares (--url,
+ * --token, --help) plus `options`; its errors become UsageError (exit 2 with the usage), without
+ * node's hint about `--` that means nothing to a school admin.
  */
-export async function parseUploadArgs(argv, env = process.env) {
-  let parsed;
+export function parseCommandLine(argv, options) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
       options: {
         url: { type: "string" },
         token: { type: "string" },
-        concurrency: { type: "string", default: "6" },
-        "no-wait": { type: "boolean", default: false },
-        enable: { type: "boolean", default: false },
-        upload: { type: "string" },
+        ...options,
         help: { type: "boolean", short: "h", default: false },
       },
     });
   } catch (e) {
     throw new UsageError(e.message.replace(/\. To specify a positional argument.*$/s, "."));
   }
-  const { values, positionals } = parsed;
+}
+
+/**
+ * Runs a CLI as a command: parse the arguments (a UsageError prints the message and the usage,
+ * exit 2), print the usage for --help (exit 0), else run it and exit with its code.
+ */
+export async function runCommand({ parse, run, usage }) {
+  let options;
+  try {
+    options = await parse(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`error: ${e.message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  process.exitCode = await run(options);
+}
+
+/**
+ * Parses and checks the command line (paths exist, the URL is a URL, …).
+ * Returns { help } or { source, sourceKind: "folder"|"zip", mapping, url, token, concurrency, wait, enable, uploadId }.
+ * Throws UsageError.
+ */
+export async function parseUploadArgs(argv, env = process.env) {
+  const { values, positionals } = parseCommandLine(argv, {
+    concurrency: { type: "string", default: "6" },
+    "no-wait": { type: "boolean", default: false },
+    enable: { type: "boolean", default: false },
+    upload: { type: "string" },
+  });
   if (values.help) return { help: true };
   if (positionals.length === 0) throw new UsageError("Say which folder or .zip file to upload.");
   if (positionals.length > 2) throw new UsageError(`Too many arguments: ${positionals.slice(2).map((p) => JSON.stringify(p)).join(" ")}. Put quotes around paths with spaces.`);

@@ -2,6 +2,7 @@
  * The photos' SQL, all of it: photo_versions rows, the students' photo pointers
  * (photo_version, restore_version), the pass view's lookup batch and support's delete-all.
  */
+import { STUDENT_COLUMNS, type StudentColumns } from "../students/students.repo";
 
 export type PhotoVersionRow = {
   org: string;
@@ -163,22 +164,13 @@ export async function selectProcessingUploadIds(db: D1Database, org: string) {
   return results.map((r) => r.id);
 }
 
-export type ExportPhotoRow = {
-  id: string;
-  email: string | null;
-  sis_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  grade: string | null;
-  homeroom: string | null;
-  photo_version: string;
-};
+export type ExportPhotoRow = StudentColumns & { photo_version: string };
 
 /** Every current photo of the school, in roster order (last name, first name, id); opted-out students are left out. */
 export async function selectCurrentPhotos(db: D1Database, org: string) {
   const { results } = await db
     .prepare(
-      `SELECT id, email, sis_id, first_name, last_name, grade, homeroom, photo_version FROM students
+      `SELECT ${STUDENT_COLUMNS}, photo_version FROM students
        WHERE org = ?1 AND photo_version IS NOT NULL AND photo_opt_out = 0
        ORDER BY lower(coalesce(last_name,'')), lower(coalesce(first_name,'')), id`,
     )

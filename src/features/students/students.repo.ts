@@ -1,15 +1,13 @@
 /** The roster's SQL (students), all of it. Rows come back as stored; the service shapes them for the API. */
 import type { RosterStudent } from "../../mapping";
 
-export type StudentRecord = {
+/** A student's roster columns (what matching and the photo export read), as stored. */
+export type StudentColumns = Omit<RosterStudent, "photo_opt_out">;
+/** The SQL select list of StudentColumns, for every query that reads them (here and photos.repo). */
+export const STUDENT_COLUMNS = "id, email, sis_id, first_name, last_name, grade, homeroom";
+
+export type StudentRecord = StudentColumns & {
   org: string;
-  id: string;
-  email: string | null;
-  sis_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  grade: string | null;
-  homeroom: string | null;
   photo_opt_out: number;
   photo_version: string | null;
   restore_version: string | null;
@@ -27,7 +25,7 @@ export async function selectStudent(db: D1Database, org: string, id: string) {
 
 export async function selectRoster(db: D1Database, org: string) {
   const { results } = await db
-    .prepare("SELECT id, email, sis_id, first_name, last_name, grade, homeroom, photo_opt_out FROM students WHERE org = ?1")
+    .prepare(`SELECT ${STUDENT_COLUMNS}, photo_opt_out FROM students WHERE org = ?1`)
     .bind(org)
     .all<RosterRow>();
   return results;

@@ -26,7 +26,8 @@ function pngLayout(header: ImageHeader): PngLayout {
   return header.png;
 }
 
-const ADAM7: [number, number, number, number][] = [
+/** Adam7's passes: [x0, y0, dx, dy]. Exported for the tests' PNG encoder (test/helpers/png.ts). */
+export const ADAM7: [number, number, number, number][] = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],
