@@ -157,3 +157,12 @@ describe("the directory lookup", () => {
     expect(queries).toBe(afterFirst);
   });
 });
+
+describe("/img and the directory", () => {
+  it("never provisions a school from an image URL, and answers an unknown school like a known one", async () => {
+    const org = newOrgIn("us-2", "never-seen");
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await expectError(await call("GET", `/img/${org}/s1/v1/thumb.jpg?exp=${exp}&sig=forged`), 403, "invalid_signature");
+    expect(await directoryRow(org)).toBeNull();
+  });
+});

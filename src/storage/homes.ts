@@ -22,6 +22,9 @@ export const HOMES: readonly Home[] = [
 
 export type HomeId = string;
 
+/** Where a request for a school the directory does not know looks (it finds nothing there). */
+export const DEFAULT_HOME: HomeId = "us-1";
+
 /** The home with this id, or undefined (e.g. an /img URL naming a home that does not exist). */
 export const homeById = (id: string): Home | undefined => HOMES.find((h) => h.id === id);
 

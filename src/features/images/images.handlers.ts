@@ -4,10 +4,9 @@
  * request checks that the version is still served (a deleted photo stops at once).
  */
 import { createRouter } from "../../http/create-app";
-import { ApiError } from "../../http/errors";
 import { imageRoute } from "./images.routes";
 import { serveImage } from "./images.service";
-import { homeEnv, resolveHome } from "../../storage/homes";
+import { DEFAULT_HOME, homeEnv, resolveHome } from "../../storage/homes";
 
 export const imagesRouter = createRouter();
 imagesRouter.openAPIRegistry.registerPath(imageRoute);
@@ -15,10 +14,11 @@ imagesRouter.openAPIRegistry.registerPath(imageRoute);
 imagesRouter.get("/img/:org/:student/:version/:file", async (c) => {
   const { org, version, file } = c.req.param();
   // Until the URL names the home (issue 11, items 3-4: homeById(segment)), ask the directory
-  // (remembered per isolate), never provisioning: an unknown school has no photos to serve.
-  const home = await resolveHome(c.env, org, { provision: false });
-  if (!home) throw new ApiError(404, "not_found", "This photo is no longer available.");
-  return serveImage(homeEnv(c.env, home.home), c.executionCtx, {
+  // (remembered per isolate), never provisioning. A school it does not know has no photos: look
+  // in the default home, so the answer is the same as for a known school (403 for a bad
+  // signature, 404 for a photo that is not there) and says nothing about which schools exist.
+  const home = (await resolveHome(c.env, org, { provision: false }))?.home ?? DEFAULT_HOME;
+  return serveImage(homeEnv(c.env, home), c.executionCtx, {
     org,
     studentId: decodeURIComponent(c.req.param("student")),
     version,
