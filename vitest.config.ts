@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 // (test/setup.ts); test/migrations.test.ts also builds one from schema.sql, the snapshot, and
 // compares the two.
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
+// The directory (org → home) has its own migrations, applied to the DIRECTORY binding only.
+const directoryMigrations = await readD1Migrations(new URL("./migrations-directory", import.meta.url).pathname);
 const schema = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
 
 export default defineConfig({
@@ -17,6 +19,7 @@ export default defineConfig({
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
           URL_SIGNING_SECRET: "test-url-secret-0123456789abcdef0123456789abcdef",
           TEST_MIGRATIONS: migrations,
+          TEST_DIRECTORY_MIGRATIONS: directoryMigrations,
           TEST_SCHEMA: schema,
         },
         // Empty databases for test/migrations.test.ts only: one made from schema.sql, one taken

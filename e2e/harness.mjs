@@ -1,13 +1,15 @@
 // Starts a real `wrangler dev` on 127.0.0.1 with its own fresh local state, for end-to-end tests
-// and benchmarks. Every caller gets an empty database (schema.sql applied) and stops what it started.
+// and benchmarks. Every caller gets empty databases (schema.sql applied to every home's D1, the
+// directory's migrations to the directory) and stops what it started.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor200 } from "../scripts/lib/http.mjs";
 import { makeToken } from "../scripts/lib/jwt.mjs";
 import { projectNode, ROOT, toolEnv, wranglerEntry } from "../scripts/lib/paths.mjs";
+import { d1Bindings } from "../scripts/lib/d1-bindings.mjs";
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -55,8 +57,18 @@ export async function startServer(options = {}) {
   const port = options.port ?? (await freePort());
   const persistDir = mkdtempSync(path.join(tmpdir(), "passpix-e2e-"));
   const configArgs = options.config ? ["--config", options.config] : [];
-  const schema = wrangler(["d1", "execute", "DB", "--local", ...configArgs, "--persist-to", persistDir, "--file", path.join(ROOT, "schema.sql")]);
-  if (schema.status !== 0) throw new Error(`applying schema.sql failed:\n${schema.stdout}\n${schema.stderr}`);
+  // Homes' databases take schema.sql (the snapshot of migrations/); any other database (the
+  // directory) takes its own migration files in order.
+  for (const { binding, migrationsDir } of d1Bindings()) {
+    const files =
+      migrationsDir === "migrations" || !migrationsDir
+        ? [path.join(ROOT, "schema.sql")]
+        : readdirSync(path.join(ROOT, migrationsDir)).filter((f) => f.endsWith(".sql")).sort().map((f) => path.join(ROOT, migrationsDir, f));
+    for (const file of files) {
+      const applied = wrangler(["d1", "execute", binding, "--local", ...configArgs, "--persist-to", persistDir, "--file", file]);
+      if (applied.status !== 0) throw new Error(`applying ${path.basename(file)} to ${binding} failed:\n${applied.stdout}\n${applied.stderr}`);
+    }
+  }
 
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(

@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, projectNode, toolEnv, wranglerEntry } from "./lib/paths.mjs";
+import { d1Bindings } from "./lib/d1-bindings.mjs";
 import { waitFor200 } from "./lib/http.mjs";
 import { makeToken } from "./lib/jwt.mjs";
 
@@ -107,19 +108,22 @@ async function main() {
 
   // 2. Migrations: the same command production runs (with --remote), so the local database is
   // changed exactly as the live one will be; only the ones not applied yet run.
-  say("applying migrations to the local D1 …");
-  const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persist], {
-    cwd: ROOT,
-    // CI: wrangler asks "Ok to apply?" only on a terminal; we asked for it by running npm start
-    env: { ...env, CI: "true" },
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) {
-    fail(`applying the migrations failed (wrangler exited ${migrate.status ?? migrate.signal}):`);
-    process.stderr.write(`${migrate.stdout ?? ""}${migrate.stderr ?? ""}\n`);
-    process.exit(1);
+  // Every home's database and the directory, each with its own migrations_dir (wrangler.toml).
+  for (const { binding } of d1Bindings()) {
+    say(`applying migrations to the local D1 ${binding} …`);
+    const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", binding, "--local", ...persist], {
+      cwd: ROOT,
+      // CI: wrangler asks "Ok to apply?" only on a terminal; we asked for it by running npm start
+      env: { ...env, CI: "true" },
+      encoding: "utf8",
+    });
+    if (migrate.status !== 0) {
+      fail(`applying the migrations to ${binding} failed (wrangler exited ${migrate.status ?? migrate.signal}):`);
+      process.stderr.write(`${migrate.stdout ?? ""}${migrate.stderr ?? ""}\n`);
+      process.exit(1);
+    }
   }
-  say(green("database up to date."));
+  say(green("databases up to date."));
 
   // 3. wrangler dev.
   const base = `http://127.0.0.1:${opts.port}`;

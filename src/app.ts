@@ -5,6 +5,7 @@ import { healthRouter } from "./features/health/health.handlers";
 import { imagesRouter } from "./features/images/images.handlers";
 import { integrationRouter } from "./features/integration/integration.handlers";
 import { meRouter } from "./features/me/me.handlers";
+import { orgRouter } from "./features/org/org.handlers";
 import { pagesRouter } from "./features/pages/pages.handlers";
 import { photosRouter } from "./features/photos/photos.handlers";
 import { studentsRouter } from "./features/students/students.handlers";
@@ -21,7 +22,7 @@ app.use("/v1/*", async (c, next) => {
 
 app.use("/v1/*", limitRequestBodies);
 
-const routers = [healthRouter, studentsRouter, photosRouter, imagesRouter, integrationRouter, meRouter, auditRouter, uploadsRouter];
+const routers = [healthRouter, studentsRouter, photosRouter, imagesRouter, integrationRouter, meRouter, auditRouter, uploadsRouter, orgRouter];
 for (const router of routers) app.route("/", router);
 app.route("/", pagesRouter);
 

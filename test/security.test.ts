@@ -41,6 +41,8 @@ export const ROUTE_ROLES: Array<{ method: string; path: string; roles: Role[]; b
   { method: "POST", path: "/v1/uploads/{id}/revert", roles: ADMINS },
   { method: "DELETE", path: "/v1/photos", roles: ["support"] },
   { method: "GET", path: "/v1/photos/export.zip", roles: ADMINS },
+  { method: "GET", path: "/v1/org", roles: ADMINS },
+  { method: "PUT", path: "/v1/org", roles: ["support"], body: { jurisdiction: "us" } },
 ];
 const PUBLIC = new Set(["GET /health", "GET /img/{home}/{org}/{student}/{version}/{file}"]);
 

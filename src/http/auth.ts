@@ -4,6 +4,7 @@ import { ApiError } from "./errors";
 import { TokenClaims, type Role } from "./auth-claims";
 import type { AppEnv } from "./env";
 import { enforceWriteLimits } from "./rate-limit";
+import { homeEnv, resolveHome } from "../storage/homes";
 
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="passpix"' });
@@ -49,6 +50,9 @@ const authenticate = (allowed: Role[], limitWrites: boolean) =>
     const principal = { sub: claims.sub, org: claims.org, role: claims.role };
     if (limitWrites && c.req.method !== "GET" && c.req.method !== "HEAD") await enforceWriteLimits(c.env, principal);
     c.set("principal", principal);
+    // The school's home: every handler and service below reads c.env.DB / c.env.PHOTOS, and now
+    // finds this school's database and bucket there (Hono's c.env is a plain property).
+    c.env = homeEnv(c.env, (await resolveHome(c.env, principal.org)).home);
     await next();
   });
 

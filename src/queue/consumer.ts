@@ -8,6 +8,10 @@ import { UploadQueueMessage } from "../features/uploads/uploads.schemas";
 import { extractArchive, failArchive } from "../features/uploads/archive";
 import { deleteAllPhotosNow } from "../features/photos/delete-all.service";
 import { processUploadRow, settleRow } from "../features/uploads/process-row";
+import { homeEnv, resolveHome } from "../storage/homes";
+
+/** The Env of the message's school: its home's database and bucket (the one place the queue picks them). */
+const envOfSchool = async (env: Env, org: string) => homeEnv(env, (await resolveHome(env, org)).home);
 
 const backoffSeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 
@@ -32,7 +36,7 @@ export async function consumeUploadQueue(batch: MessageBatch<unknown>, env: Env)
       continue;
     }
     try {
-      await run(env, parsed.data);
+      await run(await envOfSchool(env, parsed.data.org), parsed.data);
       message.ack();
     } catch (err) {
       console.error(JSON.stringify({ at: "queue.retry", kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
@@ -51,13 +55,14 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     }
     const job = parsed.data;
     try {
+      const home = await envOfSchool(env, job.org);
       if (job.kind === "process_row") {
-        await settleRow(env.DB, job, "failed", "processing_failed", "This photo could not be processed after several attempts. Upload it again for this student.");
+        await settleRow(home.DB, job, "failed", "processing_failed", "This photo could not be processed after several attempts. Upload it again for this student.");
       } else if (job.kind === "extract_archive") {
-        await failArchive(env.DB, job.org, job.upload_id, "The zip file could not be unpacked after several attempts. Upload it again, or upload the folder instead.");
+        await failArchive(home.DB, job.org, job.upload_id, "The zip file could not be unpacked after several attempts. Upload it again, or upload the folder instead.");
       } else {
         // Deleting every photo must finish: run it once more here, and let this queue retry it.
-        await deleteAllPhotosNow(env, job.org);
+        await deleteAllPhotosNow(home, job.org);
       }
       message.ack();
     } catch (err) {

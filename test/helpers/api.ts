@@ -1,11 +1,25 @@
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { homeById, pickHome } from "../../src/storage/homes";
 
 export type Role = "admin" | "teacher" | "support";
 
 let orgCounter = 0;
-/** A fresh school per test: tests never see each other's rows. */
-export const newOrg = (label = "school") => `${label}-${Date.now().toString(36)}-${++orgCounter}`;
+/**
+ * A fresh school per test: tests never see each other's rows. Its id is one that lands in home
+ * us-1 (whose bindings are env.DB / env.PHOTOS), so a test may look into env.DB for its school;
+ * test/homes.test.ts puts schools in the other homes on purpose (newOrgIn).
+ */
+export const newOrg = (label = "school") => newOrgIn("us-1", label);
+
+/** A fresh school id whose first provisioning puts it in this home. */
+export function newOrgIn(home: string, label = "school") {
+  const jurisdiction = homeById(home)!.jurisdiction;
+  for (;;) {
+    const org = `${label}-${Date.now().toString(36)}-${++orgCounter}`;
+    if (pickHome(org, jurisdiction) === home) return org;
+  }
+}
 
 export async function tokenFor(org: string, role: Role, sub = `${role}-1`, extra: Record<string, unknown> = {}) {
   return sign({ sub, org, role, exp: Math.floor(Date.now() / 1000) + 3600, ...extra }, env.JWT_SECRET, "HS256");

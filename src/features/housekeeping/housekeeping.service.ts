@@ -10,6 +10,7 @@ import { stagingPrefix } from "../../storage/keys";
 import { nowIso } from "../common.schemas";
 import { syncRecentlyRetired } from "../photos/photo-objects";
 import { purgeRetiredVersions } from "../photos/photos.service";
+import { HOMES, homeEnv } from "../../storage/homes";
 import { deleteUploadFiles, rowTouch, selectAbandonedDrafts, selectFinishedUploadsWithFiles, selectStalledRows } from "./housekeeping.repo";
 
 const minutesAgo = (nowMs: number, minutes: number) => new Date(nowMs - minutes * 60_000).toISOString();
@@ -49,13 +50,22 @@ async function dropStagedFilesOfFinishedUploads(env: Env, nowMs = Date.now()) {
   return results.length;
 }
 
-/** The cron trigger: each task is bounded and picks up where the last run stopped. */
+/** The cron trigger, in every home in turn: each task is bounded and picks up where the last run stopped. */
 export async function runHousekeeping(env: Env, cron = "", nowMs = Date.now()) {
-  const resent = await resendStalledRows(env, nowMs);
-  const drafts = await cancelAbandonedDrafts(env, nowMs);
-  const staged = await dropStagedFilesOfFinishedUploads(env, nowMs);
-  const purged = await purgeRetiredVersions(env, nowMs);
-  const resynced = await syncRecentlyRetired(env, nowMs);
-  console.log(JSON.stringify({ at: "housekeeping", cron, resent, drafts, staged, purged, resynced }));
-  return { resent, drafts, staged, purged, resynced };
+  const total = { resent: 0, drafts: 0, staged: 0, purged: 0, resynced: 0 };
+  for (const { id } of HOMES) {
+    const home = homeEnv(env, id);
+    const resent = await resendStalledRows(home, nowMs);
+    const drafts = await cancelAbandonedDrafts(home, nowMs);
+    const staged = await dropStagedFilesOfFinishedUploads(home, nowMs);
+    const purged = await purgeRetiredVersions(home, nowMs);
+    const resynced = await syncRecentlyRetired(home, nowMs);
+    console.log(JSON.stringify({ at: "housekeeping", cron, home: id, resent, drafts, staged, purged, resynced }));
+    total.resent += resent;
+    total.drafts += drafts;
+    total.staged += staged;
+    total.purged += purged;
+    total.resynced += resynced;
+  }
+  return total;
 }

@@ -1,6 +1,6 @@
 import type { Principal } from "../../http/env";
 import type { PhotoSize } from "../../imaging/pipeline";
-import { homeOf } from "../../storage/homes";
+import { homeIdOf } from "../../storage/homes";
 import { fullName } from "../students/students.service";
 import { selectLookupFacts } from "./photos.repo";
 import { signPhotoUrls, urlExpiry, type PhotoRef } from "./signed-urls";
@@ -22,7 +22,7 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
   const reason: "disabled" | "hidden_by_user" | null = who.role === "teacher" ? (!enabled ? "disabled" : hidden ? "hidden_by_user" : null) : null;
   const visible = reason === null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
-  const home = homeOf(who.org);
+  const home = homeIdOf(env);
   // Teachers' URLs stop with the school's switch; admins' (review) URLs do not.
   const review = who.role !== "teacher";
 

@@ -1,7 +1,7 @@
 import { timeSortableId } from "../../shared/ids";
 import { conflict, notFound } from "../../http/errors";
 import { PHOTO_SIZES, type ProcessedPhoto } from "../../imaging/pipeline";
-import { homeOf } from "../../storage/homes";
+import { homeIdOf } from "../../storage/homes";
 import { photoKey, retiredPhotoKey } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { nowIso } from "../common.schemas";
@@ -141,7 +141,7 @@ export async function describePhoto(env: Env, origin: string, student: StudentRe
   if (!v) return null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
   const [thumb, card, full] = await Promise.all(
-    PHOTO_SIZES.map((size) => signPhotoUrl(env.URL_SIGNING_SECRET, origin, { home: homeOf(student.org), org: student.org, studentId: student.id, version: v.version, size, review: true }, exp)),
+    PHOTO_SIZES.map((size) => signPhotoUrl(env.URL_SIGNING_SECRET, origin, { home: homeIdOf(env), org: student.org, studentId: student.id, version: v.version, size, review: true }, exp)),
   );
   return {
     version: v.version,
