@@ -39,7 +39,10 @@ function imagePath(ref: PhotoRef) {
 
 export async function signPhotoUrl(secret: string, origin: string, ref: PhotoRef, exp: number) {
   let known = signatures.get(secret);
-  if (!known) signatures.set(secret, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    signatures.set(secret, known);
+  }
   const text = payloadText(ref, exp);
   let sig = known.get(text);
   if (!sig) {
