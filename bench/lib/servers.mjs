@@ -212,7 +212,10 @@ http {
           } catch {}
           r();
         }, 5000);
-        child.once("exit", () => (clearTimeout(timer), r()));
+        child.once("exit", () => {
+          clearTimeout(timer);
+          r();
+        });
       });
     },
   };

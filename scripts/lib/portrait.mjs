@@ -22,7 +22,7 @@ import { hashSeed, rng } from "./random.mjs";
 const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
 const mix = (a, b, t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
 const scale = (c, k) => [c[0] * k, c[1] * k, c[2] * k];
-const clamp01 = (v) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v) => Math.min(1, Math.max(0, v));
 /** Math.hypot for two numbers, much faster in V8's hot loops. */
 const len = (x, y) => Math.sqrt(x * x + y * y);
 
@@ -432,7 +432,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
         }
         return d - u * 0.004;
       };
-      cv.fill(tri, (x, y) => mix(white, hex("#c9ccd2"), clamp01((y - ay) / (by - ay)) * 0.5), {
+      cv.fill(tri, (_x, y) => mix(white, hex("#c9ccd2"), clamp01((y - ay) / (by - ay)) * 0.5), {
         bbox: [Math.min(ax, bx, ccx), ay, Math.max(ax, bx, ccx), Math.max(by, ccy)],
       });
     }
@@ -440,7 +440,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     const hood = scale(shirt, 0.85);
     cv.fill(
       (x, y) => Math.max(Math.abs(sdEllipse(x, y, cx, shoulderTop - ry * 0.02, neckW * 1.32, ry * 0.26)) - u * 0.03, shoulderTop - ry * 0.12 - y),
-      (x, y) => mix(hood, shirtLo, clamp01((y - shoulderTop) / (ry * 0.4)) * 0.5),
+      (_x, y) => mix(hood, shirtLo, clamp01((y - shoulderTop) / (ry * 0.4)) * 0.5),
       { bbox: [cx - neckW * 2, shoulderTop - ry * 0.5, cx + neckW * 2, shoulderTop + ry * 0.5] },
     );
     for (const side of [-1, 1]) {
@@ -718,7 +718,10 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const bad = (m) => (console.error(`error: ${m}\n\n${USAGE}`), 2);
+  const bad = (m) => {
+    console.error(`error: ${m}\n\n${USAGE}`);
+    return 2;
+  };
   if (!values.out) return bad("--out is required.");
   const count = Number(values.count);
   if (!Number.isInteger(count) || count < 1 || count > 1_000_000) return bad("--count must be a whole number from 1 to 1000000.");

@@ -243,7 +243,7 @@ export function exifTiff(o: ExifOptions = {}): Uint8Array {
   buf.set(le ? [0x49, 0x49] : [0x4d, 0x4d], 0);
   w16(2, 42);
   w32(4, 8);
-  const make = new TextEncoder().encode((o.make ?? "PasspixTestCam") + "\0");
+  const make = new TextEncoder().encode(`${o.make ?? "PasspixTestCam"}\0`);
   const entries: [number, number, number, (p: number) => void][] = [];
   // IFD0 at 8; count, entries (12 bytes each), next IFD offset, then data.
   const n = 1 + (o.orientation !== undefined ? 1 : 0) + (o.gps ? 1 : 0);
@@ -627,7 +627,9 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   for (const s of o.segments ?? []) out.push(...s);
   word(0xffdb);
   word(2 + 65 * 2);
-  qt.forEach((t, i) => out.push(i, ...ZZ.map((z) => t[z]!)));
+  qt.forEach((t, i) => {
+    out.push(i, ...ZZ.map((z) => t[z]!));
+  });
   const nc = gray ? 1 : 3;
   if (o.progressive && ((sampling !== "444" && !gray) || o.restartInterval)) throw new Error("progressive: 4:4:4 or grey, without restart markers");
   word(o.progressive ? 0xffc2 : 0xffc0);
