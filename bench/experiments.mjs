@@ -93,6 +93,7 @@ export type LookupRequest = {`,
       {
         file: LOOKUP,
         find: "          ? await signPhotoUrl(env.URL_SIGNING_SECRET, origin, { org: who.org, studentId: id, version: s.photo_version, size: req.size }, exp)",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: this is source text patched into the Worker, the template is meant to stay unevaluated
         replace: "          ? `${origin}/img/${who.org}/${id}/${s.photo_version}/${req.size}.jpg?exp=${exp}`",
       },
     ],

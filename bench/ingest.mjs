@@ -32,7 +32,7 @@ export async function ingestCase(server, { size, n, parallel = 8, log = console.
     return performance.now() - s;
   });
   const tFiles = performance.now();
-  const mapping = "email,file\n" + rows.map((row, i) => `${row.email},${files[i].name}`).join("\n") + "\n";
+  const mapping = `email,file\n${rows.map((row, i) => `${row.email},${files[i].name}`).join("\n")}\n`;
   const mapped = (await api.put(`/v1/uploads/${upload.id}/mapping?name=mapping.csv`, { body: mapping, headers: { "content-type": "text/csv" } })).body.upload;
   const tMapping = performance.now();
   const submitted = (await api.post(`/v1/uploads/${upload.id}/submit`, { expect: [202] })).body.upload;

@@ -81,7 +81,9 @@ export async function startServer(options = {}) {
   child.on("exit", (code) => (exited = code));
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
-    stream.on("data", (chunk) => chunk.split("\n").filter(Boolean).forEach((l) => log(l)));
+    stream.on("data", (chunk) => chunk.split("\n").filter(Boolean).forEach((l) => {
+        log(l);
+      }));
   }
   const url = `http://127.0.0.1:${port}`;
   const ready = await waitFor200(`${url}/health`, { timeoutMs: 90_000, shouldStop: () => exited !== null });

@@ -19,7 +19,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const T = { timeout: 180_000 };
 
 // A district export as the OneRoster 1.1 CSV binding lays it out (header order, quoted lists, empty optional fields, BOM, CRLF).
-const csv = (rows) => "\uFEFF" + rows.join("\r\n") + "\r\n";
+const csv = (rows) => `\uFEFF${rows.join("\r\n")}\r\n`;
 const DISTRICT_ZIP = zipSync({
   "manifest.csv": strToU8(csv(["propertyName,value", "manifest.version,1.0", "oneroster.version,1.1", "file.users,bulk", "file.orgs,bulk"])),
   "orgs.csv": strToU8(
@@ -99,9 +99,11 @@ describe("OneRoster and photo export", { concurrency: false }, () => {
     await visible(page.getByText("No students found"));
     await page.getByLabel("Roster file").setInputFiles(path.join(work, "district.zip"));
     await visible(page.getByText("Choose the school to import"));
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads, which is what this asserts
     assert.match(await page.locator(".import-result").innerText(), /Lincoln High School \(sch-lincoln\), Roosevelt Middle \(sch-roosevelt\)/);
     await page.getByLabel("School").selectOption("sch-lincoln");
     await visible(page.getByText("Will create: 3"));
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads, which is what this asserts
     assert.match(await page.locator(".import-result").innerText(), /Skipped: 2/);
     assert.equal((await api(admin, "GET", "/v1/students")).students.length, 0, "the dry run wrote nothing");
 

@@ -56,7 +56,7 @@ function writePhotoFolder(dir) {
   rows.push(["jordan.doe@demo.passpix.school", "IMG_0040.jpg"]); // not in the roster, file not delivered
   writeFileSync(path.join(root, "IMG_0099.jpg"), portraitJpeg({ seed: "e2e:extra" })); // in no row
   const csv = path.join(dir, "mapping.csv");
-  writeFileSync(csv, rows.map((r) => r.join(",")).join("\r\n") + "\r\n");
+  writeFileSync(csv, `${rows.map((r) => r.join(",")).join("\r\n")}\r\n`);
   return { root, csv };
 }
 
@@ -277,6 +277,7 @@ describe("pages", { concurrency: false }, () => {
     await eventually(async () => assert.equal(await submit.isEnabled(), true), { timeout: 30_000 });
     const preview = page.getByRole("region", { name: "Review before submitting" });
     await visible(preview.getByText("photos ready to add"));
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads, which is what this asserts
     assert.match(await preview.innerText(), /11\s*photos ready to add/);
     await visible(preview.getByText("Student not found"));
     await visible(preview.getByText("Family opted out of photos"));
@@ -408,6 +409,7 @@ describe("pages", { concurrency: false }, () => {
     await page.getByLabel("Zip file").setInputFiles(zip);
     const preview = page.getByRole("region", { name: "Review before submitting" });
     await visible(preview.getByText("photos ready to add"), 60_000);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads, which is what this asserts
     assert.match(await preview.innerText(), /2\s*photos ready to add/);
     await visible(page.getByText("2 of 2 files"));
     await visible(page.getByText("photos.zip unpacked."));
@@ -498,7 +500,10 @@ describe("pages", { concurrency: false }, () => {
     const raw = Buffer.alloc(sw * sh * 3);
     // Noise, so the file is over the 200 KB below which the page does not even decode a picture.
     let seed = 7;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 27) - 16;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 27) - 16;
+    };
     for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) raw.set((x < sw / 2 ? [220, 30, 30] : [30, 30, 220]).map((v) => v + noise()), (y * sw + x) * 3);
     const webp = await sharp(raw, { raw: { width: sw, height: sh, channels: 3 } }).webp({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
     const file = path.join(work, "turned.webp");
@@ -653,7 +658,9 @@ describe("pages", { concurrency: false }, () => {
   test("Profile Pictures: a zip over the server's cap is unpacked in the browser; closing the tab midway resends nothing the server has", T, async () => {
     const ids = DEMO_STUDENTS.filter((s) => !s.photo_opt_out && Number(s.id.slice(4)) >= 1030).slice(0, 6).map((s) => s.id);
     const entries = { "Vendor/mapping.csv": new TextEncoder().encode(`student,file\n${ids.map((id, i) => `${student(id).email},Grade ${student(id).grade}/P${i}.jpg`).join("\n")}\n`) };
-    ids.forEach((id, i) => (entries[`Vendor/Grade ${student(id).grade}/P${i}.jpg`] = portraitJpeg({ seed: `e2e:bigzip:${id}`, width: 600, height: 750, quality: 95 })));
+    ids.forEach((id, i) => {
+      entries[`Vendor/Grade ${student(id).grade}/P${i}.jpg`] = portraitJpeg({ seed: `e2e:bigzip:${id}`, width: 600, height: 750, quality: 95 });
+    });
     Object.assign(entries, { "Vendor/.DS_Store": new Uint8Array(8), "__MACOSX/Vendor/._P0.jpg": new Uint8Array(8), "Vendor/contact sheet.pdf": new Uint8Array(100) });
     const zipBytes = zipSync(entries, { level: 0 });
     assert.ok(zipBytes.byteLength > ARCHIVE_CAP, `the zip (${zipBytes.byteLength} bytes) is larger than the cap`);
@@ -703,6 +710,7 @@ describe("pages", { concurrency: false }, () => {
 
     // The mapping inside the zip is used as the server would use it; the photos process.
     const preview = page.getByRole("region", { name: "Review before submitting" });
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads, which is what this asserts
     await eventually(async () => assert.match(await preview.innerText(), new RegExp(`${ids.length}\\s*photos ready to add`)), { timeout: 30_000 });
     await visible(preview.getByText(`Mapping file found among the files: ${ids.length} rows.`));
     await page.getByRole("button", { name: "Submit upload" }).click();

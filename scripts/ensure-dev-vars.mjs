@@ -7,4 +7,5 @@ const has = existsSync(path) ? readFileSync(path, "utf8") : "";
 const missing = [];
 if (!/^JWT_SECRET=/m.test(has)) missing.push(`JWT_SECRET=${randomBytes(32).toString("hex")}`);
 if (!/^URL_SIGNING_SECRET=/m.test(has)) missing.push(`URL_SIGNING_SECRET=${randomBytes(32).toString("hex")}`);
-if (missing.length) writeFileSync(path, (has && !has.endsWith("\n") ? has + "\n" : has) + missing.join("\n") + "\n");
+const head = has && !has.endsWith("\n") ? `${has}\n` : has;
+if (missing.length) writeFileSync(path, `${head}${missing.join("\n")}\n`);

@@ -84,7 +84,10 @@ const stats = new Map(); // kind → { lat: [], status: {}, errors }
 const failures = []; // 5xx and connection errors, printed at the end
 function rec(kind) {
   let s = stats.get(kind);
-  if (!s) stats.set(kind, (s = { lat: [], status: {}, errors: 0 }));
+  if (!s) {
+    s = { lat: [], status: {}, errors: 0 };
+    stats.set(kind, s);
+  }
   return s;
 }
 
@@ -167,7 +170,7 @@ async function main() {
   try {
     // ---- setup (not part of the measured window)
     log(`setup: school ${org}: ${STUDENTS} students, ${PRESEED} photos now, ${UPLOAD} in the bulk upload during the load`);
-    const csv = "id,email,sis_id,first_name,last_name,grade\n" + ids.map((id, i) => `${id},${emailOf(id)},${900000 + i},Load,Student ${i + 1},${9 + (i % 4)}`).join("\n") + "\n";
+    const csv = `id,email,sis_id,first_name,last_name,grade\n${ids.map((id, i) => `${id},${emailOf(id)},${900000 + i},Load,Student ${i + 1},${9 + (i % 4)}`).join("\n")}\n`;
     const imp = await request("setup", { method: "POST", path: "/v1/students/import", headers: auth(admin, { "content-type": "text/csv" }), body: csv });
     if (imp.status !== 200) throw new Error(`roster import → ${imp.status} ${imp.body}`);
     const jpegs = Array.from({ length: 12 }, (_, i) => portraitJpeg({ width: 640, height: 800, seed: `load-${i}` }));
@@ -278,7 +281,7 @@ async function main() {
       );
       u.filesDoneAt = (performance.now() - t0) / 1000;
       upload.phase = "mapping";
-      const mapping = "student,file\n" + students.map((id, k) => `${emailOf(id)},${names[k].split("/")[1]}`).join("\n") + "\n";
+      const mapping = `student,file\n${students.map((id, k) => `${emailOf(id)},${names[k].split("/")[1]}`).join("\n")}\n`;
       const m = await request("upload: PUT mapping", { method: "PUT", path: `/v1/uploads/${u.id}/mapping?name=mapping.csv`, headers: auth(admin, { "content-type": "text/csv" }), body: mapping });
       if (m.status !== 200) throw new Error(`PUT mapping → ${m.status} ${m.body}`);
       u.matched = m.json.upload.counts.matched;

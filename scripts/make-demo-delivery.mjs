@@ -84,7 +84,7 @@ const csvCell = (v) => {
   const s = String(v ?? "");
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
-const toCsv = (header, rows) => [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
+const toCsv = (header, rows) => `${[header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n")}\r\n`;
 
 /**
  * The students, their photo files and the mapping rows (no files written). Students are sorted

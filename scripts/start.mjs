@@ -155,8 +155,7 @@ async function main() {
     stream.setEncoding("utf8");
     stream.on("data", (chunk) => {
       buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
         emit(buf.slice(0, nl), out);
         buf = buf.slice(nl + 1);
       }
@@ -165,12 +164,16 @@ async function main() {
   };
   const emit = (raw, out) => {
     let line = raw.replace(/\r$/, "");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
     if (!out.isTTY) line = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""); // no colour codes in logs
     recent.push(line);
     if (recent.length > 200) recent.shift();
     if (opts.quiet) {
       // offline machines: wrangler's failed fetch of the Request.cf placeholder is harmless noise
-      if (/Request\.cf|workers\.cloudflare\.com/.test(line)) return void (skipStack = true);
+      if (/Request\.cf|workers\.cloudflare\.com/.test(line)) {
+        skipStack = true;
+        return;
+      }
       if (skipStack && /^\s+at /.test(line)) return;
       skipStack = false;
       if (!/\b(error|✘|fatal)\b/i.test(line)) return;

@@ -120,7 +120,11 @@ describe("PUT …/archive above MAX_ARCHIVE_BODY_BYTES", () => {
     const admin = await as(org, "admin");
     const id = await newUpload(admin);
     const declared = 100 * 1024 * 1024 + 1;
-    const body = new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(16)), c.close()) });
+    const body = new ReadableStream({ start: (c) => {
+        c.enqueue(new Uint8Array(16));
+        c.close();
+      },
+    });
     const err = await expectError(await admin("PUT", `/v1/uploads/${id}/archive`, { body, headers: { "Content-Type": "application/zip", "Content-Length": String(declared) } }), 413, "too_large");
     expect(err.message).toMatch(/zip file is 100 MB; the limit is 100 MB\. .*Profile Pictures page.*npm run upload/);
     expect(err.details).toEqual({ size: declared, limit: 100 * 1024 * 1024 });

@@ -125,7 +125,9 @@ describe("colour profiles", () => {
     const at = (x: number, y: number) => Array.from(out.data.subarray((y * out.width + x) * 4, (y * out.width + x) * 4 + 3));
     // Top-left quadrant: the file's (255, 0, 0).
     const ref = toSrgb(swapped, [255, 0, 0]);
-    at(12, 15).forEach((v, c) => expect(Math.abs(v - ref[c]!)).toBeLessThanOrEqual(6));
+    at(12, 15).forEach((v, c) => {
+      expect(Math.abs(v - ref[c]!)).toBeLessThanOrEqual(6);
+    });
     expect(ref[2]).toBeGreaterThan(250);
   });
 

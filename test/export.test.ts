@@ -127,7 +127,11 @@ describe("photo export", () => {
     const photo = new Uint8Array(256 * 1024).map((_, i) => (i * 31) & 255);
     for (const r of rows) await env.PHOTOS.put(photoKey(org, r.id, "v1", "full"), photo);
     const reads: string[] = [];
-    const bucket = { get: (key: string) => (reads.push(key), env.PHOTOS.get(key)) } as Pick<R2Bucket, "get">;
+    const bucket = { get: (key: string) => {
+        reads.push(key);
+        return env.PHOTOS.get(key);
+      },
+    } as Pick<R2Bucket, "get">;
 
     const reader = exportZipStream(bucket, org, rows).getReader();
     const first = await reader.read();
@@ -145,7 +149,11 @@ describe("photo export", () => {
     expect(reads).toEqual(rows.map((r) => photoKey(org, r.id, "v1", "full")));
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);
     const all = new Uint8Array(size);
-    chunks.reduce((at, c) => (all.set(c, at), at + c.byteLength), 0);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.byteLength;
+    }
     const files = unzipSync(all);
     expect(Object.keys(files).filter((n) => n.startsWith("images/"))).toHaveLength(count);
     expect(files["images/stu039.jpg"]).toEqual(photo);

@@ -185,7 +185,7 @@ describe("progressive JPEG scan headers, property tests", () => {
           }
           return scans;
         });
-        let full;
+        let full: ReturnType<typeof decodeJpeg>;
         try {
           full = decodeJpeg(processPortrait(bytes).renditions.full);
         } catch (err) {

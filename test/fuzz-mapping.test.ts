@@ -90,7 +90,7 @@ describe("mapping parser and matcher under random input", () => {
       new Uint8Array(),
       enc("\uFEFF"),
       enc("\n\n\r\n"),
-      enc(Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(",") + "\n" + "ada@x.test,IMG_1.jpg\n"),
+      enc(`${Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(",")}\nada@x.test,IMG_1.jpg\n`),
       enc(`ada@x.test,"${"x".repeat(1_048_576)}"\n`),
       enc('"unclosed,quote\nada@x.test,IMG_1.jpg\n'),
       zipSync({ "a.txt": enc("hello") }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, toApiError } from "../src/http/errors";
+import { type ApiError, toApiError } from "../src/http/errors";
 import { colourWasmBytes } from "../src/imaging/colour";
 import { ImagingError } from "../src/imaging/errors";
 import { inspectImage } from "../src/imaging/header";

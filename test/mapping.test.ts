@@ -144,7 +144,7 @@ describe("mapping table formats", () => {
 
   it("picks columns by a header that names them, whatever their number and order (photos.csv of the export)", () => {
     const text = "id,email,sis_id,first_name,last_name,grade,homeroom,file\r\ns1,jane.doe@school.org,001234,Jane,Doe,9,101,images/s1.jpg\r\ns2,,5678,John,Roe,10,202,images/s2.jpg\r\n";
-    const r = parseMappingTable(utf8("\uFEFF" + text));
+    const r = parseMappingTable(utf8(`\uFEFF${text}`));
     expect(r.header).toBe(true);
     expect(r.rows).toEqual([
       { row: 2, identifier: "jane.doe@school.org", file: "images/s1.jpg", problem: null },
@@ -244,7 +244,7 @@ describe("student matching", () => {
   });
 
   it("reports bad rows", () => {
-    const csv = "jane.doe@school.org\n,a.jpg\n5678,\n" + `${"x".repeat(400)},b.jpg\n` + 'john.roe@school.org,"unclosed\n';
+    const csv = `jane.doe@school.org\n,a.jpg\n5678,\n${"x".repeat(400)},b.jpg\njohn.roe@school.org,"unclosed\n`;
     const p = matchMappingRows(table(csv), roster, ["a.jpg"]);
     expect(codesByRow(p)).toEqual({ 1: ["bad_row"], 2: ["bad_row"], 3: ["bad_row"], 4: ["bad_row"], 5: ["bad_row"] });
     expect(rowAt(p, 1).problems[0]!.message).toMatch(/only one value.*a comma/);
@@ -433,7 +433,7 @@ describe("PSPA index", () => {
   });
 
   it("parses rows and reports short lines", () => {
-    const r = parsePspaIndex(utf8(PSPA_HEADER + line("Images\\A\\", "1.jpg", "9", "Doe", "Jane") + "only\tthree\tcells\n"));
+    const r = parsePspaIndex(utf8(`${PSPA_HEADER + line("Images\\A\\", "1.jpg", "9", "Doe", "Jane")}only\tthree\tcells\n`));
     expect(r.header).toBe(true);
     expect(r.rows[0]).toMatchObject({ row: 2, folder: "Images/A", file: "Images/A/1.jpg", grade: "9", last_name: "Doe", problem: null });
     expect(r.rows[1]!.problem?.code).toBe("bad_row");
@@ -505,7 +505,10 @@ describe("hostile input gives problems, not exceptions", () => {
 
   it("binary garbage, workbooks and images", () => {
     let seed = 7;
-    const garbage = new Uint8Array(4096).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0), seed >>> 24));
+    const garbage = new Uint8Array(4096).map(() => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    });
     const g = matchMappingRows(table(garbage), roster, ["a.jpg"]);
     expect(only(g)).toEqual([[null, "bad_mapping"]]);
     expect(g.counts.unreferenced_files).toBe(1);
@@ -561,7 +564,7 @@ describe("scale and determinism", () => {
     const big = Array.from({ length: 5000 }, (_, i) =>
       student({ id: `b${i}`, email: `kid${i}@school.org`, sis_id: String(100000 + i), first_name: `K${i}`, last_name: "X", grade: "9" }),
     );
-    const csv = "sis,file\n" + big.map((s, i) => `${s.sis_id},photos/IMG_${i}.jpg`).join("\n");
+    const csv = `sis,file\n${big.map((s, i) => `${s.sis_id},photos/IMG_${i}.jpg`).join("\n")}`;
     const files = big.map((_, i) => `photos/IMG_${i}.jpg`);
     const p = matchMappingRows(table(csv), big, files);
     expect(p.counts).toMatchObject({ rows: 5000, matched: 5000, ready: 5000, files_received: 5000, unreferenced_files: 0 });

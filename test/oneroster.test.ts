@@ -13,9 +13,9 @@ const USERS_12 =
 const ROLES_12 = "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId";
 const ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId";
 const MANIFEST = (version: string) =>
-  ["propertyName,value", "manifest.version,1.0", `oneroster.version,${version}`, "file.users,bulk", "file.orgs,bulk", `file.roles,${version === "1.2" ? "bulk" : "absent"}`, "file.enrollments,absent", "source.systemName,PowerSchool"].join("\r\n") + "\r\n";
+  `${["propertyName,value", "manifest.version,1.0", `oneroster.version,${version}`, "file.users,bulk", "file.orgs,bulk", `file.roles,${version === "1.2" ? "bulk" : "absent"}`, "file.enrollments,absent", "source.systemName,PowerSchool"].join("\r\n")}\r\n`;
 
-const csv = (header: string, rows: string[]) => "\uFEFF" + [header, ...rows].join("\r\n") + "\r\n";
+const csv = (header: string, rows: string[]) => `\uFEFF${[header, ...rows].join("\r\n")}\r\n`;
 
 /** One school (Lincoln High, org "sch-lincoln" under district "dist-1"): students, staff, a guardian, a tobedeleted student. */
 const LINCOLN_11 = csv(USERS_11, [

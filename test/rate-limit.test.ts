@@ -48,7 +48,11 @@ describe("rate limits on write routes", () => {
   it("uses the Workers rate-limiting bindings when they are bound", async () => {
     const org = newOrg();
     const keys: string[] = [];
-    const binding = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: !key.startsWith("u:") }) };
+    const binding = { limit: async ({ key }: { key: string }) => {
+        keys.push(key);
+        return { success: !key.startsWith("u:") };
+      },
+    };
     const res = await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, await tokenFor(org, "admin", "ann"));
     await expectError(res, 429, "rate_limited");
     expect(keys.sort()).toEqual([`s:${org}`, `u:${org}:ann`]);
@@ -58,7 +62,11 @@ describe("rate limits on write routes", () => {
   it("counts a photo write once, though the roster's and the photo routes' guards both match its path", async () => {
     const org = newOrg();
     const keys: string[] = [];
-    const binding = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: true }) };
+    const binding = { limit: async ({ key }: { key: string }) => {
+        keys.push(key);
+        return { success: true };
+      },
+    };
     const token = await tokenFor(org, "admin", "ann");
     await expectError(await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, token, "DELETE", "/v1/students/nobody/photo"), 404, "not_found");
     expect(keys.sort()).toEqual([`s:${org}`, `u:${org}:ann`]);

@@ -170,7 +170,10 @@ describe("a mapping body that is not a CSV table", () => {
   const xls = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Array(504).fill(0)]);
   const heic = Uint8Array.from([0, 0, 0, 0x18, ...enc("ftypheic"), 0, 0, 0, 0, ...enc("mif1heic")]);
   let seed = 11;
-  const garbage = new Uint8Array(2048).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0), seed >>> 24));
+  const garbage = new Uint8Array(2048).map(() => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed >>> 24;
+  });
 
   it.each([
     ["an .xlsx workbook", xlsx, /is an Excel workbook \(\.xlsx\)/, /CSV/],

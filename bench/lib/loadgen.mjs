@@ -41,7 +41,7 @@ export async function runWrk({ base, paths, post, get, headers = {}, connections
     .join("");
   if (paths) {
     const list = path.join(dir, `paths-${id}.txt`);
-    writeFileSync(list, paths.join("\n") + "\n");
+    writeFileSync(list, `${paths.join("\n")}\n`);
     script = `${hdr}local paths = {}
 for line in io.lines(${JSON.stringify(list)}) do paths[#paths + 1] = line end
 local counter = 0
@@ -144,11 +144,17 @@ export async function runRequests({ base, make, count = Infinity, seconds = Infi
             onResponse?.(req, res, Buffer.concat(chunks), ms);
             resolve();
           });
-          res.on("error", () => (errors++, resolve()));
+          res.on("error", () => {
+            errors++;
+            resolve();
+          });
         },
       );
       r.setTimeout(30_000, () => r.destroy(new Error("timeout")));
-      r.on("error", () => (errors++, resolve()));
+      r.on("error", () => {
+        errors++;
+        resolve();
+      });
       if (req.body) r.end(req.body);
       else r.end();
     });

@@ -23,7 +23,7 @@ export function rosterRows(n) {
 
 export function rosterCsv(rows) {
   const head = "id,email,sis_id,first_name,last_name,grade,homeroom";
-  return [head, ...rows.map((r) => [r.id, r.email, r.sis_id, r.first_name, r.last_name, r.grade, r.homeroom].join(","))].join("\n") + "\n";
+  return `${[head, ...rows.map((r) => [r.id, r.email, r.sis_id, r.first_name, r.last_name, r.grade, r.homeroom].join(","))].join("\n")}\n`;
 }
 
 /** An API client that counts 429 retries (the client in scripts/lib/http.mjs retries them with Retry-After). */

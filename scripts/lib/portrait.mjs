@@ -228,7 +228,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
         }
         return d - u * 0.004;
       };
-      cv.fill(tri, (x, y) => mix(white, hex("#c9ccd2"), clamp01((y - ay) / (by - ay)) * 0.5), {
+      cv.fill(tri, (_x, y) => mix(white, hex("#c9ccd2"), clamp01((y - ay) / (by - ay)) * 0.5), {
         bbox: [Math.min(ax, bx, ccx), ay, Math.max(ax, bx, ccx), Math.max(by, ccy)],
       });
     }
@@ -236,7 +236,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     const hood = scale(shirt, 0.85);
     cv.fill(
       (x, y) => Math.max(Math.abs(sdEllipse(x, y, cx, shoulderTop - ry * 0.02, neckW * 1.32, ry * 0.26)) - u * 0.03, shoulderTop - ry * 0.12 - y),
-      (x, y) => mix(hood, shirtLo, clamp01((y - shoulderTop) / (ry * 0.4)) * 0.5),
+      (_x, y) => mix(hood, shirtLo, clamp01((y - shoulderTop) / (ry * 0.4)) * 0.5),
       { bbox: [cx - neckW * 2, shoulderTop - ry * 0.5, cx + neckW * 2, shoulderTop + ry * 0.5] },
     );
     for (const side of [-1, 1]) {
@@ -458,7 +458,10 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const bad = (m) => (console.error(`error: ${m}\n\n${USAGE}`), 2);
+  const bad = (m) => {
+    console.error(`error: ${m}\n\n${USAGE}`);
+    return 2;
+  };
   if (!values.out) return bad("--out is required.");
   const count = Number(values.count);
   if (!Number.isInteger(count) || count < 1 || count > 1_000_000) return bad("--count must be a whole number from 1 to 1000000.");

@@ -3,7 +3,7 @@
 // and a dependency-free PNG encoder. Split from portrait.mjs so each file has one job.
 import { crc32, deflateSync } from "node:zlib";
 
-export const clamp01 = (v) => (v < 0 ? 0 : v > 1 ? 1 : v);
+export const clamp01 = (v) => Math.min(1, Math.max(0, v));
 /** Math.hypot for two numbers, much faster in V8's hot loops. */
 export const len = (x, y) => Math.sqrt(x * x + y * y);
 

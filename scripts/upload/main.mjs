@@ -95,7 +95,7 @@ async function run(options, ctx) {
     const mappings = scan.files.filter((f) => f.kind === "mapping");
     const bytes = scan.files.reduce((n, f) => n + f.size, 0);
     say(`Folder ${options.source}`);
-    say(`  ${plural(photos.length, "photo")} to send (${formatBytes(bytes)})` + (scan.junk.length ? `, ${scan.junk.length} system files skipped (.DS_Store, ._*, Thumbs.db…)` : ""));
+    say(`  ${plural(photos.length, "photo")} to send (${formatBytes(bytes)})${scan.junk.length ? `, ${scan.junk.length} system files skipped (.DS_Store, ._*, Thumbs.db…)` : ""}`);
     if (scan.other.length) say(`  Not sent (not photos): ${scan.other.slice(0, 5).join(", ")}${scan.other.length > 5 ? ` and ${scan.other.length - 5} more` : ""}`);
     if (scan.skippedTables?.length) say(`  Not sent (the mapping file is given separately): ${scan.skippedTables.join(", ")}`);
     if (!options.mapping) {

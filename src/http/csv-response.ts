@@ -10,7 +10,7 @@ export function toCsv(header: readonly string[], rows: Array<ReadonlyArray<unkno
     const s = v === null || v === undefined ? "" : String(v);
     return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   };
-  return "\uFEFF" + Papa.unparse({ fields: [...header], data: rows.map((r) => r.map(safe)) }, { newline: "\r\n" }) + "\r\n";
+  return `\uFEFF${Papa.unparse({ fields: [...header], data: rows.map((r) => r.map(safe)) }, { newline: "\r\n" })}\r\n`;
 }
 
 export function csvResponse(body: string, fileName: string) {

@@ -166,10 +166,15 @@ function transformFor(profile: Uint8Array, inFormat = TYPE_RGB_8): number | stri
     transforms.set(key, cached); // most recently used last
     return cached.handle;
   }
-  const l = (lcms ??= instantiate());
+  lcms ??= instantiate();
+  const l = lcms;
   const built = buildTransform(l, profile, inFormat);
   // Memory is capped: the cached transforms may be what leaves too little to build this one.
-  const handle = typeof built === "string" && transforms.size > 0 ? (clearTransforms(l), buildTransform(l, profile, inFormat)) : built;
+  let handle = built;
+  if (typeof built === "string" && transforms.size > 0) {
+    clearTransforms(l);
+    handle = buildTransform(l, profile, inFormat);
+  }
   if (typeof handle === "string") return handle;
   if (transforms.size >= MAX_TRANSFORMS) {
     const [oldest, t] = transforms.entries().next().value!;

@@ -112,8 +112,8 @@ export class RowPlanes {
       const B = sums[3 * i + 2]! * inv;
       const cb = -0.168736 * R - 0.331264 * G + 0.5 * B + 128.5;
       const cr = 0.5 * R - 0.418688 * G - 0.081312 * B + 128.5;
-      cbRow[i] = cb < 255 ? cb : 255;
-      crRow[i] = cr < 255 ? cr : 255;
+      cbRow[i] = Math.min(cb, 255);
+      crRow[i] = Math.min(cr, 255);
     }
     this.rcb.push(cbRow, 0);
     this.rcr.push(crRow, 0);

@@ -232,7 +232,8 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  text = text.replace(/\x1a+$/, ""); // DOS end-of-file marker
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: SUB (0x1a) is the DOS end-of-file marker this strips
+  text = text.replace(/\x1a+$/, "");
 
   // Binary garbage: text files have (almost) no control characters.
   const sample = text.length > 200_000 ? text.slice(0, 200_000) : text;

@@ -85,7 +85,9 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   for (const s of o.segments ?? []) out.push(...s);
   word(0xffdb);
   word(2 + 65 * 2);
-  qt.forEach((t, i) => out.push(i, ...ZZ.map((z) => t[z]!)));
+  qt.forEach((t, i) => {
+    out.push(i, ...ZZ.map((z) => t[z]!));
+  });
   const nc = gray ? 1 : 3;
   if (o.progressive && ((sampling !== "444" && !gray) || o.restartInterval)) throw new Error("progressive: 4:4:4 or grey, without restart markers");
   word(o.progressive ? 0xffc2 : 0xffc0);

@@ -77,12 +77,14 @@ const s15 = (v: number) => Math.round(v * 65536) | 0;
 function xyzTag(v: number[]): Uint8Array {
   const b = new DataView(new ArrayBuffer(20));
   b.setUint32(0, 0x58595a20); // 'XYZ '
-  v.forEach((x, i) => b.setInt32(8 + 4 * i, s15(x)));
+  v.forEach((x, i) => {
+    b.setInt32(8 + 4 * i, s15(x));
+  });
   return new Uint8Array(b.buffer);
 }
 
 function descTag(name: string): Uint8Array {
-  const text = new TextEncoder().encode(name + "\0");
+  const text = new TextEncoder().encode(`${name}\0`);
   const b = new Uint8Array(12 + text.length + 4 + 4 + 67);
   const v = new DataView(b.buffer);
   v.setUint32(0, 0x64657363); // 'desc'
@@ -105,7 +107,10 @@ function assemble(classSpacePcs: string, tags: [string, Uint8Array][]): Uint8Arr
   v.setUint32(8, 0x02100000); // version 2.1
   out.set(new TextEncoder().encode(classSpacePcs), 12);
   out.set(new TextEncoder().encode("acsp"), 36);
-  xyToXYZ(D50).forEach((x, i) => v.setInt32(68 + 4 * i, s15(x))); // PCS illuminant
+  // PCS illuminant
+  xyToXYZ(D50).forEach((x, i) => {
+    v.setInt32(68 + 4 * i, s15(x));
+  });
   v.setUint32(128, tags.length);
   tags.forEach(([sig, data], i) => {
     out.set(new TextEncoder().encode(sig), 132 + 12 * i);
@@ -125,7 +130,9 @@ export function iccProfile(space: RgbSpace): Uint8Array {
       const b = new DataView(new ArrayBuffer(32));
       b.setUint32(0, 0x70617261);
       b.setUint16(8, 3);
-      [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045].forEach((x, i) => b.setInt32(12 + 4 * i, s15(x)));
+      [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045].forEach((x, i) => {
+        b.setInt32(12 + 4 * i, s15(x));
+      });
       return new Uint8Array(b.buffer);
     }
     const b = new DataView(new ArrayBuffer(14));

@@ -244,7 +244,7 @@ export function exifTiff(o: ExifOptions = {}): Uint8Array {
   buf.set(le ? [0x49, 0x49] : [0x4d, 0x4d], 0);
   w16(2, 42);
   w32(4, 8);
-  const make = new TextEncoder().encode((o.make ?? "PasspixTestCam") + "\0");
+  const make = new TextEncoder().encode(`${o.make ?? "PasspixTestCam"}\0`);
   const entries: [number, number, number, (p: number) => void][] = [];
   // IFD0 at 8; count, entries (12 bytes each), next IFD offset, then data.
   const n = 1 + (o.orientation !== undefined ? 1 : 0) + (o.gps ? 1 : 0);

@@ -135,7 +135,8 @@ export async function serveImage(env: Env, ctx: { waitUntil(promise: Promise<unk
   });
   if (req.ifNoneMatch?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     // Still served? The edge copy says so until it expires; otherwise ask R2 (a head, no bytes).
-    const served = inMemory || cached ? (await cached?.body?.cancel(), true) : (await bucket.head(key)) !== null;
+    await cached?.body?.cancel();
+    const served = inMemory || cached ? true : (await bucket.head(key)) !== null;
     if (!served) throw gone();
     return new Response(null, { status: 304, headers });
   }

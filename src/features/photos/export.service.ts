@@ -43,7 +43,7 @@ function indexTxt(org: string, rows: Array<{ s: ExportPhotoRow; name: string }>)
         volume: org, folder: IMAGE_FOLDER, image_file_name: name, grade: s.grade, last_name: s.last_name, first_name: s.first_name,
         homeroom: s.homeroom, period: null, teacher: null, track: null, department: null, title: null, image_size: null,
       };
-      return PSPA_COLUMNS.map((c) => pspaCell(values[c])).join("\t") + "\r\n";
+      return `${PSPA_COLUMNS.map((c) => pspaCell(values[c])).join("\t")}\r\n`;
     })
     .join("");
 }

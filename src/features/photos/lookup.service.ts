@@ -36,6 +36,8 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
     if (visible && s?.photo_version && s.photo_opt_out === 0) refs.push({ home, org: who.org, studentId: id, version: s.photo_version, size: req.size, review });
   }
   const urls = await signPhotoUrls(env.URL_SIGNING_SECRET, origin, refs, exp);
-  refs.forEach((ref, i) => (photos[ref.studentId] = urls[i]!));
+  refs.forEach((ref, i) => {
+    photos[ref.studentId] = urls[i]!;
+  });
   return req.with_names ? { visible, reason, photos, names } : { visible, reason, photos };
 }

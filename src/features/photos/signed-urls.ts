@@ -55,7 +55,10 @@ export async function signPhotoUrl(secret: string, origin: string, ref: PhotoRef
  */
 export async function signPhotoUrls(secret: string, origin: string, refs: PhotoRef[], exp: number): Promise<string[]> {
   let known = signatures.get(secret);
-  if (!known) signatures.set(secret, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    signatures.set(secret, known);
+  }
   const texts = refs.map((ref) => payloadText(ref, exp));
   const missing = texts.filter((t) => !known.has(t));
   if (missing.length) {
@@ -63,7 +66,9 @@ export async function signPhotoUrls(secret: string, origin: string, refs: PhotoR
     const encoder = new TextEncoder();
     const signed = await Promise.all(missing.map((t) => crypto.subtle.sign("HMAC", key, encoder.encode(t))));
     if (known.size + missing.length > MAX_REMEMBERED) known.clear();
-    missing.forEach((t, i) => known.set(t, toB64Url(signed[i]!)));
+    missing.forEach((t, i) => {
+      known.set(t, toB64Url(signed[i]!));
+    });
   }
   return refs.map((ref, i) => `${origin}${imagePath(ref)}?exp=${exp}${ref.review ? "&scope=review" : ""}&sig=${known.get(texts[i]!)}`);
 }

@@ -149,7 +149,11 @@ function readZip64Extra(extra: Uint8Array, e: DirectoryEntry) {
     const length = u16(extra, p + 2);
     if (id === 0x0001) {
       let q = p + 4;
-      const take = () => (q + 8 <= p + 4 + length && q + 8 <= extra.byteLength ? ((q += 8), u64(extra, q - 8)) : null);
+      const take = () => {
+        if (q + 8 > p + 4 + length || q + 8 > extra.byteLength) return null;
+        q += 8;
+        return u64(extra, q - 8);
+      };
       if (e.size === 0xffffffff) e.size = take() ?? e.size;
       if (e.compressedSize === 0xffffffff) e.compressedSize = take() ?? e.compressedSize;
       if (e.offset === 0xffffffff) e.offset = take() ?? e.offset;
@@ -285,7 +289,7 @@ async function stageOutcome(env: Env, org: string, upload: UploadRow, name: stri
  */
 export async function extractArchive(env: Env, org: string, uploadId: string, from = 0) {
   const upload = await getUploadRow(env.DB, org, uploadId);
-  if (!upload || upload.status !== "draft" || upload.archive_status !== "extracting") return;
+  if (upload?.status !== "draft" || upload.archive_status !== "extracting") return;
   const key = stagedArchiveKey(org, uploadId);
   const dir = await readDirectory(env.PHOTOS, key);
   if (!dir) return failArchive(env.DB, org, uploadId, "The zip file was not found. Upload it again.");

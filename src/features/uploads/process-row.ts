@@ -42,7 +42,7 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   const object = row.matched_file ? await env.PHOTOS.get(stagedFileKey(ref.org, ref.upload_id, row.matched_file)) : null;
   if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);
 
-  let processed;
+  let processed: ReturnType<typeof processPortrait>;
   try {
     processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
   } catch (err) {

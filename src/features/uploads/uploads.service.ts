@@ -55,6 +55,7 @@ export const UPLOAD_LIMITS = {
 export function normalizeFileName(raw: string): string {
   const name = normalizeEntryName(raw);
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a file name may not contain
   if (!name || name.length > UPLOAD_LIMITS.maxFileNameLength || /[\u0000-\u001f\u007f]/.test(name)) {
     throw badRequest("validation_failed", "The file name is empty, too long (over 512 characters) or has control characters.", [
       { path: "name", message: "Invalid file name" },

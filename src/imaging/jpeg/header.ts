@@ -121,7 +121,10 @@ export function parseJpeg(b: Uint8Array): ImageHeader {
     } else if (marker === 0xda) {
       if (!frame) throw corrupt("JPEG", "image data before the frame header");
       checkJpegScan(b, start, segLen, frame, { quantTables, dcTables, acTables, sawHuffman });
-      if (frame.progressive) checkProgressiveScan(b, start, frame, (progression ??= newProgression(frame)));
+      if (frame.progressive) {
+        progression ??= newProgression(frame);
+        checkProgressiveScan(b, start, frame, progression);
+      }
       if (scans === 0) firstScan = { components: b[start]!, hadHuffman: sawHuffman };
       scans++;
       // Skip the entropy-coded data up to the next marker that is not a stuffed 0xFF00 or a restart.

@@ -59,8 +59,8 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     let t3 = blk[48 + c]! * q[48 + c]!;
     let t10 = t0 + t2;
     let t11 = t0 - t2;
-    let t13 = t1 + t3;
-    let t12 = (t1 - t3) * 1.414213562 - t13;
+    const t13 = t1 + t3;
+    let t12 = (t1 - t3) * Math.SQRT2 - t13;
     t0 = t10 + t13;
     t3 = t10 - t13;
     t1 = t11 + t12;
@@ -74,7 +74,7 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     const z11 = t4 + t7;
     const z12 = t4 - t7;
     t7 = z11 + z13;
-    t11 = (z11 - z13) * 1.414213562;
+    t11 = (z11 - z13) * Math.SQRT2;
     const z5 = (z10 + z12) * 1.847759065;
     t10 = z5 - z12 * 1.082392200;
     t12 = z5 - z10 * 2.613125930;
@@ -93,8 +93,8 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
   for (let r = 0; r < 64; r += 8, off += stride) {
     let t10 = ws[r]! + ws[r + 4]!;
     let t11 = ws[r]! - ws[r + 4]!;
-    let t13 = ws[r + 2]! + ws[r + 6]!;
-    let t12 = (ws[r + 2]! - ws[r + 6]!) * 1.414213562 - t13;
+    const t13 = ws[r + 2]! + ws[r + 6]!;
+    let t12 = (ws[r + 2]! - ws[r + 6]!) * Math.SQRT2 - t13;
     const t0 = t10 + t13;
     const t3 = t10 - t13;
     const t1 = t11 + t12;
@@ -104,7 +104,7 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     const z11 = ws[r + 1]! + ws[r + 7]!;
     const z12 = ws[r + 1]! - ws[r + 7]!;
     const t7 = z11 + z13;
-    t11 = (z11 - z13) * 1.414213562;
+    t11 = (z11 - z13) * Math.SQRT2;
     const z5 = (z10 + z12) * 1.847759065;
     t10 = z5 - z12 * 1.082392200;
     t12 = z5 - z10 * 2.613125930;

@@ -72,7 +72,9 @@ export function verifyPngImageData(header: ImageHeader): void {
     }
   });
   try {
-    idats.forEach((d, i) => inflater.push(d, i === idats.length - 1));
+    idats.forEach((d, i) => {
+      inflater.push(d, i === idats.length - 1);
+    });
   } catch {
     throw corrupt("PNG", "its compressed image data is invalid or incomplete");
   }

@@ -66,7 +66,11 @@ export function rosterImportCard(onImported: () => void): HTMLElement {
         // A district file: choose the school, then check again.
         const select = h(
           "select",
-          { id: "roster-school", onchange: (e: Event) => ((school = (e.currentTarget as HTMLSelectElement).value), void preview()) },
+          { id: "roster-school", onchange: (e: Event) => {
+            school = (e.currentTarget as HTMLSelectElement).value;
+            void preview();
+          },
+        },
           h("option", { value: "" }, "Choose…"),
           schools.map((s) => h("option", { value: s.sourcedId, selected: s.sourcedId === school }, s.name ? `${s.name} (${s.sourcedId})` : s.sourcedId)),
         );

@@ -83,7 +83,12 @@ export async function renderStudents({ root }: PageContext) {
       { class: "students-card", label: "Students" },
       h(
         "form",
-        { class: "toolbar", role: "search", onsubmit: (e: SubmitEvent) => (e.preventDefault(), (q = search.value.trim()), void load()) },
+        { class: "toolbar", role: "search", onsubmit: (e: SubmitEvent) => {
+          e.preventDefault();
+          q = search.value.trim();
+          void load();
+        },
+      },
         h("div", { class: "search-field" }, h("label", { for: "student-search", class: "visually-hidden" }, "Search students"), icon("search", "icon search-icon"), search),
         filterGroup,
       ),

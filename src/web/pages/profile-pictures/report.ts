@@ -162,8 +162,16 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
           h(
             "div",
             { class: "pager-buttons" },
-            button("Previous", { size: "sm", icon: "chevronLeft", disabled: ps.reportPage === 0, focusKey: "prev", onClick: () => ((ps.reportPage -= 1), rerender()) }),
-            button("Next", { size: "sm", disabled: ps.reportPage >= pages - 1, focusKey: "next", onClick: () => ((ps.reportPage += 1), rerender()) }),
+            button("Previous", { size: "sm", icon: "chevronLeft", disabled: ps.reportPage === 0, focusKey: "prev", onClick: () => {
+                ps.reportPage -= 1;
+                rerender();
+              },
+            }),
+            button("Next", { size: "sm", disabled: ps.reportPage >= pages - 1, focusKey: "next", onClick: () => {
+                ps.reportPage += 1;
+                rerender();
+              },
+            }),
           ),
         )
       : null,

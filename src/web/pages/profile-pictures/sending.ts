@@ -76,7 +76,8 @@ export async function addZip(ps: PageState, file: File) {
   try {
     const id = await ensureDraft(ps);
     const [received, toSend] = await Promise.all([receivedFiles(id), zipEntriesToSend(file)]);
-    const up = (ps.uploader ??= new FileUploader(id, { onChange: () => scheduleTransfer(ps) }));
+    ps.uploader ??= new FileUploader(id, { onChange: () => scheduleTransfer(ps) });
+    const up = ps.uploader;
     let handed = 0;
     up.expecting = toSend ?? 0;
     schedulePreviewRefresh(ps);
@@ -141,7 +142,7 @@ export function schedulePreviewRefresh(ps: PageState) {
 export function renderTransfer(ps: PageState) {
   if (!ps.transferHost) return;
   const blocks: Child[] = [];
-  if (ps.uploader && ps.uploader.items.length) {
+  if (ps.uploader?.items.length) {
     const s = ps.uploader.stats();
     ps.transferBar ??= progressBar("Uploading photos");
     const finished = !ps.uploader.busy;
@@ -175,7 +176,7 @@ export function renderTransfer(ps: PageState) {
       );
     }
   }
-  if (ps.uploader && ps.uploader.items.some((i) => i.already)) {
+  if (ps.uploader?.items.some((i) => i.already)) {
     blocks.push(h("p", { class: "muted small" }, `${plural(ps.uploader.stats().already, "file was", "files were")} already received earlier and not sent again.`));
   }
   if (ps.zipState) {
