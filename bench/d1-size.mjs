@@ -36,11 +36,15 @@ const FIRST = ["Amara", "Wei", "Kenji", "Isabella", "Mei Lin", "Aaliyah", "Diego
 const LAST = ["Okafor", "Chen", "Tanaka", "Rossi", "Wong", "Johnson", "Ramírez", "Martin", "Schmidt", "Nguyen"];
 
 const ins = {
-  student: db.prepare(`INSERT INTO students (org, id, email, email_lower, sis_id, first_name, last_name, grade, homeroom, photo_opt_out, photo_version, restore_version, photo_updated_at, created_at, updated_at)
+  student:
+    db.prepare(`INSERT INTO students (org, id, email, email_lower, sis_id, first_name, last_name, grade, homeroom, photo_opt_out, photo_version, restore_version, photo_updated_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
-  version: db.prepare(`INSERT INTO photo_versions (org, student_id, version, source, upload_id, width, height, bytes, created_at, retired_at) VALUES (?, ?, ?, 'upload', ?, 800, 1000, 61234, ?, ?)`),
+  version: db.prepare(
+    `INSERT INTO photo_versions (org, student_id, version, source, upload_id, width, height, bytes, created_at, retired_at) VALUES (?, ?, ?, 'upload', ?, 800, 1000, 61234, ?, ?)`,
+  ),
   audit: db.prepare(`INSERT INTO audit_events (org, at, actor, action, student_id, upload_id, details) VALUES (?, ?, 'admin-7f3a9c', ?, ?, ?, ?)`),
-  upload: db.prepare(`INSERT INTO uploads (org, id, status, created_by, created_at, submitted_at, completed_at, format, mapping_name, frozen_counts, frozen_problems)
+  upload:
+    db.prepare(`INSERT INTO uploads (org, id, status, created_by, created_at, submitted_at, completed_at, format, mapping_name, frozen_counts, frozen_problems)
     VALUES (?, ?, 'completed', 'admin-7f3a9c', ?, ?, ?, 'csv', 'mapping.csv', ?, '[]')`),
   file: db.prepare(`INSERT INTO upload_files (org, upload_id, name, bytes, type, received_at) VALUES (?, ?, ?, 412345, 'jpeg', ?)`),
   row: db.prepare(`INSERT INTO upload_rows (org, upload_id, row, identifier, file, student_id, matched_file, status, previous_version, new_version, attempts, updated_at)
@@ -66,7 +70,22 @@ for (let s = 0; s < SCHOOLS; s++) {
     const v2 = version(n * 2 + 1);
     const retake = n % 5 === 0; // 1.2 photos per student a year: every fifth has a retake
     const file = `Grade ${9 + (n % 4)}/IMG_${String(n).padStart(5, "0")}.jpg`;
-    ins.student.run(org, id, email, email.toLowerCase(), String(n).padStart(6, "0"), first, last, String(9 + (n % 4)), `H-${n % 30}`, retake ? v2 : v1, retake ? v1 : null, iso(4), iso(0), iso(4));
+    ins.student.run(
+      org,
+      id,
+      email,
+      email.toLowerCase(),
+      String(n).padStart(6, "0"),
+      first,
+      last,
+      String(9 + (n % 4)),
+      `H-${n % 30}`,
+      retake ? v2 : v1,
+      retake ? v1 : null,
+      iso(4),
+      iso(0),
+      iso(4),
+    );
     ins.version.run(org, id, v1, upload, iso(3), retake ? iso(5) : null);
     ins.file.run(org, upload, file, iso(2));
     ins.row.run(org, upload, i + 1, email, file, id, file, null, v1, iso(3));
@@ -84,9 +103,14 @@ const { page_count } = db.prepare("PRAGMA page_count").get();
 const { page_size } = db.prepare("PRAGMA page_size").get();
 const bytes = page_count * page_size;
 const perStudent = bytes / n;
-console.log(`d1-size: ${n} students in ${SCHOOLS} schools → ${(bytes / 1e6).toFixed(2)} MB (${page_count} pages of ${page_size} B) = ${perStudent.toFixed(0)} bytes a student`);
+console.log(
+  `d1-size: ${n} students in ${SCHOOLS} schools → ${(bytes / 1e6).toFixed(2)} MB (${page_count} pages of ${page_size} B) = ${perStudent.toFixed(0)} bytes a student`,
+);
 console.log(`a 10 GB home holds ${Math.floor(10e9 / perStudent).toLocaleString("en-US")} students at this size`);
 recordMeasured("d1-size", {
-  d1_bytes_per_student: { value: perStudent, how: `schema.sql in SQLite (node:sqlite), ${n} students: roster row, 1.2 photo versions, upload file/row, 1 in 10 with a warning, audit events; VACUUMed file ÷ students` },
+  d1_bytes_per_student: {
+    value: perStudent,
+    how: `schema.sql in SQLite (node:sqlite), ${n} students: roster row, 1.2 photo versions, upload file/row, 1 in 10 with a warning, audit events; VACUUMed file ÷ students`,
+  },
 });
 console.log("recorded in bench/results/measured.json");

@@ -111,7 +111,14 @@ describe("OneRoster and photo export", { concurrency: false }, () => {
     await visible(page.getByText("Imported 3 students"));
     await visible(page.getByText("Showing 3 students"));
     const { students } = await api(admin, "GET", "/v1/students");
-    assert.deepEqual(students.map((s) => [s.id, s.last_name, s.grade]), [["stu-1003", "Hopper", "11"], ["stu-1001", "Lovelace", "09"], ["stu-1002", "Turing, Jr.", "10"]]);
+    assert.deepEqual(
+      students.map((s) => [s.id, s.last_name, s.grade]),
+      [
+        ["stu-1003", "Hopper", "11"],
+        ["stu-1001", "Lovelace", "09"],
+        ["stu-1002", "Turing, Jr.", "10"],
+      ],
+    );
     await close(page);
   });
 

@@ -19,7 +19,13 @@ const USAGE = `usage: npm run scale-model [-- --hit-rate 0.9] [--today] [--facto
 let opts;
 try {
   const { values } = parseArgs({
-    options: { "hit-rate": { type: "string" }, today: { type: "boolean", default: false }, factor: { type: "string", default: "10" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    options: {
+      "hit-rate": { type: "string" },
+      today: { type: "boolean", default: false },
+      factor: { type: "string", default: "10" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
   if (values.help) {
@@ -54,12 +60,29 @@ if (opts.json) {
 }
 
 console.log("# passpix scale model (docs/SCALE.md)\n");
-console.log(`Image delivery: ${opts.today ? "TODAY: /img asks D1 on every request" : "after issue 11: /img reads no database (run with --today for before)"}.\n`);
+console.log(
+  `Image delivery: ${opts.today ? "TODAY: /img asks D1 on every request" : "after issue 11: /img reads no database (run with --today for before)"}.\n`,
+);
 console.log("## Measured inputs (bench/results/measured.json)\n");
-console.log(table(["input", "value", "measured", "how"], NEEDED.map((k) => [k, String(file.inputs[k].value), `${file.inputs[k].date.slice(0, 10)} ${file.inputs[k].commit}`, file.inputs[k].how])));
+console.log(
+  table(
+    ["input", "value", "measured", "how"],
+    NEEDED.map((k) => [k, String(file.inputs[k].value), `${file.inputs[k].date.slice(0, 10)} ${file.inputs[k].commit}`, file.inputs[k].how]),
+  ),
+);
 console.log("\n## Assumptions (scripts/lib/scale-model.ts: WORKLOAD)\n");
-console.log(table(["assumption", "value", "why"], Object.entries(WORKLOAD_NOTES).map(([k, why]) => [k, JSON.stringify(workload[k]), why])));
+console.log(
+  table(
+    ["assumption", "value", "why"],
+    Object.entries(WORKLOAD_NOTES).map(([k, why]) => [k, JSON.stringify(workload[k]), why]),
+  ),
+);
 console.log("\n## Cloudflare limits and prices\n");
-console.log(table(["name", "value", "unit", "source"], Object.entries(CLOUDFLARE).map(([k, c]) => [k, String(c.value), c.unit, c.source])));
+console.log(
+  table(
+    ["name", "value", "unit", "source"],
+    Object.entries(CLOUDFLARE).map(([k, c]) => [k, String(c.value), c.unit, c.source]),
+  ),
+);
 console.log(`\n${renderModel(base, "Today's target")}\n`);
 console.log(`${renderModel(big, `At ${opts.factor}×`)}\n`);

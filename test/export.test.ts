@@ -12,7 +12,10 @@ import { newUpload, putFile, putMapping, submit, waitUntilFinal } from "./helper
 type Admin = Awaited<ReturnType<typeof as>>;
 
 // Each student's picture has its own four colours, so a swapped photo would show.
-const ROSTER = [...demoStudents, { id: "sis:0042", email: "jo.march@school.test", sis_id: "0042", first_name: "Jo", last_name: "March", grade: "09", homeroom: "B\t7" }];
+const ROSTER = [
+  ...demoStudents,
+  { id: "sis:0042", email: "jo.march@school.test", sis_id: "0042", first_name: "Jo", last_name: "March", grade: "09", homeroom: "B\t7" },
+];
 const COLOURS: Record<string, [Color, Color, Color, Color]> = {
   s1: [RED, GREEN, BLUE, YELLOW],
   s2: [BLUE, RED, YELLOW, GREEN],
@@ -74,7 +77,10 @@ describe("photo export", () => {
       ["s2", "alan.turing@school.test", "001235", "Alan", "Turing", "10", "102", "images/s2.jpg"],
     ]);
 
-    const index = strFromU8(files["INDEX.TXT"]!).split("\r\n").filter(Boolean).map((l) => l.split("\t"));
+    const index = strFromU8(files["INDEX.TXT"]!)
+      .split("\r\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t"));
     expect(index).toHaveLength(4);
     expect(index.every((cols) => cols.length === 13)).toBe(true);
     // Volume, Image Folder, Image File Name, Grade, Last Name, First Name, Homeroom, then empty columns
@@ -122,12 +128,20 @@ describe("photo export", () => {
     const org = newOrg("export-stream");
     const count = 40;
     const rows = Array.from({ length: count }, (_, i) => ({
-      id: `stu${String(i).padStart(3, "0")}`, email: null, sis_id: String(i), first_name: "F", last_name: `L${i}`, grade: "9", homeroom: null, photo_version: "v1",
+      id: `stu${String(i).padStart(3, "0")}`,
+      email: null,
+      sis_id: String(i),
+      first_name: "F",
+      last_name: `L${i}`,
+      grade: "9",
+      homeroom: null,
+      photo_version: "v1",
     }));
     const photo = new Uint8Array(256 * 1024).map((_, i) => (i * 31) & 255);
     for (const r of rows) await env.PHOTOS.put(photoKey(org, r.id, "v1", "full"), photo);
     const reads: string[] = [];
-    const bucket = { get: (key: string) => {
+    const bucket = {
+      get: (key: string) => {
         reads.push(key);
         return env.PHOTOS.get(key);
       },

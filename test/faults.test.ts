@@ -86,7 +86,9 @@ describe("faults while processing a row", () => {
       expect(done, where).toMatchObject({ status: "completed", counts: { processed: 1, failed: 0, pending: 0 } });
       // the old photo is what revert and restore bring back: its bytes are kept, and after the
       // cron's re-sync (a crash past the commit) they are no longer in the served space
-      const restore = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 's1'").bind(s.org).first<{ restore_version: string }>();
+      const restore = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 's1'")
+        .bind(s.org)
+        .first<{ restore_version: string }>();
       expect(restore?.restore_version, where).toBe(s.oldVersion);
       expect(await spaceOf(s.org, s.oldVersion), where).not.toBe("missing");
       await runHousekeeping(env, "", Date.now());
@@ -118,7 +120,8 @@ describe("faults while processing a row", () => {
 describe("faults while moving photo objects between the served and retired spaces", () => {
   type Step = (e: Env, org: string) => Promise<unknown>;
   const steps: Record<string, Step> = {
-    replace: (e, org) => setStudentPhoto(e, org, "s1", processPortrait(portraitJpeg(200, 250, { seed: 3 })), { actor: "admin-1", source: "api", version: "vnew" }),
+    replace: (e, org) =>
+      setStudentPhoto(e, org, "s1", processPortrait(portraitJpeg(200, 250, { seed: 3 })), { actor: "admin-1", source: "api", version: "vnew" }),
     delete: (e, org) => deleteStudentPhoto(e, org, "s1", "admin-1"),
     restore: (e, org) => restoreStudentPhoto(e, org, "s1", "admin-1"),
   };
@@ -127,14 +130,19 @@ describe("faults while moving photo objects between the served and retired space
   async function twoVersions() {
     const org = newOrg("moves");
     await importRoster(org);
-    for (const [version, seed] of [["v1", 1], ["v2", 2]] as const) {
+    for (const [version, seed] of [
+      ["v1", 1],
+      ["v2", 2],
+    ] as const) {
       await setStudentPhoto(env, org, "s1", processPortrait(portraitJpeg(200, 250, { seed })), { actor: "admin-1", source: "api", version });
     }
     return org;
   }
 
   for (const [name, step] of Object.entries(steps)) {
-    it(`${name}: a fault at any storage operation loses no bytes, never leaves the current photo unserved for longer than the next cron run, and the re-sync serves only it`, { timeout: 120_000 }, async () => {
+    it(`${name}: a fault at any storage operation loses no bytes, never leaves the current photo unserved for longer than the next cron run, and the re-sync serves only it`, {
+      timeout: 120_000,
+    }, async () => {
       const probeOrg = await twoVersions();
       const counter = faultyEnv(env, null);
       await step(counter.env, probeOrg);
@@ -149,10 +157,14 @@ describe("faults while moving photo objects between the served and retired space
         // v1 and v2 were each current once: restore needs their bytes (a new version whose put
         // failed was never current, and the purge removes its row)
         for (const version of ["v1", "v2"]) expect(await spaceOf(org, version), `${where}: ${version}`).not.toBe("missing");
-        const kept = await env.DB.prepare("SELECT version FROM photo_versions WHERE org = ?1 AND student_id = 's1' AND version IN ('v1', 'v2', 'vnew')").bind(org).all<{ version: string }>();
+        const kept = await env.DB.prepare("SELECT version FROM photo_versions WHERE org = ?1 AND student_id = 's1' AND version IN ('v1', 'v2', 'vnew')")
+          .bind(org)
+          .all<{ version: string }>();
 
         await runHousekeeping(env, "", Date.now());
-        const current = (await env.DB.prepare("SELECT photo_version FROM students WHERE org = ?1 AND id = 's1'").bind(org).first<{ photo_version: string | null }>())?.photo_version;
+        const current = (
+          await env.DB.prepare("SELECT photo_version FROM students WHERE org = ?1 AND id = 's1'").bind(org).first<{ photo_version: string | null }>()
+        )?.photo_version;
         for (const { version } of kept.results) {
           const space = await spaceOf(org, version);
           // a move that died before deleting its source leaves a spare retired copy of the current

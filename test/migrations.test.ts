@@ -86,12 +86,16 @@ describe("migrations and schema.sql", () => {
       db
         .prepare("INSERT INTO students (org, id, photo_version, restore_version, created_at, updated_at) VALUES ('sch', 'stu_1', 'v2', 'v1', ?1, ?1)")
         .bind(now),
-      db.prepare(
-        "INSERT INTO photo_versions (org, student_id, version, source, width, height, bytes, created_at, retired_at) VALUES ('sch', 'stu_1', 'v1', 'upload', 800, 1000, 51234, '2026-08-01T00:00:00.000Z', ?1)",
-      ).bind(now),
-      db.prepare(
-        "INSERT INTO photo_versions (org, student_id, version, source, width, height, bytes, created_at) VALUES ('sch', 'stu_1', 'v2', 'single', 640, 800, 40960, ?1)",
-      ).bind(now),
+      db
+        .prepare(
+          "INSERT INTO photo_versions (org, student_id, version, source, width, height, bytes, created_at, retired_at) VALUES ('sch', 'stu_1', 'v1', 'upload', 800, 1000, 51234, '2026-08-01T00:00:00.000Z', ?1)",
+        )
+        .bind(now),
+      db
+        .prepare(
+          "INSERT INTO photo_versions (org, student_id, version, source, width, height, bytes, created_at) VALUES ('sch', 'stu_1', 'v2', 'single', 640, 800, 40960, ?1)",
+        )
+        .bind(now),
     ]);
 
     await applyD1Migrations(db, env.TEST_MIGRATIONS);
@@ -102,7 +106,17 @@ describe("migrations and schema.sql", () => {
       .all();
     // every existing version's renditions are still where /img serves them from: NULL is the truth
     expect(results).toEqual([
-      { student_id: "stu_1", version: "v1", source: "upload", width: 800, height: 1000, bytes: 51234, created_at: "2026-08-01T00:00:00.000Z", retired_at: now, unserved_at: null },
+      {
+        student_id: "stu_1",
+        version: "v1",
+        source: "upload",
+        width: 800,
+        height: 1000,
+        bytes: 51234,
+        created_at: "2026-08-01T00:00:00.000Z",
+        retired_at: now,
+        unserved_at: null,
+      },
       { student_id: "stu_1", version: "v2", source: "single", width: 640, height: 800, bytes: 40960, created_at: now, retired_at: null, unserved_at: null },
     ]);
     expect(await db.prepare("SELECT photo_version, restore_version FROM students WHERE org = 'sch' AND id = 'stu_1'").first()).toEqual({

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { zipSync, strToU8 } from "fflate";
 import { as, expectError, json, newOrg } from "./helpers/api";
 
-const USERS_11 = "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password";
+const USERS_11 =
+  "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password";
 const USERS_12 =
   "sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,preferredMiddleName,preferredFamilyName,primaryOrg,pronouns";
 const ROLES_12 = "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId";
@@ -108,7 +109,12 @@ describe("OneRoster import", () => {
     const refused = await expectError(await post(admin, file), 400, "school_required");
     expect(refused.message).toContain("Lincoln High School (sch-lincoln)");
     expect(refused.message).toContain("Roosevelt Middle (sch-roosevelt)");
-    expect(refused.details).toEqual({ schools: [{ sourcedId: "sch-lincoln", name: "Lincoln High School" }, { sourcedId: "sch-roosevelt", name: "Roosevelt Middle" }] });
+    expect(refused.details).toEqual({
+      schools: [
+        { sourcedId: "sch-lincoln", name: "Lincoln High School" },
+        { sourcedId: "sch-roosevelt", name: "Roosevelt Middle" },
+      ],
+    });
     expect((await admin("GET", "/v1/students/stu-1001")).status).toBe(404);
 
     const unknown = await expectError(await post(admin, file, "?school=sch-nowhere"), 400, "unknown_school");
@@ -140,7 +146,12 @@ describe("OneRoster import", () => {
     const alone = await expectError(await post(admin, users), 400, "validation_failed");
     expect(alone.message).toContain("roles.csv");
 
-    const file = zip({ "oneroster/manifest.csv": MANIFEST("1.2"), "oneroster/users.csv": users, "oneroster/roles.csv": roles, "oneroster/orgs.csv": ORGS_TWO_SCHOOLS });
+    const file = zip({
+      "oneroster/manifest.csv": MANIFEST("1.2"),
+      "oneroster/users.csv": users,
+      "oneroster/roles.csv": roles,
+      "oneroster/orgs.csv": ORGS_TWO_SCHOOLS,
+    });
     const body = await json(await post(admin, file));
     expect(body).toMatchObject({ created: 2, skipped: 1 });
     expect(await json(await admin("GET", "/v1/students/stu-1"))).toMatchObject({ grade: "09", sis_id: "001001" });

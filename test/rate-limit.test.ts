@@ -48,7 +48,8 @@ describe("rate limits on write routes", () => {
   it("uses the Workers rate-limiting bindings when they are bound", async () => {
     const org = newOrg();
     const keys: string[] = [];
-    const binding = { limit: async ({ key }: { key: string }) => {
+    const binding = {
+      limit: async ({ key }: { key: string }) => {
         keys.push(key);
         return { success: !key.startsWith("u:") };
       },
@@ -62,13 +63,18 @@ describe("rate limits on write routes", () => {
   it("counts a photo write once, though the roster's and the photo routes' guards both match its path", async () => {
     const org = newOrg();
     const keys: string[] = [];
-    const binding = { limit: async ({ key }: { key: string }) => {
+    const binding = {
+      limit: async ({ key }: { key: string }) => {
         keys.push(key);
         return { success: true };
       },
     };
     const token = await tokenFor(org, "admin", "ann");
-    await expectError(await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, token, "DELETE", "/v1/students/nobody/photo"), 404, "not_found");
+    await expectError(
+      await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, token, "DELETE", "/v1/students/nobody/photo"),
+      404,
+      "not_found",
+    );
     expect(keys.sort()).toEqual([`s:${org}`, `u:${org}:ann`]);
     // and the role is still checked by each guard
     await expectError(await callWith({}, await tokenFor(org, "teacher", "tom"), "DELETE", "/v1/students/nobody/photo"), 403, "forbidden");

@@ -31,7 +31,7 @@ describe("scale model", () => {
   it("homes: the busiest limit decides, each jurisdiction rounds up", () => {
     const r = computeModel(measured, small);
     const [size, time] = r.homes.byLimit;
-    expect(size?.homes).toBeCloseTo(10_000 * 1000 / (10e9 * 0.5), 9); // 10 MB of rows: 0.002 homes
+    expect(size?.homes).toBeCloseTo((10_000 * 1000) / (10e9 * 0.5), 9); // 10 MB of rows: 0.002 homes
     expect(time?.homes).toBeCloseTo((1000 * 1 + 20_000 * 0.5) / (1000 * 0.5), 9); // 11,000 busy ms/s → 22
     expect(r.homes).toMatchObject({ us: 11, eu: 11, total: 22, binding: time?.limit });
     // without the per-image D1 check (issue 11) the storm needs 2 homes, and each jurisdiction still 1
@@ -71,7 +71,10 @@ describe("scale model", () => {
     expect(line("Workers CPU")).toBeCloseTo(((100_000 * 2 + 2_000_000 * 1 + 10_000 * 50) / 1e6) * 0.02, 12);
     expect(line("D1 rows read")).toBeCloseTo(((100_000 * 22 + 2_000_000) / 1e6) * 0.001, 12);
     expect(line("Queues")).toBeCloseTo(((10_000 * 3) / 1e6) * 0.4, 12);
-    expect(r.cost.totalUsdPerYear).toBeCloseTo(r.cost.lines.reduce((s, l) => s + l.usdPerYear, 0), 9);
+    expect(r.cost.totalUsdPerYear).toBeCloseTo(
+      r.cost.lines.reduce((s, l) => s + l.usdPerYear, 0),
+      9,
+    );
     expect(r.cost.perSchoolPerYear).toBeCloseTo(r.cost.totalUsdPerYear / 10, 12);
   });
 

@@ -45,10 +45,17 @@ export function recordIngest(r) {
   const row = rows.find((x) => x.processRate > 0);
   if (!row) return;
   recordMeasured("ingest", {
-    photo_cpu_ms: { value: 1000 / row.processRate, how: `ingest bench, ${row.n ?? "?"} photos at ${row.size} under ${r.server}: 1000 ÷ ${row.processRate.toFixed(1)} processing photos/s on one isolate (an upper bound on CPU: local I/O is in it)` },
+    photo_cpu_ms: {
+      value: 1000 / row.processRate,
+      how: `ingest bench, ${row.n ?? "?"} photos at ${row.size} under ${r.server}: 1000 ÷ ${row.processRate.toFixed(1)} processing photos/s on one isolate (an upper bound on CPU: local I/O is in it)`,
+    },
   });
 }
-const pixels = (size) => String(size).split("x").map(Number).reduce((a, b) => a * b, 1);
+const pixels = (size) =>
+  String(size)
+    .split("x")
+    .map(Number)
+    .reduce((a, b) => a * b, 1);
 
 /** Lookup and image CPU from a delivery run on workerd: server cores busy ÷ req/s. */
 export function recordDelivery(r) {
@@ -56,7 +63,13 @@ export function recordDelivery(r) {
   const lookup = wd.find((x) => x.label === "lookup 50 ids" && x.conc === 1);
   const warm = wd.filter((x) => /warm/.test(x.label)).sort((a, b) => b.rps - a.rps)[0];
   recordMeasured("delivery", {
-    lookup_cpu_ms: { value: cpuMsPerRequest(lookup), how: `delivery bench, lookup 50 ids, 1 connection on workerd: ${lookup?.cores?.toFixed(2)} cores ÷ ${lookup?.rps?.toFixed(0)} req/s` },
-    image_cpu_ms: { value: cpuMsPerRequest(warm), how: `delivery bench, ${warm?.label}, ${warm?.conc} connections on workerd: ${warm?.cores?.toFixed(2)} cores ÷ ${warm?.rps?.toFixed(0)} req/s` },
+    lookup_cpu_ms: {
+      value: cpuMsPerRequest(lookup),
+      how: `delivery bench, lookup 50 ids, 1 connection on workerd: ${lookup?.cores?.toFixed(2)} cores ÷ ${lookup?.rps?.toFixed(0)} req/s`,
+    },
+    image_cpu_ms: {
+      value: cpuMsPerRequest(warm),
+      how: `delivery bench, ${warm?.label}, ${warm?.conc} connections on workerd: ${warm?.cores?.toFixed(2)} cores ÷ ${warm?.rps?.toFixed(0)} req/s`,
+    },
   });
 }

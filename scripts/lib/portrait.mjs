@@ -122,17 +122,11 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   const style = look.style;
   if (style === "long") {
     const sd = (x, y) =>
-      Math.min(
-        sdEllipse(x, y, cx, headCy - ry * 0.1, rx * 1.24, ry * 1.12),
-        sdRoundBox(x, y, cx, headCy + ry * 0.75, rx * 1.2, ry * 1.05, rx * 0.5),
-      );
+      Math.min(sdEllipse(x, y, cx, headCy - ry * 0.1, rx * 1.24, ry * 1.12), sdRoundBox(x, y, cx, headCy + ry * 0.75, rx * 1.2, ry * 1.05, rx * 0.5));
     cv.fill(sd, hairColor, { bbox: [cx - rx * 1.4, above, cx + rx * 1.4, headCy + ry * 2] });
   } else if (style === "bob") {
     const sd = (x, y) =>
-      Math.min(
-        sdEllipse(x, y, cx, headCy - ry * 0.12, rx * 1.26, ry * 1.08),
-        sdRoundBox(x, y, cx, headCy + ry * 0.28, rx * 1.22, ry * 0.55, rx * 0.35),
-      );
+      Math.min(sdEllipse(x, y, cx, headCy - ry * 0.12, rx * 1.26, ry * 1.08), sdRoundBox(x, y, cx, headCy + ry * 0.28, rx * 1.22, ry * 0.55, rx * 0.35));
     cv.fill(sd, hairColor, { bbox: [cx - rx * 1.4, above, cx + rx * 1.4, headCy + ry] });
   } else if (style === "ponytail") {
     // a tail gathered at the back, peeking out beside the neck
@@ -159,7 +153,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     (x, y) => {
       const t = clamp01((y - (headCy + ry * 0.8)) / (ry * 0.55));
       const side = Math.abs(x - cx) / neckW;
-      return mix(scale(skin, 0.8), mix(skin, skinShade, 0.35), t * t * (3 - 2 * t)) .map((v) => v * (1 - 0.1 * side * side));
+      return mix(scale(skin, 0.8), mix(skin, skinShade, 0.35), t * t * (3 - 2 * t)).map((v) => v * (1 - 0.1 * side * side));
     },
     { bbox: [cx - neckW, neckTop, cx + neckW, neckBottom] },
   );
@@ -171,11 +165,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   const shirtLo = scale(shirt, 0.72);
   // a rounded torso: a wide dome for the shoulders blended into a box below
   const shoulders = (x, y) =>
-    smin(
-      sdEllipse(x, y, cx, shoulderTop + u * 0.3, u * 0.43, u * 0.3),
-      sdRoundBox(x, y, cx, shoulderTop + u * 0.62, u * 0.45, u * 0.45, u * 0.12),
-      u * 0.06,
-    );
+    smin(sdEllipse(x, y, cx, shoulderTop + u * 0.3, u * 0.43, u * 0.3), sdRoundBox(x, y, cx, shoulderTop + u * 0.62, u * 0.45, u * 0.45, u * 0.12), u * 0.06);
   const vDepth = look.collar === "vneck" ? ry * 0.7 : 0;
   const vneck = (x, y) => {
     // a V cut out of the shirt below the neck
@@ -240,9 +230,13 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
       { bbox: [cx - neckW * 2, shoulderTop - ry * 0.5, cx + neckW * 2, shoulderTop + ry * 0.5] },
     );
     for (const side of [-1, 1]) {
-      cv.fill((x, y) => sdSegment(x, y, cx + side * neckW * 0.45, shoulderTop + ry * 0.28, cx + side * neckW * 0.5, shoulderTop + ry * 0.85, u * 0.006), hex("#eeeeee"), {
-        bbox: [cx - neckW, shoulderTop, cx + neckW, shoulderTop + ry],
-      });
+      cv.fill(
+        (x, y) => sdSegment(x, y, cx + side * neckW * 0.45, shoulderTop + ry * 0.28, cx + side * neckW * 0.5, shoulderTop + ry * 0.85, u * 0.006),
+        hex("#eeeeee"),
+        {
+          bbox: [cx - neckW, shoulderTop, cx + neckW, shoulderTop + ry],
+        },
+      );
     }
   }
 
@@ -333,12 +327,13 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     const ex = cx + side * eyeDX + Math.sin(tilt) * 0;
     const ey = eyeY + side * tilt * rx * 0.38;
     // white of the eye, iris, pupil, catch light
-    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062), white, { bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey + ry * 0.1], opacity: 0.95 });
-    cv.fill(
-      (x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075, rx * 0.075), sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)),
-      look.iris,
-      { bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1] },
-    );
+    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062), white, {
+      bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey + ry * 0.1],
+      opacity: 0.95,
+    });
+    cv.fill((x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075, rx * 0.075), sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)), look.iris, {
+      bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1],
+    });
     cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.036, rx * 0.036), dark, { bbox: [ex - rx * 0.05, ey - rx * 0.05, ex + rx * 0.05, ey + rx * 0.05] });
     cv.fill((x, y) => sdEllipse(x, y, ex - rx * 0.025, ey - rx * 0.028, rx * 0.016, rx * 0.016), white, { bbox: [ex - rx * 0.06, ey - rx * 0.06, ex, ey] });
     // upper lid line
@@ -394,14 +389,21 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   }
 
   // 9. Optional initials: a name badge on the chest.
-  const label = String(initials ?? "").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 3);
+  const label = String(initials ?? "")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .slice(0, 3);
   if (label) {
     const cell = Math.max(1, u * 0.0085);
     const bw = (label.length * 6.2 + 2.6) * cell;
     const bh = 10.5 * cell;
     const bcx = cx + u * 0.2;
     const bcy = Math.min(height - bh, shoulderTop + u * 0.26);
-    cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy + cell * 0.6, bw / 2, bh / 2, cell * 2), [0, 0, 0], { opacity: 0.18, soft: cell * 2, bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh] });
+    cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy + cell * 0.6, bw / 2, bh / 2, cell * 2), [0, 0, 0], {
+      opacity: 0.18,
+      soft: cell * 2,
+      bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh],
+    });
     cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy, bw / 2, bh / 2, cell * 2), hex("#fafafa"), { bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh] });
     drawText(cv, label, bcx, bcy, cell, mix(shirt, [0, 0, 0], 0.25));
   }
@@ -489,7 +491,9 @@ async function main(argv) {
     bytes += buf.length;
     if (count >= 20 && (i + 1) % Math.ceil(count / 10) === 0) console.error(`  ${i + 1}/${count}`);
   }
-  console.log(`wrote ${count} ${format.toUpperCase()} portrait(s), ${width}×${height}, ${(bytes / 1024 / 1024).toFixed(1)} MB, to ${path.resolve(values.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${count} ${format.toUpperCase()} portrait(s), ${width}×${height}, ${(bytes / 1024 / 1024).toFixed(1)} MB, to ${path.resolve(values.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return 0;
 }
 

@@ -10,24 +10,64 @@ type Cited = { value: number; unit: string; source: string };
 export const CLOUDFLARE = {
   d1MaxDbBytes: { value: 10e9, unit: "bytes per database (Workers Paid; cannot be raised)", source: "https://developers.cloudflare.com/d1/platform/limits/" },
   d1AccountStorageBytes: { value: 1e12, unit: "bytes per account (Workers Paid)", source: "https://developers.cloudflare.com/d1/platform/limits/" },
-  d1DatabasesPerAccount: { value: 50_000, unit: "databases per account (Workers Paid; a newer revision of the page says 1,000,000, first 100,000 included)", source: "https://developers.cloudflare.com/d1/platform/limits/" },
-  d1BusyMsPerSecond: { value: 1000, unit: "ms of query time per second: one database runs one query at a time (1 ms queries ≈ 1,000/s)", source: "https://developers.cloudflare.com/d1/platform/limits/ (FAQ: How much work can a D1 database do?)" },
+  d1DatabasesPerAccount: {
+    value: 50_000,
+    unit: "databases per account (Workers Paid; a newer revision of the page says 1,000,000, first 100,000 included)",
+    source: "https://developers.cloudflare.com/d1/platform/limits/",
+  },
+  d1BusyMsPerSecond: {
+    value: 1000,
+    unit: "ms of query time per second: one database runs one query at a time (1 ms queries ≈ 1,000/s)",
+    source: "https://developers.cloudflare.com/d1/platform/limits/ (FAQ: How much work can a D1 database do?)",
+  },
   workerBindings: { value: 5000, unit: "bindings per Worker script (approximately)", source: "https://developers.cloudflare.com/d1/platform/limits/" },
-  d1RowsReadPerMillion: { value: 0.001, unit: "USD per million rows read (25 billion a month included)", source: "https://developers.cloudflare.com/d1/platform/pricing/" },
-  d1RowsWrittenPerMillion: { value: 1.0, unit: "USD per million rows written (50 million a month included)", source: "https://developers.cloudflare.com/d1/platform/pricing/" },
+  d1RowsReadPerMillion: {
+    value: 0.001,
+    unit: "USD per million rows read (25 billion a month included)",
+    source: "https://developers.cloudflare.com/d1/platform/pricing/",
+  },
+  d1RowsWrittenPerMillion: {
+    value: 1.0,
+    unit: "USD per million rows written (50 million a month included)",
+    source: "https://developers.cloudflare.com/d1/platform/pricing/",
+  },
   d1StorageGbMonth: { value: 0.75, unit: "USD per GB-month (5 GB included)", source: "https://developers.cloudflare.com/d1/platform/pricing/" },
   r2StorageGbMonth: { value: 0.015, unit: "USD per GB-month, Standard storage", source: "https://developers.cloudflare.com/r2/pricing/" },
   r2ClassAPerMillion: { value: 4.5, unit: "USD per million Class A operations (writes, lists)", source: "https://developers.cloudflare.com/r2/pricing/" },
   r2ClassBPerMillion: { value: 0.36, unit: "USD per million Class B operations (reads)", source: "https://developers.cloudflare.com/r2/pricing/" },
-  r2WritesPerKeyPerSecond: { value: 1, unit: "concurrent writes to the same object key per second", source: "https://developers.cloudflare.com/r2/platform/limits/" },
+  r2WritesPerKeyPerSecond: {
+    value: 1,
+    unit: "concurrent writes to the same object key per second",
+    source: "https://developers.cloudflare.com/r2/platform/limits/",
+  },
   queueMessagesPerSecond: { value: 5000, unit: "messages per second per queue", source: "https://developers.cloudflare.com/queues/platform/limits/" },
-  queueConcurrentConsumers: { value: 250, unit: "concurrent consumer invocations per queue (push)", source: "https://developers.cloudflare.com/queues/platform/limits/" },
-  queueOpsPerMessage: { value: 3, unit: "billed operations per message of ≤ 64 KB (write, read, delete)", source: "https://developers.cloudflare.com/queues/platform/pricing/" },
+  queueConcurrentConsumers: {
+    value: 250,
+    unit: "concurrent consumer invocations per queue (push)",
+    source: "https://developers.cloudflare.com/queues/platform/limits/",
+  },
+  queueOpsPerMessage: {
+    value: 3,
+    unit: "billed operations per message of ≤ 64 KB (write, read, delete)",
+    source: "https://developers.cloudflare.com/queues/platform/pricing/",
+  },
   queueOpsPerMillion: { value: 0.4, unit: "USD per million operations", source: "https://developers.cloudflare.com/queues/platform/pricing/" },
   workerMemoryBytes: { value: 128e6, unit: "bytes of memory per isolate", source: "https://developers.cloudflare.com/workers/platform/limits/" },
-  workerCpuMsMax: { value: 300_000, unit: "ms of CPU per invocation at most (Workers Paid, configurable)", source: "https://developers.cloudflare.com/workers/platform/limits/" },
-  workerRequestsPerMillion: { value: 0.3, unit: "USD per million requests (10 million a month included)", source: "https://developers.cloudflare.com/workers/platform/pricing/" },
-  workerCpuPerMillionMs: { value: 0.02, unit: "USD per million CPU ms (30 million a month included)", source: "https://developers.cloudflare.com/workers/platform/pricing/" },
+  workerCpuMsMax: {
+    value: 300_000,
+    unit: "ms of CPU per invocation at most (Workers Paid, configurable)",
+    source: "https://developers.cloudflare.com/workers/platform/limits/",
+  },
+  workerRequestsPerMillion: {
+    value: 0.3,
+    unit: "USD per million requests (10 million a month included)",
+    source: "https://developers.cloudflare.com/workers/platform/pricing/",
+  },
+  workerCpuPerMillionMs: {
+    value: 0.02,
+    unit: "USD per million CPU ms (30 million a month included)",
+    source: "https://developers.cloudflare.com/workers/platform/pricing/",
+  },
   workersPaidMonthly: { value: 5, unit: "USD per month per account, Workers Paid", source: "https://developers.cloudflare.com/workers/platform/pricing/" },
 } satisfies Record<string, Cited>;
 // The Cache API keeps what a Worker puts in the data centre that put it (no replication):
@@ -210,8 +250,18 @@ export function computeModel(measured: Measured, w: Workload = WORKLOAD): ModelR
   const checks = [
     { limit: "D1 storage per account", need: d1Bytes, limitValue: L.d1AccountStorageBytes.value, unit: "bytes" },
     { limit: "D1 databases per account", need: totalHomes + 1, limitValue: L.d1DatabasesPerAccount.value, unit: "databases (homes + directory)" },
-    { limit: "bindings per Worker", need: totalHomes + 1 + (w.eu_share > 0 ? 2 : 1) + 4, limitValue: L.workerBindings.value, unit: "bindings (D1 homes, directory, buckets, queues, limits)" },
-    { limit: "queue messages/s (back-to-school, all at once)", need: photosPerSecondPerQueue, limitValue: L.queueMessagesPerSecond.value, unit: "messages/s per queue" },
+    {
+      limit: "bindings per Worker",
+      need: totalHomes + 1 + (w.eu_share > 0 ? 2 : 1) + 4,
+      limitValue: L.workerBindings.value,
+      unit: "bindings (D1 homes, directory, buckets, queues, limits)",
+    },
+    {
+      limit: "queue messages/s (back-to-school, all at once)",
+      need: photosPerSecondPerQueue,
+      limitValue: L.queueMessagesPerSecond.value,
+      unit: "messages/s per queue",
+    },
     { limit: "writes per R2 key per second", need: 1 / 3600, limitValue: L.r2WritesPerKeyPerSecond.value, unit: "writes/s (versioned keys are written once)" },
     { limit: "isolate memory", need: w.isolate_peak_bytes, limitValue: L.workerMemoryBytes.value, unit: "bytes at the worst decode" },
     { limit: "CPU per queue invocation (batch of 10)", need: 10 * measured.photo_cpu_ms, limitValue: L.workerCpuMsMax.value, unit: "ms" },
@@ -223,12 +273,20 @@ export function computeModel(measured: Measured, w: Workload = WORKLOAD): ModelR
   const photosYear = w.students * w.photos_per_student_year;
   const r2Bytes = w.students * w.versions_kept_per_student * w.r2_bytes_per_version;
   const lines = [
-    { item: "Workers requests (lookups + images + photo uploads)", usdPerYear: ((lookupsYear + imagesYear + photosYear) / 1e6) * L.workerRequestsPerMillion.value },
+    {
+      item: "Workers requests (lookups + images + photo uploads)",
+      usdPerYear: ((lookupsYear + imagesYear + photosYear) / 1e6) * L.workerRequestsPerMillion.value,
+    },
     {
       item: "Workers CPU",
-      usdPerYear: ((lookupsYear * measured.lookup_cpu_ms + imagesYear * measured.image_cpu_ms + photosYear * measured.photo_cpu_ms) / 1e6) * L.workerCpuPerMillionMs.value,
+      usdPerYear:
+        ((lookupsYear * measured.lookup_cpu_ms + imagesYear * measured.image_cpu_ms + photosYear * measured.photo_cpu_ms) / 1e6) *
+        L.workerCpuPerMillionMs.value,
     },
-    { item: "D1 rows read", usdPerYear: ((lookupsYear * w.d1_rows_read_per_lookup + imagesYear * w.d1_queries_per_image) / 1e6) * L.d1RowsReadPerMillion.value },
+    {
+      item: "D1 rows read",
+      usdPerYear: ((lookupsYear * w.d1_rows_read_per_lookup + imagesYear * w.d1_queries_per_image) / 1e6) * L.d1RowsReadPerMillion.value,
+    },
     { item: "D1 rows written", usdPerYear: ((photosYear * w.d1_rows_written_per_photo + w.students) / 1e6) * L.d1RowsWrittenPerMillion.value },
     { item: "D1 storage", usdPerYear: (d1Bytes / GB) * L.d1StorageGbMonth.value * 12 },
     { item: "R2 storage", usdPerYear: (r2Bytes / GB) * L.r2StorageGbMonth.value * 12 },
@@ -300,7 +358,12 @@ export function renderModel(r: ModelResult, title: string) {
   const out: string[] = [];
   out.push(`## ${title}: ${fmt(w.schools)} schools, ${fmt(w.students)} students`, "");
   out.push("### Homes (one D1 database + one R2 bucket each) and the limit that binds first", "");
-  out.push(table(["limit", "homes it needs", "how"], r.homes.byLimit.map((d) => [d.limit, fmt(d.homes, 1), d.detail])));
+  out.push(
+    table(
+      ["limit", "homes it needs", "how"],
+      r.homes.byLimit.map((d) => [d.limit, fmt(d.homes, 1), d.detail]),
+    ),
+  );
   out.push("", `Homes: ${r.homes.total} (us ${r.homes.us}, eu ${r.homes.eu}, each jurisdiction rounded up). Binds first: ${r.homes.binding}.`, "");
   out.push(`### The 7:50 storm: ${fmt(w.storm_lookups_per_minute)} lookups a minute, ${w.images_per_lookup} images each`, "");
   out.push(
@@ -332,14 +395,22 @@ export function renderModel(r: ModelResult, title: string) {
   out.push(
     table(
       ["limit", "needed", "limit", "ok"],
-      r.checks.map((c) => [c.limit, c.unit.startsWith("bytes") ? fmtBytes(c.need) : fmt(c.need, c.need < 1 ? 4 : 0), `${c.unit.startsWith("bytes") ? fmtBytes(c.limitValue) : fmt(c.limitValue)} ${c.unit.replace(/^bytes ?/, "")}`.trim(), c.ok ? "yes" : "NO"]),
+      r.checks.map((c) => [
+        c.limit,
+        c.unit.startsWith("bytes") ? fmtBytes(c.need) : fmt(c.need, c.need < 1 ? 4 : 0),
+        `${c.unit.startsWith("bytes") ? fmtBytes(c.limitValue) : fmt(c.limitValue)} ${c.unit.replace(/^bytes ?/, "")}`.trim(),
+        c.ok ? "yes" : "NO",
+      ]),
     ),
   );
   out.push("", `### Cost per year (edge-cache hit rate ${pct(w.edge_hit_rate)}, ${w.lookups_per_school_day} pass views per school per school day)`, "");
   out.push(
     table(
       ["item", "USD per year", "per school"],
-      [...r.cost.lines.map((l) => [l.item, usd(l.usdPerYear), `$${fmt(l.usdPerYear / w.schools, 4)}`]), ["total", usd(r.cost.totalUsdPerYear), `$${fmt(r.cost.perSchoolPerYear, 2)}`]],
+      [
+        ...r.cost.lines.map((l) => [l.item, usd(l.usdPerYear), `$${fmt(l.usdPerYear / w.schools, 4)}`]),
+        ["total", usd(r.cost.totalUsdPerYear), `$${fmt(r.cost.perSchoolPerYear, 2)}`],
+      ],
     ),
   );
   return out.join("\n");

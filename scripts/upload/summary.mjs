@@ -17,9 +17,7 @@ export function describeProblems(problems, { limit = 15, truncated = false } = {
     if (!groups.has(p.code)) groups.set(p.code, []);
     groups.get(p.code).push(p);
   }
-  const ordered = [...groups.entries()].sort(
-    ([a, pa], [b, pb]) => Number(isWarning(a)) - Number(isWarning(b)) || pb.length - pa.length || (a < b ? -1 : 1),
-  );
+  const ordered = [...groups.entries()].sort(([a, pa], [b, pb]) => Number(isWarning(a)) - Number(isWarning(b)) || pb.length - pa.length || (a < b ? -1 : 1));
   const lines = [];
   let shown = 0;
   const perGroup = Math.max(2, Math.ceil(limit / ordered.length));
@@ -44,7 +42,8 @@ export function printPreview(u, say) {
   say("");
   const source = u.mapping_file
     ? `the mapping file ${u.mapping_file}`
-    : { file_names: "photos matched by their file names", pspa: "the PSPA index in the delivery" }[u.format] ?? (u.format ? `the ${u.format.toUpperCase()} mapping in the delivery` : null);
+    : ({ file_names: "photos matched by their file names", pspa: "the PSPA index in the delivery" }[u.format] ??
+      (u.format ? `the ${u.format.toUpperCase()} mapping in the delivery` : null));
   say(`Preview of upload ${u.id}${source ? ` (${source})` : ""}`);
   const rows = [
     ["Rows in the mapping", c.rows],

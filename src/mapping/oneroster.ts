@@ -77,7 +77,11 @@ const cell = (t: Table, r: { cells: string[] }, name: string) => {
   const i = t.header.indexOf(name);
   return i < 0 ? "" : (r.cells[i] ?? "").trim();
 };
-const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** "row 6" or "rows 2, 3, 4 and 9 more". */
 function rowList(rows: number[], max = 5) {
@@ -164,7 +168,11 @@ export function parseOneRoster(files: OneRosterFiles, school?: string | null): O
       continue;
     }
     if (status !== "" && status !== "active") {
-      problems.push({ row: r.row, code: "bad_row", message: `Row ${r.row} has status "${status}"; OneRoster allows active, tobedeleted or empty. This row was left out.` });
+      problems.push({
+        row: r.row,
+        code: "bad_row",
+        message: `Row ${r.row} has status "${status}"; OneRoster allows active, tobedeleted or empty. This row was left out.`,
+      });
       continue;
     }
     students.push({
@@ -200,7 +208,11 @@ export function parseOneRoster(files: OneRosterFiles, school?: string | null): O
     const others = students.filter((s) => !s.schools.includes(school)).map((s) => s.row);
     if (others.length) {
       skipped += others.length;
-      problems.push({ row: others[0]!, code: "other_school", message: `${others.length} ${others.length === 1 ? "student belongs" : "students belong"} to other schools and ${others.length === 1 ? "was" : "were"} not imported (${rowList(others)}).` });
+      problems.push({
+        row: others[0]!,
+        code: "other_school",
+        message: `${others.length} ${others.length === 1 ? "student belongs" : "students belong"} to other schools and ${others.length === 1 ? "was" : "were"} not imported (${rowList(others)}).`,
+      });
     }
   } else if (allSchools.length > 1) {
     throw new OneRosterError(
@@ -236,14 +248,20 @@ export function readOneRosterZip(bytes: Uint8Array): OneRosterFiles {
       filter: (f) => {
         if (isJunkEntry(f.name) || !wanted.has(baseName(f.name).toLowerCase())) return false;
         if (f.originalSize > MAX_ONEROSTER_ENTRY_BYTES) {
-          throw new OneRosterError("too_large", `${f.name} in the zip is ${Math.round(f.originalSize / 1048576)} MB unpacked; at most ${MAX_ONEROSTER_ENTRY_BYTES / 1048576} MB can be imported.`);
+          throw new OneRosterError(
+            "too_large",
+            `${f.name} in the zip is ${Math.round(f.originalSize / 1048576)} MB unpacked; at most ${MAX_ONEROSTER_ENTRY_BYTES / 1048576} MB can be imported.`,
+          );
         }
         return true;
       },
     });
   } catch (err) {
     if (err instanceof OneRosterError) throw err;
-    throw new OneRosterError("unreadable", `The zip file could not be read (${err instanceof Error ? err.message : String(err)}). Export it again from your SIS.`);
+    throw new OneRosterError(
+      "unreadable",
+      `The zip file could not be read (${err instanceof Error ? err.message : String(err)}). Export it again from your SIS.`,
+    );
   }
   const pick = (name: string) => {
     const path = Object.keys(entries)
@@ -253,7 +271,10 @@ export function readOneRosterZip(bytes: Uint8Array): OneRosterFiles {
   };
   const users = pick("users.csv");
   if (users === null) {
-    throw new OneRosterError("no_users_file", `The zip holds no users.csv, so it is not a OneRoster CSV export. It needs users.csv (and orgs.csv to name the schools).`);
+    throw new OneRosterError(
+      "no_users_file",
+      `The zip holds no users.csv, so it is not a OneRoster CSV export. It needs users.csv (and orgs.csv to name the schools).`,
+    );
   }
   return { users, orgs: pick("orgs.csv"), roles: pick("roles.csv") };
 }

@@ -15,8 +15,7 @@ import type { PhotoSize } from "../imaging/pipeline";
 export const orgPhotosPrefix = (org: string) => `orgs/${org}/photos/`;
 /** Every version of one student's photo. */
 export const studentPhotosPrefix = (org: string, studentId: string) => `${orgPhotosPrefix(org)}${encodeURIComponent(studentId)}/`;
-export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) =>
-  `${studentPhotosPrefix(org, studentId)}${version}/${size}.jpg`;
+export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) => `${studentPhotosPrefix(org, studentId)}${version}/${size}.jpg`;
 
 /** Every retired version of the school (never served; restore and revert move them back). */
 export const orgRetiredPrefix = (org: string) => `orgs/${org}/retired/`;

@@ -30,19 +30,25 @@ const ZZ = [
   15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 const Q_LUMA = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77,
-  24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103,
+  77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const Q_CHROMA = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
 ];
 /** Code-length counts of ITU T.81 Annex K (DC, AC luminance). */
 const DC_COUNTS = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
 const AC_COUNTS = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125];
 const DC_SYMBOLS = Array.from({ length: 12 }, (_, i) => i);
 /** All 162 AC symbols (EOB, ZRL, run/size with size 1–10), likelier ones (short runs, small sizes) first. */
-const AC_SYMBOLS = [0x00, ...Array.from({ length: 160 }, (_, i) => ((i % 16) << 4) | (1 + Math.floor(i / 16))).sort((a, b) => (a >> 4) + (a & 15) * 1.5 - ((b >> 4) + (b & 15) * 1.5) || a - b), 0xf0];
+const AC_SYMBOLS = [
+  0x00,
+  ...Array.from({ length: 160 }, (_, i) => ((i % 16) << 4) | (1 + Math.floor(i / 16))).sort(
+    (a, b) => (a >> 4) + (a & 15) * 1.5 - ((b >> 4) + (b & 15) * 1.5) || a - b,
+  ),
+  0xf0,
+];
 
 function huffCodes(counts: number[], symbols: number[]): Map<number, [number, number]> {
   const codes = new Map<number, [number, number]>();
@@ -68,10 +74,13 @@ const COS8 = Array.from({ length: 64 }, (_, i) => {
  * described above. Memory: one MCU row of pixels.
  */
 export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: number, y: number) => Color) | Raster, o: BaselineJpegOptions = {}): Uint8Array {
-  const px = typeof pixel === "function" ? pixel : (x: number, y: number): Color => {
-    const i = (y * pixel.width + x) * 4;
-    return [pixel.data[i]!, pixel.data[i + 1]!, pixel.data[i + 2]!];
-  };
+  const px =
+    typeof pixel === "function"
+      ? pixel
+      : (x: number, y: number): Color => {
+          const i = (y * pixel.width + x) * 4;
+          return [pixel.data[i]!, pixel.data[i + 1]!, pixel.data[i + 2]!];
+        };
   const sampling = o.sampling ?? "420";
   const gray = sampling === "gray";
   const [hs, vs] = ({ "444": [1, 1], "422": [2, 1], "420": [2, 2], "440": [1, 2], gray: [1, 1] } as const)[sampling];
@@ -98,7 +107,12 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   out.push(nc);
   out.push(1, (hs << 4) | vs, 0);
   if (!gray) out.push(2, 0x11, 1, 3, 0x11, 1);
-  for (const [cls, counts, symbols] of [[0x00, DC_COUNTS, DC_SYMBOLS], [0x10, AC_COUNTS, AC_SYMBOLS], [0x01, DC_COUNTS, DC_SYMBOLS], [0x11, AC_COUNTS, AC_SYMBOLS]] as const) {
+  for (const [cls, counts, symbols] of [
+    [0x00, DC_COUNTS, DC_SYMBOLS],
+    [0x10, AC_COUNTS, AC_SYMBOLS],
+    [0x01, DC_COUNTS, DC_SYMBOLS],
+    [0x11, AC_COUNTS, AC_SYMBOLS],
+  ] as const) {
     if (gray && cls & 1) continue;
     word(0xffc4);
     word(2 + 17 + symbols.length);
@@ -224,7 +238,10 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
           for (let bx = 0; bx < (gray ? 1 : hs); bx++) encodeBlock(0, (x, y) => rowY[(by * 8 + y) * rw + mx * mcuW + bx * 8 + x]!);
         if (!gray) {
           // Chroma: the mean of each hs×vs cell.
-          for (const [c, plane] of [[1, rowCb], [2, rowCr]] as const) {
+          for (const [c, plane] of [
+            [1, rowCb],
+            [2, rowCr],
+          ] as const) {
             encodeBlock(c, (x, y) => {
               let s = 0;
               for (let dy = 0; dy < vs; dy++) for (let dx = 0; dx < hs; dx++) s += plane[(y * vs + dy) * rw + mx * mcuW + x * hs + dx]!;

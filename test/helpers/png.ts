@@ -45,7 +45,14 @@ export async function encodePng(r: Raster, o: PngOptions = {}): Promise<Uint8Arr
   const bps = depth / 8;
   // The passes (one, or Adam7's seven): each a sub-picture of every dx-th pixel of every dy-th row.
   const passes = (o.interlace ? ADAM7 : [[0, 0, 1, 1] as [number, number, number, number]])
-    .map(([x0, y0, dx, dy]) => ({ x0, y0, dx, dy, w: r.width > x0 ? Math.ceil((r.width - x0) / dx) : 0, h: r.height > y0 ? Math.ceil((r.height - y0) / dy) : 0 }))
+    .map(([x0, y0, dx, dy]) => ({
+      x0,
+      y0,
+      dx,
+      dy,
+      w: r.width > x0 ? Math.ceil((r.width - x0) / dx) : 0,
+      h: r.height > y0 ? Math.ceil((r.height - y0) / dy) : 0,
+    }))
     .filter((p) => p.w > 0 && p.h > 0);
   const raw = new Uint8Array(passes.reduce((n, p) => n + p.h * (1 + p.w * channels * bps), 0));
   let o2 = 0;
@@ -58,7 +65,14 @@ export async function encodePng(r: Raster, o: PngOptions = {}): Promise<Uint8Arr
         const i = (y * r.width + x) * 4;
         const px = r.data;
         const gray = Math.round(0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]!);
-        const vals = colorType === 0 ? [gray] : colorType === 4 ? [gray, px[i + 3]!] : colorType === 2 ? [px[i]!, px[i + 1]!, px[i + 2]!] : [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+        const vals =
+          colorType === 0
+            ? [gray]
+            : colorType === 4
+              ? [gray, px[i + 3]!]
+              : colorType === 2
+                ? [px[i]!, px[i + 1]!, px[i + 2]!]
+                : [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
         for (const v of vals) {
           raw[o2++] = v;
           if (bps === 2) raw[o2++] = v;
@@ -87,7 +101,13 @@ export async function portraitPng(width = 640, height = 800, o: { seed?: number 
  * `exifPrefix` starts the chunk with JPEG's "Exif\0\0" (as libvips writes it); `flag: false`
  * leaves the VP8X flag that announces the EXIF chunk unset.
  */
-export function orientedWebp(simple: Uint8Array, width: number, height: number, orientation: number, o: { exifPrefix?: boolean; flag?: boolean } = {}): Uint8Array {
+export function orientedWebp(
+  simple: Uint8Array,
+  width: number,
+  height: number,
+  orientation: number,
+  o: { exifPrefix?: boolean; flag?: boolean } = {},
+): Uint8Array {
   const riffChunk = (fourcc: string, data: Uint8Array) => {
     const head = concat([ascii(fourcc), new Uint8Array(4)]);
     new DataView(head.buffer).setUint32(4, data.length, true);
@@ -99,7 +119,12 @@ export function orientedWebp(simple: Uint8Array, width: number, height: number, 
   dv.setUint16(4, width - 1, true); // 24-bit little-endian fields: the top bytes stay 0 here
   dv.setUint16(7, height - 1, true);
   const tiff = exifTiff({ orientation });
-  const body = concat([ascii("WEBP"), riffChunk("VP8X", vp8x), simple.subarray(12), riffChunk("EXIF", o.exifPrefix ? concat([ascii("Exif\0\0"), tiff]) : tiff)]);
+  const body = concat([
+    ascii("WEBP"),
+    riffChunk("VP8X", vp8x),
+    simple.subarray(12),
+    riffChunk("EXIF", o.exifPrefix ? concat([ascii("Exif\0\0"), tiff]) : tiff),
+  ]);
   const riff = concat([ascii("RIFF"), new Uint8Array(4), body]);
   new DataView(riff.buffer).setUint32(4, body.length, true);
   return riff;

@@ -13,6 +13,4 @@ orgRouter.on("PUT", "/v1/org", requireRole("support"));
 
 orgRouter.openapi(getOrgRoute, async (c) => c.json(await getOrgHome(c.env, c.get("principal").org), 200));
 
-orgRouter.openapi(putOrgRoute, async (c) =>
-  c.json(await setJurisdiction(c.env, c.get("principal").org, c.req.valid("json").jurisdiction), 200),
-);
+orgRouter.openapi(putOrgRoute, async (c) => c.json(await setJurisdiction(c.env, c.get("principal").org, c.req.valid("json").jurisdiction), 200));

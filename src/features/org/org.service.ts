@@ -14,10 +14,15 @@ export async function setJurisdiction(env: Env, org: string, jurisdiction: Juris
   if (current.jurisdiction === jurisdiction) return current;
   // env is already the school's home (set by authentication), so env.DB is where its data would be.
   if (await schoolHoldsData(env.DB, org)) {
-    throw new ApiError(409, "school_has_data", `This school already holds students or photos in ${current.home} (${current.jurisdiction}); its jurisdiction can only be set before any data is added.`, {
-      jurisdiction: current.jurisdiction,
-      home: current.home,
-    });
+    throw new ApiError(
+      409,
+      "school_has_data",
+      `This school already holds students or photos in ${current.home} (${current.jurisdiction}); its jurisdiction can only be set before any data is added.`,
+      {
+        jurisdiction: current.jurisdiction,
+        home: current.home,
+      },
+    );
   }
   return moveSchool(env, org, jurisdiction);
 }

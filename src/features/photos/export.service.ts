@@ -40,8 +40,19 @@ function indexTxt(org: string, rows: Array<{ s: ExportPhotoRow; name: string }>)
   return rows
     .map(({ s, name }) => {
       const values: Record<(typeof PSPA_COLUMNS)[number], string | null> = {
-        volume: org, folder: IMAGE_FOLDER, image_file_name: name, grade: s.grade, last_name: s.last_name, first_name: s.first_name,
-        homeroom: s.homeroom, period: null, teacher: null, track: null, department: null, title: null, image_size: null,
+        volume: org,
+        folder: IMAGE_FOLDER,
+        image_file_name: name,
+        grade: s.grade,
+        last_name: s.last_name,
+        first_name: s.first_name,
+        homeroom: s.homeroom,
+        period: null,
+        teacher: null,
+        track: null,
+        department: null,
+        title: null,
+        image_size: null,
       };
       return `${PSPA_COLUMNS.map((c) => pspaCell(values[c])).join("\t")}\r\n`;
     })
@@ -117,9 +128,13 @@ export function exportZipStream(bucket: Pick<R2Bucket, "get">, org: string, rows
         addText("INDEX.TXT", indexTxt(org, written));
         addText(
           "photos.csv",
-          toCsv(EXPORT_CSV_COLUMNS, written.map(({ s, name }) => [s.id, s.email, s.sis_id, s.first_name, s.last_name, s.grade, s.homeroom, `${IMAGE_FOLDER}/${name}`])),
+          toCsv(
+            EXPORT_CSV_COLUMNS,
+            written.map(({ s, name }) => [s.id, s.email, s.sis_id, s.first_name, s.last_name, s.grade, s.homeroom, `${IMAGE_FOLDER}/${name}`]),
+          ),
         );
-        if (missing.length) addText("MISSING.TXT", `These students' current photos could not be read from storage (student id, version):\r\n${missing.join("\r\n")}\r\n`);
+        if (missing.length)
+          addText("MISSING.TXT", `These students' current photos could not be read from storage (student id, version):\r\n${missing.join("\r\n")}\r\n`);
         zip.end();
       },
       async cancel() {

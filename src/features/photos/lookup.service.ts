@@ -33,7 +33,8 @@ export async function lookupPhotos(env: Env, origin: string, who: Principal, req
     const s = byId.get(id);
     names[id] = s ? fullName(s) : null;
     photos[id] = null;
-    if (visible && s?.photo_version && s.photo_opt_out === 0) refs.push({ home, org: who.org, studentId: id, version: s.photo_version, size: req.size, review });
+    if (visible && s?.photo_version && s.photo_opt_out === 0)
+      refs.push({ home, org: who.org, studentId: id, version: s.photo_version, size: req.size, review });
   }
   const urls = await signPhotoUrls(env.URL_SIGNING_SECRET, origin, refs, exp);
   refs.forEach((ref, i) => {

@@ -79,7 +79,12 @@ export async function syncPhotoObjects(env: Pick<Env, "DB" | "PHOTOS">, org: str
           const s = facts.get(id);
           const want = s && s.photo_opt_out === 0 ? s.photo_version : null;
           const served = await servedVersions(env.PHOTOS, org, id);
-          await retirePhotoObjects(env.PHOTOS, org, id, [...served.keys()].filter((v) => v !== want));
+          await retirePhotoObjects(
+            env.PHOTOS,
+            org,
+            id,
+            [...served.keys()].filter((v) => v !== want),
+          );
           if (want && (served.get(want) ?? 0) < PHOTO_SIZES.length) await restorePhotoObjects(env.PHOTOS, org, id, want);
         }),
       );

@@ -83,10 +83,7 @@ export function deletePhotoVersionsOfStudentStatement(db: D1Database, org: strin
 }
 
 export async function selectVersion(db: D1Database, org: string, studentId: string, version: string) {
-  return db
-    .prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
-    .bind(org, studentId, version)
-    .first<PhotoVersionRow>();
+  return db.prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(org, studentId, version).first<PhotoVersionRow>();
 }
 
 /** Whether the version's row (and so its bytes) is still kept. */
@@ -149,12 +146,18 @@ export async function selectLookupFacts(db: D1DatabaseSession, org: string, user
 /** Delete-all, rows first: from this transaction on, no photo of the school is served or restorable. */
 export function forgetAllPhotosStatements(db: D1Database, org: string, now: string) {
   return [
-    db.prepare("UPDATE students SET photo_version = NULL, restore_version = NULL, photo_updated_at = ?2 WHERE org = ?1 AND (photo_version IS NOT NULL OR restore_version IS NOT NULL)").bind(org, now),
+    db
+      .prepare(
+        "UPDATE students SET photo_version = NULL, restore_version = NULL, photo_updated_at = ?2 WHERE org = ?1 AND (photo_version IS NOT NULL OR restore_version IS NOT NULL)",
+      )
+      .bind(org, now),
     db.prepare("DELETE FROM photo_versions WHERE org = ?1").bind(org),
     db.prepare("DELETE FROM upload_files WHERE org = ?1").bind(org),
     db.prepare("UPDATE uploads SET status = 'cancelled', completed_at = ?2 WHERE org = ?1 AND status = 'draft'").bind(org, now),
     db
-      .prepare("UPDATE upload_rows SET status = 'skipped', code = 'deleted_by_support', message = 'Every photo of the school was deleted by support before this row was processed.', updated_at = ?2 WHERE org = ?1 AND status = 'pending'")
+      .prepare(
+        "UPDATE upload_rows SET status = 'skipped', code = 'deleted_by_support', message = 'Every photo of the school was deleted by support before this row was processed.', updated_at = ?2 WHERE org = ?1 AND status = 'pending'",
+      )
       .bind(org, now),
   ];
 }

@@ -123,7 +123,10 @@ export async function restoreStudentPhoto(env: Pick<Env, "DB" | "PHOTOS">, org: 
   const student = await requireStudent(db, org, studentId);
   const version = await restorableVersion(db, student);
   if (!version) {
-    throw conflict("nothing_to_restore", "There is no earlier photo to restore for this student (none was replaced or deleted, or it is older than the retention window).");
+    throw conflict(
+      "nothing_to_restore",
+      "There is no earlier photo to restore for this student (none was replaced or deleted, or it is older than the retention window).",
+    );
   }
   const now = nowIso();
   await db.batch([
@@ -141,7 +144,14 @@ export async function describePhoto(env: Env, origin: string, student: StudentRe
   if (!v) return null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
   const [thumb, card, full] = await Promise.all(
-    PHOTO_SIZES.map((size) => signPhotoUrl(env.URL_SIGNING_SECRET, origin, { home: homeIdOf(env), org: student.org, studentId: student.id, version: v.version, size, review: true }, exp)),
+    PHOTO_SIZES.map((size) =>
+      signPhotoUrl(
+        env.URL_SIGNING_SECRET,
+        origin,
+        { home: homeIdOf(env), org: student.org, studentId: student.id, version: v.version, size, review: true },
+        exp,
+      ),
+    ),
   );
   return {
     version: v.version,
@@ -165,7 +175,9 @@ export async function purgeRetiredVersions(env: Env, nowMs = Date.now(), maxVers
     const chunk = results.slice(i, i + 300);
     // Both spaces: a retired version is in retired/, the orphan of a set that crashed before its
     // pointer moved is still in photos/. R2 deletes at most 1000 keys per call.
-    const keys = chunk.flatMap((v) => PHOTO_SIZES.flatMap((size) => [retiredPhotoKey(v.org, v.student_id, v.version, size), photoKey(v.org, v.student_id, v.version, size)]));
+    const keys = chunk.flatMap((v) =>
+      PHOTO_SIZES.flatMap((size) => [retiredPhotoKey(v.org, v.student_id, v.version, size), photoKey(v.org, v.student_id, v.version, size)]),
+    );
     for (let k = 0; k < keys.length; k += 1000) await env.PHOTOS.delete(keys.slice(k, k + 1000));
     await env.DB.batch(chunk.flatMap((v) => forgetVersionStatements(env.DB, v)));
   }

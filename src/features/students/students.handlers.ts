@@ -27,39 +27,39 @@ studentsRouter.use("/v1/students/*", requireRole(...ADMINS));
 // in the answer, not a 400 for the whole roster, and CSV and JSON rows share one row schema.
 studentsRouter.openAPIRegistry.registerPath(routes.importStudentsRoute);
 studentsRouter.post("/v1/students/import", async (c) => {
-    const { org, sub } = c.get("principal");
-    const type = mediaType(c.req.raw);
-    const dryRunParam = c.req.query("dry_run");
-    if (dryRunParam !== undefined && dryRunParam !== "true" && dryRunParam !== "false") {
-      throw validationFailed([{ path: "dry_run", message: "Use true or false" }], "query");
+  const { org, sub } = c.get("principal");
+  const type = mediaType(c.req.raw);
+  const dryRunParam = c.req.query("dry_run");
+  if (dryRunParam !== undefined && dryRunParam !== "true" && dryRunParam !== "false") {
+    throw validationFailed([{ path: "dry_run", message: "Use true or false" }], "query");
+  }
+  const dryRun = dryRunParam === "true";
+  const school = c.req.query("school") || null;
+  let rows: { row: number; values: Record<string, unknown> }[];
+  if (type === "application/json") {
+    const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
+    if (!body || typeof body !== "object" || !Array.isArray(body.students)) {
+      throw validationFailed([{ path: "students", message: "Expected an array of students" }], "request body");
     }
-    const dryRun = dryRunParam === "true";
-    const school = c.req.query("school") || null;
-    let rows: { row: number; values: Record<string, unknown> }[];
-    if (type === "application/json") {
-      const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
-      if (!body || typeof body !== "object" || !Array.isArray(body.students)) {
-        throw validationFailed([{ path: "students", message: "Expected an array of students" }], "request body");
-      }
-      rows = body.students.map((values, i) => ({
-        row: i + 1,
-        values: values && typeof values === "object" ? (values as Record<string, unknown>) : {},
-      }));
-    } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
-      const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
-      const text = new TextDecoder().decode(bytes);
-      // A OneRoster users.csv is recognised by its header; anything else is our roster CSV.
-      if (isOneRosterUsers(text)) return c.json(await importOneRoster(c.env, org, sub, { users: text }, { dryRun, school }), 200);
-      rows = parseRosterCsv(text);
-    } else if (ZIP_TYPES.includes(type)) {
-      const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
-      return c.json(await importOneRoster(c.env, org, sub, readOneRosterZip(bytes), { dryRun, school }), 200);
-    } else {
-      throw unsupportedMediaType(type, "text/csv, application/json or a OneRoster zip (application/zip)");
-    }
-    // ?school= picks a school of a OneRoster file; on our own roster it would be silently ignored.
-    if (school) throw validationFailed([{ path: "school", message: "?school= applies to OneRoster files only (users.csv or the OneRoster zip)" }], "query");
-    return c.json(await importRoster(c.env, org, sub, rows, { dryRun }), 200);
+    rows = body.students.map((values, i) => ({
+      row: i + 1,
+      values: values && typeof values === "object" ? (values as Record<string, unknown>) : {},
+    }));
+  } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
+    const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
+    const text = new TextDecoder().decode(bytes);
+    // A OneRoster users.csv is recognised by its header; anything else is our roster CSV.
+    if (isOneRosterUsers(text)) return c.json(await importOneRoster(c.env, org, sub, { users: text }, { dryRun, school }), 200);
+    rows = parseRosterCsv(text);
+  } else if (ZIP_TYPES.includes(type)) {
+    const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
+    return c.json(await importOneRoster(c.env, org, sub, readOneRosterZip(bytes), { dryRun, school }), 200);
+  } else {
+    throw unsupportedMediaType(type, "text/csv, application/json or a OneRoster zip (application/zip)");
+  }
+  // ?school= picks a school of a OneRoster file; on our own roster it would be silently ignored.
+  if (school) throw validationFailed([{ path: "school", message: "?school= applies to OneRoster files only (users.csv or the OneRoster zip)" }], "query");
+  return c.json(await importRoster(c.env, org, sub, rows, { dryRun }), 200);
 });
 
 studentsRouter.openapi(routes.listStudentsRoute, async (c) => {

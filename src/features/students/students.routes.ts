@@ -11,18 +11,31 @@ export const importStudentsRoute = createRoute({
   request: {
     query: z.object({
       school: z.string().optional().openapi({ description: "OneRoster: the orgSourcedId of the school to import from a district file" }),
-      dry_run: z.enum(["true", "false"]).optional().openapi({ description: "Extra (not in the contract): true counts what would be created, updated and skipped without writing anything" }),
+      dry_run: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "Extra (not in the contract): true counts what would be created, updated and skipped without writing anything" }),
     }),
     body: {
       required: true,
       content: {
-        "text/csv": { schema: z.string().openapi({ example: "id,email,sis_id,first_name,last_name,grade,homeroom\nstu_1,ada@school.org,001234,Ada,Lovelace,9,101" }) },
+        "text/csv": {
+          schema: z.string().openapi({ example: "id,email,sis_id,first_name,last_name,grade,homeroom\nstu_1,ada@school.org,001234,Ada,Lovelace,9,101" }),
+        },
         "application/json": { schema: z.object({ students: z.array(StudentImportRow) }) },
-        "application/zip": { schema: z.string().openapi({ format: "binary", description: "A OneRoster CSV zip: users.csv, with orgs.csv (school names) and roles.csv (OneRoster 1.2) when present" }) },
+        "application/zip": {
+          schema: z.string().openapi({
+            format: "binary",
+            description: "A OneRoster CSV zip: users.csv, with orgs.csv (school names) and roles.csv (OneRoster 1.2) when present",
+          }),
+        },
       },
     },
   },
-  responses: { 200: { description: "Counts and one problem per refused row", content: { "application/json": { schema: ImportResult } } }, ...errors(400, 401, 403, 413, 415) },
+  responses: {
+    200: { description: "Counts and one problem per refused row", content: { "application/json": { schema: ImportResult } } },
+    ...errors(400, 401, 403, 413, 415),
+  },
 });
 
 export const listStudentsRoute = createRoute({
@@ -33,11 +46,17 @@ export const listStudentsRoute = createRoute({
   request: {
     query: PageQuery.extend({
       q: z.string().max(200).optional().openapi({ description: "Matches name, email, sis_id or id" }),
-      has_photo: z.enum(["true", "false"]).optional().transform((v) => (v === undefined ? undefined : v === "true")),
+      has_photo: z
+        .enum(["true", "false"])
+        .optional()
+        .transform((v) => (v === undefined ? undefined : v === "true")),
     }),
   },
   responses: {
-    200: { description: "A page of students", content: { "application/json": { schema: z.object({ students: z.array(Student), next_cursor: z.string().nullable() }) } } },
+    200: {
+      description: "A page of students",
+      content: { "application/json": { schema: z.object({ students: z.array(Student), next_cursor: z.string().nullable() }) } },
+    },
     ...errors(400, 401, 403),
   },
 });

@@ -53,7 +53,11 @@ export const ImportResult = z
     created: z.number().int(),
     updated: z.number().int(),
     unchanged: z.number().int(),
-    skipped: z.number().int().optional().openapi({ description: "OneRoster imports: rows left out on purpose (: other roles, other schools, tobedeleted); each reason is in problems" }),
+    skipped: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "OneRoster imports: rows left out on purpose (: other roles, other schools, tobedeleted); each reason is in problems" }),
     dry_run: z.literal(true).optional().openapi({ description: "Extra: present with ?dry_run=true; nothing was written" }),
     problems: z.array(ImportProblem),
   })

@@ -39,8 +39,7 @@ export function toStudent(r: StudentRecord): Student {
   };
 }
 
-export const fullName = (s: { first_name: string | null; last_name: string | null }) =>
-  [s.first_name, s.last_name].filter(Boolean).join(" ") || null;
+export const fullName = (s: { first_name: string | null; last_name: string | null }) => [s.first_name, s.last_name].filter(Boolean).join(" ") || null;
 
 export async function requireStudent(db: D1Database, org: string, studentId: string) {
   const student = await selectStudent(db, org, studentId);
@@ -61,12 +60,20 @@ type Problem = { row: number; code: string; message: string };
 export function parseRosterCsv(text: string): RawRow[] {
   const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { skipEmptyLines: "greedy" });
   const [header, ...lines] = parsed.data;
-  if (!header) throw badRequest("validation_failed", "The CSV is empty: it needs a header row and one row per student.", [{ path: "body", message: "Empty CSV" }]);
-  const columns = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, "_"));
+  if (!header)
+    throw badRequest("validation_failed", "The CSV is empty: it needs a header row and one row per student.", [{ path: "body", message: "Empty CSV" }]);
+  const columns = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, "_"),
+  );
   if (!columns.includes("id")) {
-    throw badRequest("validation_failed", `The CSV's header must name an id column; it names: ${columns.join(", ") || "nothing"}. Columns: ${STUDENT_CSV_COLUMNS.join(",")}.`, [
-      { path: "id", message: "Missing id column" },
-    ]);
+    throw badRequest(
+      "validation_failed",
+      `The CSV's header must name an id column; it names: ${columns.join(", ") || "nothing"}. Columns: ${STUDENT_CSV_COLUMNS.join(",")}.`,
+      [{ path: "id", message: "Missing id column" }],
+    );
   }
   // Spreadsheet row numbers: the header is row 1. Greedy empty-line skipping would shift them, so
   // papaparse's own line count is not used; blank lines are rare in rosters and only shift later numbers.
@@ -104,13 +111,19 @@ export async function importStudents(env: Pick<Env, "DB" | "PHOTOS">, org: strin
     }
     const parsed = StudentImportRow.safeParse(values);
     if (!parsed.success) {
-      const detail = zodIssues(parsed.error.issues).map((i) => `${i.path || "row"}: ${i.message}`).join("; ");
+      const detail = zodIssues(parsed.error.issues)
+        .map((i) => `${i.path || "row"}: ${i.message}`)
+        .join("; ");
       problems.push({ row, code: "bad_row", message: `Row ${row} was not imported — ${detail}.` });
       continue;
     }
     const earlier = valid.get(parsed.data.id);
     if (earlier) {
-      problems.push({ row, code: "duplicate_student", message: `Row ${row} repeats student id ${parsed.data.id} from row ${earlier.row}; only row ${earlier.row} was imported.` });
+      problems.push({
+        row,
+        code: "duplicate_student",
+        message: `Row ${row} repeats student id ${parsed.data.id} from row ${earlier.row}; only row ${earlier.row} was imported.`,
+      });
       continue;
     }
     valid.set(parsed.data.id, { row, data: parsed.data });
@@ -141,8 +154,13 @@ export async function importStudents(env: Pick<Env, "DB" | "PHOTOS">, org: strin
     }
     if (before) {
       const same =
-        before.email === s.email && before.sis_id === s.sis_id && before.first_name === s.first_name && before.last_name === s.last_name &&
-        before.grade === s.grade && before.homeroom === s.homeroom && before.photo_opt_out === optOut;
+        before.email === s.email &&
+        before.sis_id === s.sis_id &&
+        before.first_name === s.first_name &&
+        before.last_name === s.last_name &&
+        before.grade === s.grade &&
+        before.homeroom === s.homeroom &&
+        before.photo_opt_out === optOut;
       if (same) {
         unchanged++;
         continue;
@@ -170,8 +188,7 @@ export async function listStudents(db: D1Database, org: string, query: StudentLi
   const results = await selectStudentsPage(db, org, { q: query.q, hasPhoto: query.hasPhoto, limit: query.limit, after });
   const page = results.slice(0, query.limit);
   const last = page.at(-1);
-  const next_cursor =
-    results.length > query.limit && last ? encodeCursor([last.sort_last, last.sort_first, last.id]) : null;
+  const next_cursor = results.length > query.limit && last ? encodeCursor([last.sort_last, last.sort_first, last.id]) : null;
   return { students: page.map(toStudent), next_cursor };
 }
 
@@ -196,17 +213,35 @@ export async function importRoster(env: Pick<Env, "DB" | "PHOTOS">, org: string,
  * which OneRoster does not carry, are kept), the rows left out reported, and a `tobedeleted`
  * student we hold reported by name: deleting is the school's decision, never a side effect.
  */
-export async function importOneRoster(env: Pick<Env, "DB" | "PHOTOS">, org: string, actor: string, files: OneRosterFiles, opts: ImportOptions & { school?: string | null }) {
+export async function importOneRoster(
+  env: Pick<Env, "DB" | "PHOTOS">,
+  org: string,
+  actor: string,
+  files: OneRosterFiles,
+  opts: ImportOptions & { school?: string | null },
+) {
   const db = env.DB;
   const parsed = parseOneRoster(files, opts.school);
   const result = await importRoster(env, org, actor, parsed.rows, { ...opts, keepExisting: true });
-  const held = parsed.toBeDeleted.length ? await selectStudentsByIds(db, org, parsed.toBeDeleted.map((d) => d.id)) : [];
+  const held = parsed.toBeDeleted.length
+    ? await selectStudentsByIds(
+        db,
+        org,
+        parsed.toBeDeleted.map((d) => d.id),
+      )
+    : [];
   const heldById = new Map(held.map((s) => [s.id, s]));
   const stillHere = parsed.toBeDeleted.flatMap(({ row, id }) => {
     const s = heldById.get(id);
     if (!s) return [];
     const name = fullName(s);
-    return [{ row, code: "tobedeleted_student", message: `Row ${row}: ${name ? `${name} (${id})` : id} is marked tobedeleted in the OneRoster file but is still in your roster; it was not deleted. Delete the student yourself if they have left.` }];
+    return [
+      {
+        row,
+        code: "tobedeleted_student",
+        message: `Row ${row}: ${name ? `${name} (${id})` : id} is marked tobedeleted in the OneRoster file but is still in your roster; it was not deleted. Delete the student yourself if they have left.`,
+      },
+    ];
   });
   const problems = [...result.problems, ...parsed.problems, ...stillHere].sort((a, b) => a.row - b.row);
   return { ...result, skipped: parsed.skipped, problems };

@@ -214,7 +214,16 @@ export function insertRowsStatements<R extends { row: number; warnings: unknown[
   ];
 }
 
-export type ReportRowRecord = { row: number; identifier: string; file: string; student_id: string | null; status: string; code: string | null; message: string | null; warnings: string };
+export type ReportRowRecord = {
+  row: number;
+  identifier: string;
+  file: string;
+  student_id: string | null;
+  status: string;
+  code: string | null;
+  message: string | null;
+  warnings: string;
+};
 
 /** Every frozen row in row order, its warnings as a JSON array of `{code, message}`. */
 export async function selectReportRows(db: D1Database, org: string, uploadId: string) {
@@ -272,7 +281,9 @@ export async function readRowForProcessing(db: D1Database, ref: RowRef) {
          WHERE r.org = ?1 AND r.upload_id = ?2 AND r.row = ?3`,
       )
       .bind(ref.org, ref.upload_id, ref.row),
-    db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'").bind(ref.org, ref.upload_id, ref.row),
+    db
+      .prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'")
+      .bind(ref.org, ref.upload_id, ref.row),
   ]);
   return { rowRes, uploadRes, studentRes };
 }

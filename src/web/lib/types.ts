@@ -3,7 +3,12 @@
 import type { z } from "@hono/zod-openapi";
 import type { IntegrationState as IntegrationSchema } from "../../features/integration/integration.schemas";
 import type { LookupResponse as LookupSchema } from "../../features/photos/photos.schemas";
-import type { ImportResult as ImportResultSchema, Photo as PhotoSchema, Student as StudentSchema, StudentWithPhoto as StudentWithPhotoSchema } from "../../features/students/students.schemas";
+import type {
+  ImportResult as ImportResultSchema,
+  Photo as PhotoSchema,
+  Student as StudentSchema,
+  StudentWithPhoto as StudentWithPhotoSchema,
+} from "../../features/students/students.schemas";
 import type { Upload as UploadSchema, UploadProblem as UploadProblemSchema, UploadStatus as UploadStatusType } from "../../features/uploads/uploads.schemas";
 
 export type IntegrationState = z.infer<typeof IntegrationSchema>;

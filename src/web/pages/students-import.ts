@@ -38,7 +38,11 @@ export function rosterImportCard(onImported: () => void): HTMLElement {
     );
   const problems = (r: ImportResult) =>
     r.problems.length
-      ? h("ul", { class: "import-problems small" }, r.problems.map((p) => h("li", null, `Row ${p.row}: ${p.message}`)))
+      ? h(
+          "ul",
+          { class: "import-problems small" },
+          r.problems.map((p) => h("li", null, `Row ${p.row}: ${p.message}`)),
+        )
       : null;
 
   async function preview() {
@@ -66,15 +70,24 @@ export function rosterImportCard(onImported: () => void): HTMLElement {
         // A district file: choose the school, then check again.
         const select = h(
           "select",
-          { id: "roster-school", onchange: (e: Event) => {
-            school = (e.currentTarget as HTMLSelectElement).value;
-            void preview();
+          {
+            id: "roster-school",
+            onchange: (e: Event) => {
+              school = (e.currentTarget as HTMLSelectElement).value;
+              void preview();
+            },
           },
-        },
           h("option", { value: "" }, "Choose…"),
           schools.map((s) => h("option", { value: s.sourcedId, selected: s.sourcedId === school }, s.name ? `${s.name} (${s.sourcedId})` : s.sourcedId)),
         );
-        replace(out, notice("warning", "Choose the school to import", h("div", null, h("p", null, messageOf(err)), h("label", { for: "roster-school" }, "School "), select)));
+        replace(
+          out,
+          notice(
+            "warning",
+            "Choose the school to import",
+            h("div", null, h("p", null, messageOf(err)), h("label", { for: "roster-school" }, "School "), select),
+          ),
+        );
       } else {
         replace(out, notice("danger", "This file cannot be imported.", messageOf(err)));
       }
@@ -108,7 +121,11 @@ export function rosterImportCard(onImported: () => void): HTMLElement {
   return card(
     { class: "import-card", label: "Import roster" },
     h("h2", { class: "card-title" }, "Import roster"),
-    h("p", { class: "muted small" }, "A OneRoster export from your student information system (the zip, or its users.csv), or a CSV with id, email, sis_id, first_name, last_name, grade, homeroom. You see what will change before anything is imported."),
+    h(
+      "p",
+      { class: "muted small" },
+      "A OneRoster export from your student information system (the zip, or its users.csv), or a CSV with id, email, sis_id, first_name, last_name, grade, homeroom. You see what will change before anything is imported.",
+    ),
     h("label", { for: "roster-file" }, "Roster file"),
     input,
     out,
