@@ -159,10 +159,12 @@ describe("the directory lookup", () => {
 });
 
 describe("/img and the directory", () => {
-  it("never provisions a school from an image URL, and answers an unknown school like a known one", async () => {
+  it("never provisions a school from an image URL, and answers an unknown school or home like a known one", async () => {
     const org = newOrgIn("us-2", "never-seen");
     const exp = Math.floor(Date.now() / 1000) + 600;
-    await expectError(await call("GET", `/img/${org}/s1/v1/thumb.jpg?exp=${exp}&sig=forged`), 403, "invalid_signature");
+    // The URL names the home: /img reads neither the directory nor D1, and a forged URL learns nothing.
+    await expectError(await call("GET", `/img/us-2/${org}/s1/v1/thumb.jpg?exp=${exp}&sig=forged`), 403, "invalid_signature");
+    await expectError(await call("GET", `/img/mars-1/${org}/s1/v1/thumb.jpg?exp=${exp}&sig=forged`), 403, "invalid_signature");
     expect(await directoryRow(org)).toBeNull();
   });
 });
