@@ -24,7 +24,7 @@ await build({
   stdin: { contents: 'export { processPortrait } from "./src/imaging/pipeline"; export * from "./src/imaging/checks";', resolveDir: ROOT, loader: "ts" },
   bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin],
 });
-const { processPortrait, hammingDistance, HASH_MATCH_DISTANCE } = await import(outfile);
+const { processPortrait, hammingDistance, signatureDistance, HASH_MATCH_DISTANCE, SIGNATURE_MATCH_DISTANCE } = await import(outfile);
 
 const shared = portraitLook("shared-look");
 const photos = [];
@@ -42,12 +42,20 @@ const bandShared = (a, b) => a.bands.some((x, i) => x === b.bands[i]);
 const hist = new Map();
 let fpAt = new Map();
 let pairs = 0;
+const sigDistinct = [];
+const flagged = [];
+const sigCopies = [];
 for (let i = 0; i < n; i++) {
   for (let j = i + 1; j < n; j++) {
     pairs++;
     const d = hammingDistance(hashes[i].fingerprint, hashes[j].fingerprint);
     hist.set(d, (hist.get(d) ?? 0) + 1);
     if (bandShared(hashes[i], hashes[j])) for (let t = 0; t <= 16; t++) if (d <= t) fpAt.set(t, (fpAt.get(t) ?? 0) + 1);
+    if (bandShared(hashes[i], hashes[j]) && d <= HASH_MATCH_DISTANCE) {
+      const sd = signatureDistance(hashes[i].signature, hashes[j].signature);
+      sigDistinct.push(sd);
+      if (sd <= SIGNATURE_MATCH_DISTANCE) flagged.push([i, j, d, sd]);
+    }
   }
 }
 const minDistinct = Math.min(...hist.keys());
@@ -72,9 +80,11 @@ for (const [name, f] of Object.entries(TRANSFORMS)) {
     const c = processPortrait(new Uint8Array(await f(Buffer.from(photos[i])))).checks;
     const d = hammingDistance(hashes[i].fingerprint, c.fingerprint);
     dists.push(d);
+    sigCopies.push(signatureDistance(hashes[i].signature, c.signature));
+    if (d <= HASH_MATCH_DISTANCE && bandShared(hashes[i], c) && signatureDistance(hashes[i].signature, c.signature) <= SIGNATURE_MATCH_DISTANCE) found.final = (found.final ?? 0) + 1;
     for (let t = 0; t <= 16; t++) if (d <= t && bandShared(hashes[i], c)) found[t] = (found[t] ?? 0) + 1;
   }
-  recall[name] = { found, max: Math.max(...dists), mean: dists.reduce((a, b) => a + b, 0) / m };
+  recall[name] = { found, max: Math.max(...dists), mean: dists.reduce((a, b) => a + b, 0) / m, sigMax: Math.max(...sigCopies.slice(-m)) };
 }
 
 const lumas = [];
@@ -89,8 +99,16 @@ console.log("distance histogram (distinct pairs), bits: count  " + [...hist.entr
 console.log("false positives (distance ≤ t and a shared band), t: pairs  " + [4, 6, 8, 10, 12].map((t) => `${t}:${fpAt.get(t) ?? 0}`).join(" "));
 console.log(`recall on ${m} transformed copies each (found with distance ≤ t and a shared band; current t = ${HASH_MATCH_DISTANCE}):`);
 for (const [name, r] of Object.entries(recall)) {
-  console.log(`  ${name.padEnd(26)} max ${String(r.max).padStart(2)} mean ${r.mean.toFixed(1).padStart(4)}  ` + [3, 4, 6, 8, 10].map((t) => `t${t}: ${(((r.found[t] ?? 0) / m) * 100).toFixed(0)}%`).join("  "));
+  console.log(`  ${name.padEnd(26)} max ${String(r.max).padStart(2)} mean ${r.mean.toFixed(1).padStart(4)}  ` + [3, 4, 6, 8, 10].map((t) => `t${t}: ${(((r.found[t] ?? 0) / m) * 100).toFixed(0)}%`).join("  ") + `  signature max ${r.sigMax}  FOUND (hash + signature): ${(((r.found.final ?? 0) / m) * 100).toFixed(0)}%`);
 }
+sigDistinct.sort((a, b) => a - b);
+const fpFinal = sigDistinct.filter((d) => d <= SIGNATURE_MATCH_DISTANCE).length;
+console.log(`signature distance of distinct pairs that pass the hash (${sigDistinct.length}): min ${sigDistinct[0]}, 1st pct ${sigDistinct[Math.floor(sigDistinct.length / 100)]}, median ${sigDistinct[sigDistinct.length >> 1]}`);
+console.log(`copies' signature distance: max ${Math.max(...sigCopies)}; 99th pct ${[...sigCopies].sort((a, b) => a - b)[Math.floor(sigCopies.length * 0.99)]}`);
+console.log(`FALSE POSITIVES (hash ≤ ${HASH_MATCH_DISTANCE}, a shared band, signature ≤ ${SIGNATURE_MATCH_DISTANCE}): ${fpFinal} of ${pairs} distinct pairs`);
+const lookOf = (i) => ({ ...portraitLook(`student-${i}`), ...(i % 2 === 0 ? { backdrop: shared.backdrop, shirt: shared.shirt } : {}) });
+const same = (a, b) => ["skin", "hair", "style", "backdrop", "shirt", "collar", "glasses"].filter((k) => JSON.stringify(a[k]) === JSON.stringify(b[k])).length;
+for (const [i, j, d, sd] of flagged.slice(0, 8)) console.log(`  flagged: students ${i} and ${j} (hash ${d} bits, signature ${sd}): ${same(lookOf(i), lookOf(j))} of 7 look attributes equal`);
 const ms = lumas.map((l) => l.mean);
 const ss = lumas.map((l) => l.std);
 console.log(`ordinary portraits (100): mean luma ${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)}, luma std-dev ${Math.min(...ss).toFixed(0)}–${Math.max(...ss).toFixed(0)}`);

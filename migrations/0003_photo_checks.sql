@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS photo_checks (
   student_id TEXT NOT NULL,
   version TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
+  -- the verification of a fingerprint match (src/imaging/checks.ts signature), hex
+  signature TEXT NOT NULL,
   band0 INTEGER NOT NULL,
   band1 INTEGER NOT NULL,
   band2 INTEGER NOT NULL,

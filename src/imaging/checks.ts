@@ -27,14 +27,18 @@ export const QUALITY_THRESHOLDS = {
   blankStdDev: 6,
 };
 
-/** Two fingerprints this many bits apart or fewer are the same picture (see BENCHMARKS.md). */
+/** Two fingerprints this many bits apart or fewer are candidates for the same picture (see BENCHMARKS.md). */
 export const HASH_MATCH_DISTANCE = 4;
+/** A candidate is the same picture when the signatures are this close (signatureDistance; BENCHMARKS.md). */
+export const SIGNATURE_MATCH_DISTANCE = 5;
 
 export type CheckCode = "low_resolution" | "too_dark" | "too_bright" | "blank_image" | "not_a_portrait";
 export type QualityFinding = { code: CheckCode; facts: Record<string, number> };
 export type PhotoChecks = {
   /** 64-bit perceptual hash as 16 hex digits. */
   fingerprint: string;
+  /** The candidates' verification (signatureDistance): the card's 32×40 normalised luma and 8×10 Cb/Cr means, as hex. */
+  signature: string;
   /** The fingerprint's four 16-bit bands, most significant first (the indexed lookup keys). */
   bands: [number, number, number, number];
   findings: QualityFinding[];
@@ -123,7 +127,7 @@ export function hammingDistance(a: string, b: string): number {
  * The checks of one processed photo: `full` gives the displayed size (the full rendition is never
  * enlarged, so it is the picture's own size up to 800×1000), `thumb` the pixels.
  */
-export function checkPhoto(full: { width: number; height: number }, thumb: Planes, original: { width: number; height: number }): PhotoChecks {
+export function checkPhoto(full: { width: number; height: number }, thumb: Planes, card: Planes, original: { width: number; height: number }): PhotoChecks {
   const findings: QualityFinding[] = [];
   const { width, height } = original;
   if (width < CARD.width || height < CARD.height) findings.push({ code: "low_resolution", facts: { width, height, min_width: CARD.width, min_height: CARD.height } });
@@ -147,5 +151,69 @@ export function checkPhoto(full: { width: number; height: number }, thumb: Plane
   else if (mean > t.tooBrightMean) findings.push({ code: "too_bright", facts: { mean_luma: round(mean), threshold: t.tooBrightMean } });
 
   const fingerprint = perceptualHash(y, thumb.width);
-  return { fingerprint, bands: hashBands(fingerprint), findings };
+  return { fingerprint, signature: signature(card), bands: hashBands(fingerprint), findings };
+}
+
+/**
+ * The verification of a fingerprint match. The 64-bit hash keeps the layout of the picture, and
+ * portraits of a class share their layout (same framing, backdrop, shirt): measured, distinct
+ * generated students sharing backdrop and shirt colour often hash within a few bits of each other.
+ * What tells them apart is the face's detail and colour, taken from the card rendition (320×400):
+ * 32×40 luma block means, normalised for brightness and contrast (a brightened or recompressed copy
+ * keeps them), and 8×10 Cb/Cr block means (skin and hair tone). 1,280 + 160 bytes, kept with the
+ * fingerprint.
+ */
+const SIG_W = 32;
+const SIG_H = 40;
+const SIG_C = 80;
+function signature(card: Planes): string {
+  const { width: w, height: h, y } = card;
+  const out = new Uint8Array(SIG_W * SIG_H + 2 * SIG_C);
+  const sums = new Float64Array(SIG_W * SIG_H);
+  const fx = w / SIG_W;
+  const fy = h / SIG_H;
+  let total = 0;
+  let sq = 0;
+  for (let row = 0; row < h; row++) {
+    const o = ((row / fy) | 0) * SIG_W;
+    for (let col = 0; col < w; col++) {
+      const v = y[row * w + col]!;
+      sums[o + ((col / fx) | 0)]! += v;
+      total += v;
+      sq += v * v;
+    }
+  }
+  const mean = total / (w * h);
+  const std = Math.sqrt(Math.max(1, sq / (w * h) - mean * mean));
+  const n = fx * fy;
+  // ±4 standard deviations over 0…255.
+  for (let i = 0; i < sums.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(128 + ((sums[i]! / n - mean) / std) * 32)));
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  [card.cb, card.cr].forEach((plane, p) => {
+    const cs = new Float64Array(SIG_C);
+    for (let row = 0; row < ch; row++) for (let col = 0; col < cw; col++) cs[Math.min(9, ((row * 10) / ch) | 0) * 8 + Math.min(7, ((col * 8) / cw) | 0)]! += plane[row * cw + col]!;
+    for (let i = 0; i < SIG_C; i++) out[SIG_W * SIG_H + p * SIG_C + i] = Math.round(cs[i]! / ((cw * ch) / SIG_C));
+  });
+  let hex = "";
+  for (const b of out) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Mean absolute difference of the normalised luma (0–255 scale, 32 = one standard deviation) plus that of the chroma. */
+export function signatureDistance(a: string, b: string): number {
+  if (a.length !== b.length || !a.length) return Infinity;
+  let dl = 0;
+  let dc = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    const d = Math.abs(parseInt(a.slice(i, i + 2), 16) - parseInt(b.slice(i, i + 2), 16));
+    if (i < 2 * SIG_W * SIG_H) dl += d;
+    else dc += d;
+  }
+  return Math.round((dl / (SIG_W * SIG_H) + dc / (2 * SIG_C)) * 10) / 10;
+}
+
+/** The one rule for "the same picture": fingerprints within HASH_MATCH_DISTANCE bits and signatures within SIGNATURE_MATCH_DISTANCE. */
+export function isSamePicture(a: { fingerprint: string; signature: string }, b: { fingerprint: string; signature: string }): boolean {
+  return hammingDistance(a.fingerprint, b.fingerprint) <= HASH_MATCH_DISTANCE && signatureDistance(a.signature, b.signature) <= SIGNATURE_MATCH_DISTANCE;
 }

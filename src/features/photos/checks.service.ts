@@ -9,7 +9,7 @@
  * and the pair is always reported on the LATER row (whichever of the two happens to find it), with
  * statements that change nothing when repeated: the same outcome whatever the order.
  */
-import { HASH_MATCH_DISTANCE, hammingDistance, type PhotoChecks } from "../../imaging/checks";
+import { hammingDistance, isSamePicture, type PhotoChecks } from "../../imaging/checks";
 import { problemWording } from "../../shared/problem-codes";
 import { addVersionWarningStatement, insertChecks, selectHashCandidates, type PhotoWarning } from "./photos.repo";
 
@@ -43,6 +43,7 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
     student_id: ctx.studentId,
     version: ctx.version,
     fingerprint: checks.fingerprint,
+    signature: checks.signature,
     bands: checks.bands,
     upload_id: ctx.uploadId,
     upload_row: ctx.uploadRow,
@@ -52,7 +53,8 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
   // Closest first, then by student id: the one named is the same on every run.
   const matches = candidates
     .map((c) => ({ ...c, distance: hammingDistance(checks.fingerprint, c.fingerprint) }))
-    .filter((c) => c.distance <= HASH_MATCH_DISTANCE)
+    // The hash finds the candidates; the signature tells a copy from a classmate with the same framing.
+    .filter((c) => isSamePicture(checks, c))
     .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));
 
   const outcome: ChecksOutcome = { warnings: [...quality], statements: [], laterRows: [] };

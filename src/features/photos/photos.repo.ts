@@ -173,17 +173,17 @@ export async function selectProcessingUploadIds(db: D1Database, org: string) {
 // Photo checks (photo_checks): a version's fingerprint bands and its warnings
 
 export type PhotoWarning = { code: string; message: string; details: Record<string, unknown> };
-export type NewChecks = { org: string; student_id: string; version: string; fingerprint: string; bands: readonly number[]; upload_id: string | null; upload_row: number | null; warnings: PhotoWarning[] };
-export type HashCandidate = { student_id: string; version: string; fingerprint: string; upload_id: string | null; upload_row: number | null };
+export type NewChecks = { org: string; student_id: string; version: string; fingerprint: string; signature: string; bands: readonly number[]; upload_id: string | null; upload_row: number | null; warnings: PhotoWarning[] };
+export type HashCandidate = { student_id: string; version: string; fingerprint: string; signature: string; upload_id: string | null; upload_row: number | null };
 
 /** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. */
 export async function insertChecks(db: D1Database, c: NewChecks) {
   await db
     .prepare(
-      `INSERT INTO photo_checks (org, student_id, version, fingerprint, band0, band1, band2, band3, upload_id, upload_row, warnings)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
+      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings)
+       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
     )
-    .bind(c.org, c.student_id, c.version, c.fingerprint, c.bands[0], c.bands[1], c.bands[2], c.bands[3], c.upload_id, c.upload_row, JSON.stringify(c.warnings))
+    .bind(c.org, c.student_id, c.version, c.fingerprint, c.bands[0], c.bands[1], c.bands[2], c.bands[3], c.upload_id, c.upload_row, JSON.stringify(c.warnings), c.signature)
     .run();
 }
 
@@ -196,7 +196,7 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
 export async function selectHashCandidates(db: D1Database, org: string, studentId: string, bands: readonly number[], uploadId: string | null) {
   const { results } = await db
     .prepare(
-      `SELECT c.student_id, c.version, c.fingerprint, c.upload_id, c.upload_row FROM photo_checks c
+      `SELECT c.student_id, c.version, c.fingerprint, c.signature, c.upload_id, c.upload_row FROM photo_checks c
        WHERE c.org = ?1 AND (c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6) AND c.student_id <> ?2
          AND ((?7 IS NOT NULL AND c.upload_id = ?7)
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))

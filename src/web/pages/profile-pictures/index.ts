@@ -65,6 +65,7 @@ export async function renderProfilePictures({ root }: PageContext) {
     reportText: "",
     reportFor: "",
     onlyProblems: false,
+    onlyWarnings: false,
     reportPage: 0,
     people: new Map(),
   };
