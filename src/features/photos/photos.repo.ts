@@ -189,15 +189,22 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
 
 /**
  * Other students' photos sharing at least one fingerprint band: their current photos, and any
- * version written by `uploadId` (rows of the same upload not yet committed). Each band is an
- * indexed equality (SQLite's OR-by-union over the four band indexes), so the cost is the handful
- * of candidates, not the school's photos.
+ * version written by `uploadId` (rows of the same upload not yet committed). A UNION of four
+ * covering-index searches, one per band (checked with EXPLAIN QUERY PLAN: an OR over the bands
+ * would scan the school's rows instead), so the cost is the handful of candidates, not the
+ * school's photos.
  */
 export async function selectHashCandidates(db: D1Database, org: string, studentId: string, bands: readonly number[], uploadId: string | null) {
   const { results } = await db
     .prepare(
-      `SELECT c.student_id, c.version, c.fingerprint, c.signature, c.upload_id, c.upload_row FROM photo_checks c
-       WHERE c.org = ?1 AND (c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6) AND c.student_id <> ?2
+      `WITH cand AS (
+         SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band0 = ?3
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 = ?4
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 = ?5
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 = ?6)
+       SELECT c.student_id, c.version, c.fingerprint, c.signature, c.upload_id, c.upload_row
+       FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
+       WHERE c.student_id <> ?2
          AND ((?7 IS NOT NULL AND c.upload_id = ?7)
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
        LIMIT 500`,
