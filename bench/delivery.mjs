@@ -61,7 +61,11 @@ async function measured(kind, label, conc, fn) {
 }
 
 /** Lookups and thumbnails against one running Worker (workerd or wrangler dev). */
-export async function measureWorker(server, seeded, { seconds = 10, connections = 32, lookupConc = [1, 16], saveThumbsTo, log = console.log, quick = false } = {}) {
+export async function measureWorker(
+  server,
+  seeded,
+  { seconds = 10, connections = 32, lookupConc = [1, 16], saveThumbsTo, log = console.log, quick = false } = {},
+) {
   const out = [];
   const auth = { Authorization: `Bearer ${seeded.teacher}` };
   for (const n of quick ? [500] : [50, 500]) {
@@ -71,7 +75,12 @@ export async function measureWorker(server, seeded, { seconds = 10, connections 
       const run = () =>
         hasWrk()
           ? runWrk({ base: server.url, post: { path: "/v1/photos/lookup", body, headers: auth }, connections: c, seconds })
-          : runRequests({ base: server.url, concurrency: c, seconds, make: () => ({ method: "POST", path: "/v1/photos/lookup", headers: { ...auth, "content-type": "application/json" }, body }) });
+          : runRequests({
+              base: server.url,
+              concurrency: c,
+              seconds,
+              make: () => ({ method: "POST", path: "/v1/photos/lookup", headers: { ...auth, "content-type": "application/json" }, body }),
+            });
       out.push(await measured(server.kind, `lookup ${n} ids`, c, run));
     }
   }
@@ -100,7 +109,9 @@ export async function measureWorker(server, seeded, { seconds = 10, connections 
   for (const c of quick ? [connections] : [8, connections]) {
     log(`    thumbnails warm: ${c} connections, ${seconds} s`);
     const run = () =>
-      hasWrk() ? runWrk({ base: server.url, paths: seeded.paths, connections: c, seconds }) : runRequests({ base: server.url, concurrency: c, seconds, make: (i) => ({ path: seeded.paths[i % seeded.paths.length] }) });
+      hasWrk()
+        ? runWrk({ base: server.url, paths: seeded.paths, connections: c, seconds })
+        : runRequests({ base: server.url, concurrency: c, seconds, make: (i) => ({ path: seeded.paths[i % seeded.paths.length] }) });
     out.push(await measured(server.kind, "thumb warm (repeated)", c, run));
   }
   return out;
@@ -116,10 +127,17 @@ export async function measureNginx(root, paths, { seconds = 10, connections = 32
   const out = [];
   try {
     log(`    nginx cold: first fetch of ${paths.length} files, 8 connections`);
-    out.push(await measured(ng.kind, "thumb cold (first fetch of each URL)", 8, () => runRequests({ base: ng.url, count: paths.length, concurrency: 8, make: (i) => ({ path: paths[i] }) })));
+    out.push(
+      await measured(ng.kind, "thumb cold (first fetch of each URL)", 8, () =>
+        runRequests({ base: ng.url, count: paths.length, concurrency: 8, make: (i) => ({ path: paths[i] }) }),
+      ),
+    );
     for (const c of [8, connections]) {
       log(`    nginx warm: ${c} connections, ${seconds} s`);
-      const run = () => (hasWrk() ? runWrk({ base: ng.url, paths, connections: c, seconds }) : runRequests({ base: ng.url, concurrency: c, seconds, make: (i) => ({ path: paths[i % paths.length] }) }));
+      const run = () =>
+        hasWrk()
+          ? runWrk({ base: ng.url, paths, connections: c, seconds })
+          : runRequests({ base: ng.url, concurrency: c, seconds, make: (i) => ({ path: paths[i % paths.length] }) });
       out.push(await measured(ng.kind, "thumb warm (repeated)", c, run));
     }
   } finally {
@@ -129,7 +147,13 @@ export async function measureNginx(root, paths, { seconds = 10, connections = 32
 }
 
 export async function runDelivery({ photos = 500, seconds = 10, connections = 32, withDev = true, log = console.log } = {}) {
-  ensureDebianPackages([{ bin: "nginx", pkg: "nginx" }, { bin: "wrk", pkg: "wrk" }], log);
+  ensureDebianPackages(
+    [
+      { bin: "nginx", pkg: "nginx" },
+      { bin: "wrk", pkg: "wrk" },
+    ],
+    log,
+  );
   await ensureCorpus("640x800", { log });
   const thumbsDir = path.join(BENCH_DIR, "nginx", "www");
   const rows = [];
@@ -189,7 +213,12 @@ export function deliveryTable(rows) {
       fmt.ms(r.p50),
       fmt.ms(r.p99),
       fmt.n(r.requests),
-      String(r.non2xx ?? Object.entries(r.statuses ?? {}).filter(([s]) => !s.startsWith("2")).reduce((n, [, v]) => n + v, 0) + (r.errors ?? 0)),
+      String(
+        r.non2xx ??
+          Object.entries(r.statuses ?? {})
+            .filter(([s]) => !s.startsWith("2"))
+            .reduce((n, [, v]) => n + v, 0) + (r.errors ?? 0),
+      ),
       Object.entries(r.cores)
         .filter(([, v]) => v >= 0.02)
         .map(([k, v]) => `${k} ${v.toFixed(2)}`)

@@ -45,15 +45,24 @@ const POINTER_MEMO = { file: IMG, find: D1_CHECK, replace: "checkPointer(env.DB,
 
 export const DELIVERY_VARIANTS = {
   baseline: { patches: [] },
-  "no D1 pointer check": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve(true),", }] },
-  "no Cache API (R2 every time)": { patches: [{ file: IMG, find: "const cache = typeof caches !== \"undefined\" ? caches.default : null;", replace: "const cache = null as Cache | null;" }] },
+  "no D1 pointer check": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve(true)," }] },
+  "no Cache API (R2 every time)": {
+    patches: [{ file: IMG, find: 'const cache = typeof caches !== "undefined" ? caches.default : null;', replace: "const cache = null as Cache | null;" }],
+  },
   "no [assets] binding in front": { patches: [], dropAssets: true },
   "no D1 check, no [assets]": { patches: [{ file: IMG, find: D1_CHECK, replace: "Promise.resolve(true)," }], dropAssets: true },
   "run_worker_first for /img/* and /v1/*": { patches: [], assetsExtra: RUN_WORKER_FIRST },
   "pointer check memoised 10 s per isolate": { patches: [POINTER_MEMO, POINTER_MEMO_DECL] },
   "run_worker_first + pointer memo": { patches: [POINTER_MEMO, POINTER_MEMO_DECL], assetsExtra: RUN_WORKER_FIRST },
   "hello-world route (ceiling)": {
-    patches: [{ file: "src/index.ts", find: "  fetch: app.fetch,", replace: "  fetch: (req: Request, env: Env, ctx: ExecutionContext) => (new URL(req.url).pathname.startsWith(\"/img/\") ? new Response(\"x\".repeat(4000), { headers: { \"content-type\": \"image/jpeg\" } }) : app.fetch(req, env, ctx))," }],
+    patches: [
+      {
+        file: "src/index.ts",
+        find: "  fetch: app.fetch,",
+        replace:
+          '  fetch: (req: Request, env: Env, ctx: ExecutionContext) => (new URL(req.url).pathname.startsWith("/img/") ? new Response("x".repeat(4000), { headers: { "content-type": "image/jpeg" } }) : app.fetch(req, env, ctx)),',
+      },
+    ],
     dropAssets: true,
   },
 };
@@ -160,17 +169,22 @@ export async function deliveryExperiments({ seconds = 5, photos = 200, log = con
   const rows = [];
   for (const [name, spec] of Object.entries(DELIVERY_VARIANTS)) {
     log(`  delivery variant: ${name}`);
-    const r = await withVariant(name, spec, async (server) => {
-      const s = await seedDelivery(server, { photos, log: () => {} });
-      await runWrk({ base: server.url, paths: s.paths, connections: 8, seconds: 1 }); // warm the cache
-      // Other processes share this machine: three runs, the median by req/s is reported.
-      const runs = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const { result, cores } = await withCpu(groups(), () => runWrk({ base: server.url, paths: s.paths, connections: 16, seconds }));
-        runs.push({ ...result, cores });
-      }
-      return runs.sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
-    }, log);
+    const r = await withVariant(
+      name,
+      spec,
+      async (server) => {
+        const s = await seedDelivery(server, { photos, log: () => {} });
+        await runWrk({ base: server.url, paths: s.paths, connections: 8, seconds: 1 }); // warm the cache
+        // Other processes share this machine: three runs, the median by req/s is reported.
+        const runs = [];
+        for (let i = 0; i < REPEATS; i++) {
+          const { result, cores } = await withCpu(groups(), () => runWrk({ base: server.url, paths: s.paths, connections: 16, seconds }));
+          runs.push({ ...result, cores });
+        }
+        return runs.sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+      },
+      log,
+    );
     if (r) rows.push([name, fmt.n(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), String(r.non2xx), r.cores.workerd.toFixed(2)]);
   }
   return table(["variant (warm thumbnails, 16 conn., median of 3)", "req/s", "p50 ms", "p99 ms", "non-2xx", "workerd cores"], rows);
@@ -180,35 +194,80 @@ export async function lookupExperiments({ seconds = 5, photos = 500, log = conso
   const rows = [];
   for (const [name, spec] of Object.entries(LOOKUP_VARIANTS)) {
     log(`  lookup variant: ${name}`);
-    const r = await withVariant(name, spec, async (server) => {
-      const s = await seedDelivery(server, { photos, log: () => {} });
-      const post = { path: "/v1/photos/lookup", body: JSON.stringify({ student_ids: s.ids.slice(0, 500), size: "thumb", with_names: true }), headers: { Authorization: `Bearer ${s.teacher}` } };
-      const median = async (conn) => {
-        const runs = [];
-        for (let i = 0; i < REPEATS; i++) {
-          const { result, cores } = await withCpu(groups(), () => runWrk({ base: server.url, post, connections: conn, seconds }));
-          runs.push({ ...result, cores });
-        }
-        return runs.sort((a, b) => a.p99 - b.p99)[Math.floor(runs.length / 2)];
-      };
-      const one = await median(1);
-      const many = await median(16);
-      return { one, many, cores: many.cores };
-    }, log);
-    if (r) rows.push([name, fmt.ms(r.one.p50), fmt.ms(r.one.p99), fmt.n(r.one.rps), fmt.ms(r.many.p50), fmt.ms(r.many.p99), fmt.n(r.many.rps), r.cores.workerd.toFixed(2)]);
+    const r = await withVariant(
+      name,
+      spec,
+      async (server) => {
+        const s = await seedDelivery(server, { photos, log: () => {} });
+        const post = {
+          path: "/v1/photos/lookup",
+          body: JSON.stringify({ student_ids: s.ids.slice(0, 500), size: "thumb", with_names: true }),
+          headers: { Authorization: `Bearer ${s.teacher}` },
+        };
+        const median = async (conn) => {
+          const runs = [];
+          for (let i = 0; i < REPEATS; i++) {
+            const { result, cores } = await withCpu(groups(), () => runWrk({ base: server.url, post, connections: conn, seconds }));
+            runs.push({ ...result, cores });
+          }
+          return runs.sort((a, b) => a.p99 - b.p99)[Math.floor(runs.length / 2)];
+        };
+        const one = await median(1);
+        const many = await median(16);
+        return { one, many, cores: many.cores };
+      },
+      log,
+    );
+    if (r)
+      rows.push([
+        name,
+        fmt.ms(r.one.p50),
+        fmt.ms(r.one.p99),
+        fmt.n(r.one.rps),
+        fmt.ms(r.many.p50),
+        fmt.ms(r.many.p99),
+        fmt.n(r.many.rps),
+        r.cores.workerd.toFixed(2),
+      ]);
   }
-  return table(["variant (lookup of 500 ids, median of 3 by p99)", "1 conn. p50", "1 conn. p99", "1 conn. req/s", "16 conn. p50", "16 conn. p99", "16 conn. req/s", "workerd cores"], rows);
+  return table(
+    [
+      "variant (lookup of 500 ids, median of 3 by p99)",
+      "1 conn. p50",
+      "1 conn. p99",
+      "1 conn. req/s",
+      "16 conn. p50",
+      "16 conn. p99",
+      "16 conn. req/s",
+      "workerd cores",
+    ],
+    rows,
+  );
 }
 
 export async function ingestExperiments({ n = 500, log = console.log } = {}) {
   const rows = [];
   for (const [name, spec] of Object.entries(INGEST_VARIANTS)) {
     log(`  ingest variant: ${name}`);
-    const r = await withVariant(name, spec, async (server) => {
-      const { result, cores } = await withCpu(groups(), () => ingestCase(server, { size: "640x800", n, parallel: 8, log: () => {} }));
-      return { ...result, cores };
-    }, log);
-    if (r) rows.push([name, fmt.n(r.n), fmt.n(r.uploadRate, 1), fmt.s(r.processS), fmt.n(r.processRate, 1), `${r.status} ${r.counts.processed}+${r.counts.failed}/${r.matched}`, r.cores.workerd.toFixed(2)]);
+    const r = await withVariant(
+      name,
+      spec,
+      async (server) => {
+        const { result, cores } = await withCpu(groups(), () => ingestCase(server, { size: "640x800", n, parallel: 8, log: () => {} }));
+        return { ...result, cores };
+      },
+      log,
+    );
+    if (r)
+      rows.push([
+        name,
+        fmt.n(r.n),
+        fmt.n(r.uploadRate, 1),
+        fmt.s(r.processS),
+        fmt.n(r.processRate, 1),
+        `${r.status} ${r.counts.processed}+${r.counts.failed}/${r.matched}`,
+        r.cores.workerd.toFixed(2),
+      ]);
   }
   return table(["variant (workerd, 640×800)", "photos", "upload photos/s", "processing", "processing photos/s", "final", "workerd cores (whole run)"], rows);
 }
@@ -226,11 +285,20 @@ export async function profileIngest({ n = 150, log = console.log } = {}) {
     // single synchronous photos: profile the pure pipeline
     const prof1 = await startProfiles(inspectorPort);
     const t0 = performance.now();
-    for (let i = 0; i < files.length; i++) await admin.put(`/v1/students/s${String(i + 1).padStart(5, "0")}/photo`, { body: readCorpusFile(files[i].file), headers: { "content-type": "image/jpeg" } });
+    for (let i = 0; i < files.length; i++)
+      await admin.put(`/v1/students/s${String(i + 1).padStart(5, "0")}/photo`, {
+        body: readCorpusFile(files[i].file),
+        headers: { "content-type": "image/jpeg" },
+      });
     const syncMs = (performance.now() - t0) / files.length;
     const p1 = await prof1.stop();
     log(`\n  PUT /v1/students/:id/photo one at a time: ${syncMs.toFixed(0)} ms per 640×800 photo`);
-    log(profileReport(p1.filter((p) => p.id.startsWith("core:user")), { topN: 15 }));
+    log(
+      profileReport(
+        p1.filter((p) => p.id.startsWith("core:user")),
+        { topN: 15 },
+      ),
+    );
     let profiles;
     const ingest = await ingestCase(server, {
       size: "640x800",
@@ -243,7 +311,12 @@ export async function profileIngest({ n = 150, log = console.log } = {}) {
     });
     const p2 = profiles ? await profiles.stop() : [];
     log(`\n  queue processing of ${n} photos: ${ingest.processRate.toFixed(1)} photos/s`);
-    log(profileReport(p2.filter((p) => p.id.startsWith("core:user")), { topN: 15 }));
+    log(
+      profileReport(
+        p2.filter((p) => p.id.startsWith("core:user")),
+        { topN: 15 },
+      ),
+    );
     return { syncMs, ingest };
   } finally {
     await server.stop();
@@ -255,7 +328,11 @@ export async function limitExperiment({ log = console.log } = {}) {
   const server = await startWorkerd({ bundle: buildVariant("limits", []) }); // production limits
   try {
     const s = await seedDelivery(server, { photos: 50, log: () => {} });
-    const post = { path: "/v1/photos/lookup", body: JSON.stringify({ student_ids: s.ids, size: "thumb", with_names: true }), headers: { Authorization: `Bearer ${s.teacher}` } };
+    const post = {
+      path: "/v1/photos/lookup",
+      body: JSON.stringify({ student_ids: s.ids, size: "thumb", with_names: true }),
+      headers: { Authorization: `Bearer ${s.teacher}` },
+    };
     const r = await runWrk({ base: server.url, post, connections: 4, seconds: 12 });
     const line = `one teacher, lookups of 50 ids, 4 connections, 12 s: ${r.requests} lookups, ${r.requests - r.non2xx} answered 200, ${r.non2xx} answered non-2xx (429 rate_limited) → ${r.non2xx > 0 ? "lookups count against the per-user write limit" : "lookups do not count against the per-user write limit (1,000 per 10 s)"}`;
     log(`  ${line}`);

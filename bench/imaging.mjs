@@ -89,7 +89,9 @@ async function ensureCorpus(sharp, log, only) {
           const img = renderPortrait({ width: w, height: h, seed: `bench-p3-${spec.key}-${i}` });
           // Sensor-like noise on the 12 MP one only, as the sRGB categories have it.
           if (w * h > 4e6) addNoise(img.data, i * 7919);
-          const p = sharp(Buffer.from(img.data.buffer), { raw: { width: w, height: h, channels: 4 } }).removeAlpha().withIccProfile("p3");
+          const p = sharp(Buffer.from(img.data.buffer), { raw: { width: w, height: h, channels: 4 } })
+            .removeAlpha()
+            .withIccProfile("p3");
           writeFileSync(file, await p.jpeg({ quality: 92 }).toBuffer());
         }
         list.push(file);
@@ -102,7 +104,8 @@ async function ensureCorpus(sharp, log, only) {
           const img = renderPortrait({ width: t.width, height: t.height, seed: `bench-12mp-${t.name}` });
           addNoise(img.data, t.name.length * 7919);
           let p = sharp(Buffer.from(img.data.buffer), { raw: { width: t.width, height: t.height, channels: 4 } }).removeAlpha();
-          if (t.orientation === 6) p = sharp(await p.rotate(-90).raw().toBuffer(), { raw: { width: t.height, height: t.width, channels: 3 } }).withMetadata({ orientation: 6 });
+          if (t.orientation === 6)
+            p = sharp(await p.rotate(-90).raw().toBuffer(), { raw: { width: t.height, height: t.width, channels: 3 } }).withMetadata({ orientation: 6 });
           writeFileSync(file, await p.jpeg({ quality: 92, chromaSubsampling: t.subsampling }).toBuffer());
         }
         list.push(file);
@@ -137,7 +140,16 @@ async function loadOurs(entry) {
   const { build } = await import("esbuild");
   mkdirSync(BUILD, { recursive: true });
   const outfile = path.join(BUILD, `imaging-${createHash("sha1").update(entry).digest("hex").slice(0, 8)}.mjs`);
-  await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+    plugins: [wasmModulePlugin],
+  });
   return import(`${outfile}?t=${Date.now()}`);
 }
 
@@ -160,12 +172,20 @@ function cropWindow(w, h, tw, th) {
  */
 async function sharpRenditions(sharp, bytes) {
   const jpeg = { quality: QUALITY };
-  const { data, info } = await sharp(bytes).rotate().resize(800, 1000, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes)
+    .rotate()
+    .resize(800, 1000, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
   const full = await sharp(data, raw).jpeg(jpeg).toBuffer();
   const cover = (tw, th) => {
     const win = cropWindow(info.width, info.height, tw, th);
-    return sharp(data, raw).extract({ left: win.x, top: win.y, width: win.width, height: win.height }).resize(tw, th, { fit: "fill", kernel: "lanczos3" }).jpeg(jpeg).toBuffer();
+    return sharp(data, raw)
+      .extract({ left: win.x, top: win.y, width: win.width, height: win.height })
+      .resize(tw, th, { fit: "fill", kernel: "lanczos3" })
+      .jpeg(jpeg)
+      .toBuffer();
   };
   return { full, card: await cover(320, 400), thumb: await cover(128, 128) };
 }
@@ -176,7 +196,8 @@ async function sharpRenditions(sharp, bytes) {
 async function luma(sharp, jpeg) {
   const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const y = new Float64Array(info.width * info.height);
-  for (let i = 0, p = 0; i < y.length; i++, p += info.channels) y[i] = info.channels >= 3 ? 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2] : data[p];
+  for (let i = 0, p = 0; i < y.length; i++, p += info.channels)
+    y[i] = info.channels >= 3 ? 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2] : data[p];
   return { width: info.width, height: info.height, y };
 }
 
@@ -191,17 +212,19 @@ function blur(src, w, h) {
   const ow = w - 10;
   const oh = h - 10;
   const tmp = new Float64Array(ow * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < ow; x++) {
-    let s = 0;
-    for (let k = 0; k < 11; k++) s += src[y * w + x + k] * GAUSS[k];
-    tmp[y * ow + x] = s;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < ow; x++) {
+      let s = 0;
+      for (let k = 0; k < 11; k++) s += src[y * w + x + k] * GAUSS[k];
+      tmp[y * ow + x] = s;
+    }
   const out = new Float64Array(ow * oh);
-  for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) {
-    let s = 0;
-    for (let k = 0; k < 11; k++) s += tmp[(y + k) * ow + x] * GAUSS[k];
-    out[y * ow + x] = s;
-  }
+  for (let y = 0; y < oh; y++)
+    for (let x = 0; x < ow; x++) {
+      let s = 0;
+      for (let k = 0; k < 11; k++) s += tmp[(y + k) * ow + x] * GAUSS[k];
+      out[y * ow + x] = s;
+    }
   return out;
 }
 
@@ -219,7 +242,11 @@ export function ssim(a, b) {
     yy[i] = b.y[i] * b.y[i];
     xy[i] = a.y[i] * b.y[i];
   }
-  const mx = blur(a.y, w, h), my = blur(b.y, w, h), sxx = blur(xx, w, h), syy = blur(yy, w, h), sxy = blur(xy, w, h);
+  const mx = blur(a.y, w, h),
+    my = blur(b.y, w, h),
+    sxx = blur(xx, w, h),
+    syy = blur(yy, w, h),
+    sxy = blur(xy, w, h);
   let sum = 0;
   for (let i = 0; i < mx.length; i++) {
     const vx = sxx[i] - mx[i] * mx[i];
@@ -394,7 +421,10 @@ async function main() {
         ps.push(psnr(a, b));
       }
     }
-    const bytes = (side) => ["full", "card", "thumb"].map((s) => Math.round(outs[side].filter(Boolean).reduce((n, o) => n + o[s].length, 0) / Math.max(1, outs[side].filter(Boolean).length)));
+    const bytes = (side) =>
+      ["full", "card", "thumb"].map((s) =>
+        Math.round(outs[side].filter(Boolean).reduce((n, o) => n + o[s].length, 0) / Math.max(1, outs[side].filter(Boolean).length)),
+      );
     const mem = values["no-memory"] ? {} : { ours: measureMemory("ours", cat, files, values.impl), sharp: measureMemory("sharp", cat, files, values.impl) };
     const allSsim = [...q.full, ...q.card, ...q.thumb];
     results.push({
@@ -402,8 +432,24 @@ async function main() {
       files: files.length,
       input_mb: +(inputs.reduce((n, b) => n + b.length, 0) / inputs.length / 1048576).toFixed(2),
       refused,
-      ours: { ips: ips(cpu.ours), wall_ips: ips(times.ours), cpu_p50: pct(cpu.ours, 50), p50: pct(times.ours, 50), p95: pct(times.ours, 95), bytes: bytes("ours"), mem: mem.ours },
-      sharp: { ips: ips(cpu.sharp), wall_ips: ips(times.sharp), cpu_p50: pct(cpu.sharp, 50), p50: pct(times.sharp, 50), p95: pct(times.sharp, 95), bytes: bytes("sharp"), mem: mem.sharp },
+      ours: {
+        ips: ips(cpu.ours),
+        wall_ips: ips(times.ours),
+        cpu_p50: pct(cpu.ours, 50),
+        p50: pct(times.ours, 50),
+        p95: pct(times.ours, 95),
+        bytes: bytes("ours"),
+        mem: mem.ours,
+      },
+      sharp: {
+        ips: ips(cpu.sharp),
+        wall_ips: ips(times.sharp),
+        cpu_p50: pct(cpu.sharp, 50),
+        p50: pct(times.sharp, 50),
+        p95: pct(times.sharp, 95),
+        bytes: bytes("sharp"),
+        mem: mem.sharp,
+      },
       ssim: {
         min: allSsim.length ? Math.min(...allSsim) : NaN,
         mean: allSsim.length ? allSsim.reduce((a, b) => a + b, 0) / allSsim.length : NaN,
@@ -417,12 +463,34 @@ async function main() {
 
   // Table.
   const cpus = (await import("node:os")).cpus();
-  console.log(`\nimaging bench: ${values.impl.replace(ROOT, "")} vs sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), both single-threaded; node ${process.version}, ${cpus.length} × ${cpus[0]?.model?.trim()}, ${rounds} rounds`);
+  console.log(
+    `\nimaging bench: ${values.impl.replace(ROOT, "")} vs sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), both single-threaded; node ${process.version}, ${cpus.length} × ${cpus[0]?.model?.trim()}, ${rounds} rounds`,
+  );
   console.log("img/s = 1000 / mean CPU ms per image (all three renditions; CPU time, so other load on the machine counts less); wall ms p50/p95.");
-  const head = ["category", "side", "img/s", "wall img/s", "cpu p50", "wall p50", "wall p95", "peak memory", "bytes full/card/thumb", "ours/sharp", "SSIM min full/card/thumb", "SSIM mean", "PSNR dB"];
+  const head = [
+    "category",
+    "side",
+    "img/s",
+    "wall img/s",
+    "cpu p50",
+    "wall p50",
+    "wall p95",
+    "peak memory",
+    "bytes full/card/thumb",
+    "ours/sharp",
+    "SSIM min full/card/thumb",
+    "SSIM mean",
+    "PSNR dB",
+  ];
   const widths = [15, 5, 6, 10, 7, 8, 8, 30, 21, 10, 24, 9, 7];
   const right = new Set([2, 3, 4, 5, 6]);
-  const line = (cells) => console.log(cells.map((c, i) => (right.has(i) ? lpad(c, widths[i]) : pad(c, widths[i]))).join(" ").trimEnd());
+  const line = (cells) =>
+    console.log(
+      cells
+        .map((c, i) => (right.has(i) ? lpad(c, widths[i]) : pad(c, widths[i])))
+        .join(" ")
+        .trimEnd(),
+    );
   line(head);
   for (const r of results) {
     for (const side of ["ours", "sharp"]) {
@@ -452,9 +520,13 @@ async function main() {
   if (ok.length) {
     const worst = Math.min(...ok.map((r) => r.ours.ips / r.sharp.ips));
     const worstSsim = Math.min(...ok.map((r) => r.ssim.min));
-    console.log(`\ntarget: ours ≥ 0.5× sharp's images/s at SSIM ≥ 0.98 → worst category ${worst.toFixed(2)}×, worst SSIM ${worstSsim.toFixed(4)}: ${worst >= 0.5 && worstSsim >= 0.98 ? "MET" : "NOT MET"}`);
+    console.log(
+      `\ntarget: ours ≥ 0.5× sharp's images/s at SSIM ≥ 0.98 → worst category ${worst.toFixed(2)}×, worst SSIM ${worstSsim.toFixed(4)}: ${worst >= 0.5 && worstSsim >= 0.98 ? "MET" : "NOT MET"}`,
+    );
   }
-  console.log("peak memory: measured in a fresh process per category and side. ours: WASM memory (it never shrinks; 1.3 MB is photon untouched; LittleCMS adds 16 MB once a photo has a non-sRGB profile) and the JS ArrayBuffers one processPortrait call allocates; sharp: growth of the RSS. test/imaging.test.ts asserts the WASM budget inside workerd.");
+  console.log(
+    "peak memory: measured in a fresh process per category and side. ours: WASM memory (it never shrinks; 1.3 MB is photon untouched; LittleCMS adds 16 MB once a photo has a non-sRGB profile) and the JS ArrayBuffers one processPortrait call allocates; sharp: growth of the RSS. test/imaging.test.ts asserts the WASM budget inside workerd.",
+  );
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), results }, null, 2));
 }
 

@@ -16,7 +16,14 @@ export async function ingestCase(server, { size, n, parallel = 8, log = console.
   const org = `ingest-${size}-${n}-${Date.now().toString(36)}`;
   const api = await client(server, org, "admin", "bench-admin");
   const rows = rosterRows(n);
-  const r = { size, n, org, parallel, bytes: files.reduce((s, f) => s + readCorpusFile(f.file).length, 0), png: files.filter((f) => f.type === "image/png").length };
+  const r = {
+    size,
+    n,
+    org,
+    parallel,
+    bytes: files.reduce((s, f) => s + readCorpusFile(f.file).length, 0),
+    png: files.filter((f) => f.type === "image/png").length,
+  };
 
   const roster = await importRoster(api, rows);
   r.rosterS = roster.ms / 1000;
@@ -81,7 +88,22 @@ const pct = (xs, p) => {
 
 export function ingestTable(results) {
   return table(
-    ["photos", "size (PNG)", "MB sent", "roster import", "upload phase", "upload photos/s", "PUT p50/p99 ms", "429s", "mapping+submit", "processing", "processing photos/s", "total", "3,000-photo school", "final status"],
+    [
+      "photos",
+      "size (PNG)",
+      "MB sent",
+      "roster import",
+      "upload phase",
+      "upload photos/s",
+      "PUT p50/p99 ms",
+      "429s",
+      "mapping+submit",
+      "processing",
+      "processing photos/s",
+      "total",
+      "3,000-photo school",
+      "final status",
+    ],
     results.map((r) => [
       fmt.n(r.n),
       `${r.size} (${r.png})`,
@@ -102,7 +124,14 @@ export function ingestTable(results) {
 }
 
 /** `npm run bench -- ingest [--n 500,2000] [--sizes 640x800,1200x1500] [--parallel 8] [--target dev|workerd]` */
-export async function runIngest({ ns = [500, 2000], sizes = ["640x800"], extra = [{ size: "1200x1500", n: 500 }], parallel = 8, target = "dev", log = console.log } = {}) {
+export async function runIngest({
+  ns = [500, 2000],
+  sizes = ["640x800"],
+  extra = [{ size: "1200x1500", n: 500 }],
+  parallel = 8,
+  target = "dev",
+  log = console.log,
+} = {}) {
   const cases = [...sizes.flatMap((size) => ns.map((n) => ({ size, n }))), ...extra];
   for (const c of cases) await ensureCorpus(c.size, { log });
   log(`  starting ${target === "workerd" ? "workerd (Miniflare API)" : "wrangler dev"}…`);
@@ -118,5 +147,10 @@ export async function runIngest({ ns = [500, 2000], sizes = ["640x800"], extra =
   } finally {
     await server.stop();
   }
-  return { server: server.kind, parallel, results, corpus: Object.fromEntries(await Promise.all([...new Set(cases.map((c) => c.size))].map(async (s) => [s, corpusStats(await ensureCorpus(s, { log }))]))) };
+  return {
+    server: server.kind,
+    parallel,
+    results,
+    corpus: Object.fromEntries(await Promise.all([...new Set(cases.map((c) => c.size))].map(async (s) => [s, corpusStats(await ensureCorpus(s, { log }))]))),
+  };
 }

@@ -87,15 +87,51 @@ async function kinds(limits, cost) {
   const cmykSide = Math.floor(Math.sqrt((whole.maxPixels * cost.standard) / cost.progressiveCmyk));
   const pngRgba16 = Math.floor(Math.sqrt(2_090_000));
   return [
-    { name: `baseline JPEG 4:2:0 ${bigW}×${bigH}, padded to the byte limit`, file: "jpeg420-max.jpg", make: async () => padJpeg(await raw(bigW, bigH, 3, 6).jpeg({ quality: 90 }).toBuffer(), maxBytes - 64) },
-    { name: `baseline JPEG 4:4:4 ${bigW}×${bigH}`, file: "jpeg444-max.jpg", make: async () => raw(bigW, bigH, 3, 6).jpeg({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer() },
-    { name: `baseline JPEG grey ${bigW}×${bigH}`, file: "jpeggray-max.jpg", make: async () => raw(bigW, bigH, 3, 6).toColourspace("b-w").jpeg({ quality: 90 }).toBuffer() },
-    { name: "baseline JPEG 4:2:0 3000×4000 (a 12 MP phone photo)", file: "jpeg420-12mp.jpg", make: async () => raw(3000, 4000, 3, 7).jpeg({ quality: 92 }).toBuffer() },
-    { name: `progressive JPEG ${side}×${side}, padded to its byte limit`, file: `progressive-${side}-${whole.maxBytes}.jpg`, make: async () => padJpeg(await raw(side, side, 3, 6).jpeg({ quality: 90, progressive: true }).toBuffer(), whole.maxBytes - 64) },
-    { name: `progressive CMYK JPEG ${cmykSide}×${cmykSide}`, file: `progressive-cmyk-${cmykSide}.jpg`, make: async () => raw(cmykSide, cmykSide, 3, 6).toColourspace("cmyk").jpeg({ quality: 90, progressive: true }).toBuffer() },
-    { name: `PNG RGBA 8-bit ${pngSide}×${pngSide}, padded to its byte limit`, file: `png-rgba-${pngSide}-${png.maxBytes}.png`, make: async () => padPng(await raw(pngSide, pngSide, 4, 0).png({ compressionLevel: 6 }).toBuffer(), png.maxBytes - 64) },
-    { name: `PNG RGBA 16-bit ${pngRgba16}×${pngRgba16}`, file: "png-rgba16-max.png", make: async () => raw(pngRgba16, pngRgba16, 4, 1).toColourspace("rgb16").png({ compressionLevel: 6 }).toBuffer() },
-    { name: `PNG RGBA 8-bit interlaced ${side}×${side}, padded to its byte limit`, file: `png-interlaced-${side}-${whole.maxBytes}.png`, make: async () => padPng(await raw(side, side, 4, 0).png({ progressive: true, compressionLevel: 6 }).toBuffer(), whole.maxBytes - 64) },
+    {
+      name: `baseline JPEG 4:2:0 ${bigW}×${bigH}, padded to the byte limit`,
+      file: "jpeg420-max.jpg",
+      make: async () => padJpeg(await raw(bigW, bigH, 3, 6).jpeg({ quality: 90 }).toBuffer(), maxBytes - 64),
+    },
+    {
+      name: `baseline JPEG 4:4:4 ${bigW}×${bigH}`,
+      file: "jpeg444-max.jpg",
+      make: async () => raw(bigW, bigH, 3, 6).jpeg({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer(),
+    },
+    {
+      name: `baseline JPEG grey ${bigW}×${bigH}`,
+      file: "jpeggray-max.jpg",
+      make: async () => raw(bigW, bigH, 3, 6).toColourspace("b-w").jpeg({ quality: 90 }).toBuffer(),
+    },
+    {
+      name: "baseline JPEG 4:2:0 3000×4000 (a 12 MP phone photo)",
+      file: "jpeg420-12mp.jpg",
+      make: async () => raw(3000, 4000, 3, 7).jpeg({ quality: 92 }).toBuffer(),
+    },
+    {
+      name: `progressive JPEG ${side}×${side}, padded to its byte limit`,
+      file: `progressive-${side}-${whole.maxBytes}.jpg`,
+      make: async () => padJpeg(await raw(side, side, 3, 6).jpeg({ quality: 90, progressive: true }).toBuffer(), whole.maxBytes - 64),
+    },
+    {
+      name: `progressive CMYK JPEG ${cmykSide}×${cmykSide}`,
+      file: `progressive-cmyk-${cmykSide}.jpg`,
+      make: async () => raw(cmykSide, cmykSide, 3, 6).toColourspace("cmyk").jpeg({ quality: 90, progressive: true }).toBuffer(),
+    },
+    {
+      name: `PNG RGBA 8-bit ${pngSide}×${pngSide}, padded to its byte limit`,
+      file: `png-rgba-${pngSide}-${png.maxBytes}.png`,
+      make: async () => padPng(await raw(pngSide, pngSide, 4, 0).png({ compressionLevel: 6 }).toBuffer(), png.maxBytes - 64),
+    },
+    {
+      name: `PNG RGBA 16-bit ${pngRgba16}×${pngRgba16}`,
+      file: "png-rgba16-max.png",
+      make: async () => raw(pngRgba16, pngRgba16, 4, 1).toColourspace("rgb16").png({ compressionLevel: 6 }).toBuffer(),
+    },
+    {
+      name: `PNG RGBA 8-bit interlaced ${side}×${side}, padded to its byte limit`,
+      file: `png-interlaced-${side}-${whole.maxBytes}.png`,
+      make: async () => padPng(await raw(side, side, 4, 0).png({ progressive: true, compressionLevel: 6 }).toBuffer(), whole.maxBytes - 64),
+    },
     { name: `WebP lossy ${side}×${side}`, file: `webp-lossy-${side}.webp`, make: async () => raw(side, side, 3, 6).webp({ quality: 90 }).toBuffer() },
     { name: `WebP lossless ${side}×${side}`, file: `webp-lossless-${side}.webp`, make: async () => raw(side, side, 4, 3).webp({ lossless: true }).toBuffer() },
   ];
@@ -105,7 +141,16 @@ async function loadModule() {
   const { build } = await import("esbuild");
   mkdirSync(BUILD, { recursive: true });
   const outfile = path.join(BUILD, "imaging-memory.mjs");
-  await build({ entryPoints: [path.join(ROOT, "bench", "lib", "imaging-entry.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "warning", plugins: [wasmModulePlugin] });
+  await build({
+    entryPoints: [path.join(ROOT, "bench", "lib", "imaging-entry.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+    plugins: [wasmModulePlugin],
+  });
   return outfile;
 }
 
@@ -134,7 +179,18 @@ async function child(modulePath, file) {
   const wasmAfter = await m.wasmMemoryBytes();
   // Everything the call allocated in ArrayBuffers (no GC in between; WASM memory is not counted there).
   const js = process.memoryUsage().arrayBuffers - ab0;
-  console.log(JSON.stringify({ ...result, input: bytes.length, wasm_before: wasmBefore, wasm_after: wasmAfter, js, ms, budget: m.WASM_MEMORY_BUDGET, colour_cap: m.COLOUR_WASM_BUDGET }));
+  console.log(
+    JSON.stringify({
+      ...result,
+      input: bytes.length,
+      wasm_before: wasmBefore,
+      wasm_after: wasmAfter,
+      js,
+      ms,
+      budget: m.WASM_MEMORY_BUDGET,
+      colour_cap: m.COLOUR_WASM_BUDGET,
+    }),
+  );
 }
 
 async function main() {
@@ -153,7 +209,10 @@ async function main() {
       console.error(`  generating ${k.file} (once)…`);
       writeFileSync(file, await k.make());
     }
-    const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", file, "--module", modulePath], { encoding: "utf8", maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", file, "--module", modulePath], {
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+    });
     let res;
     try {
       res = JSON.parse(r.stdout.trim().split("\n").pop());
@@ -166,20 +225,39 @@ async function main() {
 
   const f = (n) => (n / MiB).toFixed(1);
   console.log(`\npeak memory of processPortrait for the largest accepted picture of each kind (node ${process.version}, one fresh process each)`);
-  console.log(`limits: standard JPEG ≤ ${f(limits.maxBytes)} MB, ≤ ${limits.maxPixels / 1e6} MP, ≤ ${limits.maxSide} px a side; pictures photon decodes ≤ ${f(limits.whole.maxBytes)} MB, ≤ ${limits.whole.maxPixels / 1e6} MP (less for 16-bit and CMYK), ≤ ${limits.whole.maxSide} px a side; other PNGs ≤ ${f(limits.png.maxBytes)} MB, ≤ ${limits.png.maxPixels / 1e6} MP\n`);
+  console.log(
+    `limits: standard JPEG ≤ ${f(limits.maxBytes)} MB, ≤ ${limits.maxPixels / 1e6} MP, ≤ ${limits.maxSide} px a side; pictures photon decodes ≤ ${f(limits.whole.maxBytes)} MB, ≤ ${limits.whole.maxPixels / 1e6} MP (less for 16-bit and CMYK), ≤ ${limits.whole.maxSide} px a side; other PNGs ≤ ${f(limits.png.maxBytes)} MB, ≤ ${limits.png.maxPixels / 1e6} MP\n`,
+  );
   const head = ["picture", "input MB", "WASM MB (start → after)", "JS MB (call)", "ms", "result"];
   const w = [62, 9, 24, 13, 7, 40];
-  const line = (cells) => console.log(cells.map((c, i) => String(c).padEnd(w[i])).join(" ").trimEnd());
+  const line = (cells) =>
+    console.log(
+      cells
+        .map((c, i) => String(c).padEnd(w[i]))
+        .join(" ")
+        .trimEnd(),
+    );
   line(head);
   for (const r of rows) {
-    line([r.kind, r.input ? f(r.input) : "", r.wasm_before ? `${f(r.wasm_before)} → ${f(r.wasm_after)}` : "", r.js !== undefined ? f(r.js) : "", r.ms ? r.ms.toFixed(0) : "", r.ok ? `ok ${r.info.width}×${r.info.height}` : r.error]);
+    line([
+      r.kind,
+      r.input ? f(r.input) : "",
+      r.wasm_before ? `${f(r.wasm_before)} → ${f(r.wasm_after)}` : "",
+      r.js !== undefined ? f(r.js) : "",
+      r.ms ? r.ms.toFixed(0) : "",
+      r.ok ? `ok ${r.info.width}×${r.info.height}` : r.error,
+    ]);
   }
   const { budget, colour_cap: colourCap } = rows.find((r) => r.budget) ?? {};
   const worst = Math.max(...rows.filter((r) => r.ok).map((r) => r.wasm_after));
   // The budget covers all of an isolate's WASM memory: photon's and LittleCMS's (at its hard cap).
   const total = worst + colourCap;
-  console.log(`\nWASM budget (WASM_MEMORY_BUDGET, photon + LittleCMS): ${f(budget)} MB; photon's worst here ${f(worst)} MB + LittleCMS's cap (COLOUR_WASM_BUDGET) ${f(colourCap)} MB = ${f(total)} MB → ${total <= budget ? "within" : "OVER"} budget.`);
-  console.log("test/imaging.test.ts (\"memory\") asserts the same budget inside workerd with profiled photos too, and that standard JPEGs and PNGs leave WASM memory untouched.");
+  console.log(
+    `\nWASM budget (WASM_MEMORY_BUDGET, photon + LittleCMS): ${f(budget)} MB; photon's worst here ${f(worst)} MB + LittleCMS's cap (COLOUR_WASM_BUDGET) ${f(colourCap)} MB = ${f(total)} MB → ${total <= budget ? "within" : "OVER"} budget.`,
+  );
+  console.log(
+    'test/imaging.test.ts ("memory") asserts the same budget inside workerd with profiled photos too, and that standard JPEGs and PNGs leave WASM memory untouched.',
+  );
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
 }
 

@@ -62,7 +62,9 @@ if (values.help || !BUILT_IN.includes(cmd)) {
   process.exit(values.help ? 0 : 2);
 }
 if (Number(process.versions.node.split(".")[0]) < 22) {
-  console.error(`bench needs node ≥ 22 (Miniflare/wrangler); this is ${process.version}. Run it through npm (npm run bench), which puts the project's node first.`);
+  console.error(
+    `bench needs node ≥ 22 (Miniflare/wrangler); this is ${process.version}. Run it through npm (npm run bench), which puts the project's node first.`,
+  );
   process.exit(2);
 }
 
@@ -77,7 +79,10 @@ if (cmd === "ingest" || cmd === "all") {
   const { runIngest, ingestTable } = await import("./ingest.mjs");
   const large = Number(values.large);
   const r = await runIngest({
-    ns: values.n.split(",").map(Number).filter((n) => n > 0),
+    ns: values.n
+      .split(",")
+      .map(Number)
+      .filter((n) => n > 0),
     sizes: values.sizes.split(",").filter(Boolean),
     extra: large > 0 ? [{ size: "1200x1500", n: large }] : [],
     parallel: Number(values.parallel),
@@ -86,7 +91,11 @@ if (cmd === "ingest" || cmd === "all") {
   out.ingest = r;
   console.log(`\n## Bulk ingest (${r.server}, file PUTs ${r.parallel} in flight, every 10th file a PNG)\n`);
   console.log(`machine: ${describeMachine(machine)}`);
-  console.log(`corpus: ${Object.entries(r.corpus).map(([s, c]) => `${s} JPEG ≈ ${c.jpg_kb.toFixed(0)} KB, PNG ≈ ${c.png_kb.toFixed(0)} KB`).join("; ")}\n`);
+  console.log(
+    `corpus: ${Object.entries(r.corpus)
+      .map(([s, c]) => `${s} JPEG ≈ ${c.jpg_kb.toFixed(0)} KB, PNG ≈ ${c.png_kb.toFixed(0)} KB`)
+      .join("; ")}\n`,
+  );
   console.log(ingestTable(r.results));
   const ok = r.results.filter((x) => x.size === "640x800").every((x) => x.processRate >= 20);
   console.log(`\ntarget: bulk ingest ≥ 20 photos/s for 640×800 (processing): ${ok ? "MET" : "MISSED"}`);
@@ -94,13 +103,20 @@ if (cmd === "ingest" || cmd === "all") {
 
 if (cmd === "delivery" || cmd === "all") {
   const { runDelivery, deliveryTable, TARGETS } = await import("./delivery.mjs");
-  const r = await runDelivery({ photos: Number(values.photos), seconds: Number(values.seconds), connections: Number(values.connections), withDev: !values["no-dev"] });
+  const r = await runDelivery({
+    photos: Number(values.photos),
+    seconds: Number(values.seconds),
+    connections: Number(values.connections),
+    withDev: !values["no-dev"],
+  });
   out.delivery = r;
   console.log(`\n## Delivery (${r.meta.photos} students with photos; client ${r.meta.client}; ${r.meta.seconds} s per row, cold = one fetch of each URL)\n`);
   console.log(`machine: ${describeMachine(machine)}\n`);
   console.log(deliveryTable(r.rows));
   const v = r.verdict;
-  console.log(`\ntarget: lookup of 500 ids p99 < ${TARGETS.lookup500P99Ms} ms: ${v.lookup500.map((x) => `${x.conc} conn. p99 ${x.p99.toFixed(1)} ms ${x.ok ? "MET" : "MISSED"}`).join("; ")}`);
+  console.log(
+    `\ntarget: lookup of 500 ids p99 < ${TARGETS.lookup500P99Ms} ms: ${v.lookup500.map((x) => `${x.conc} conn. p99 ${x.p99.toFixed(1)} ms ${x.ok ? "MET" : "MISSED"}`).join("; ")}`,
+  );
   console.log(`target: warm thumbnails ≥ ${TARGETS.warmVsNginx}× nginx req/s: ${v.warmRatio.toFixed(3)}× ${v.warmOk ? "MET" : "MISSED"}`);
 }
 
@@ -110,6 +126,9 @@ if (cmd === "experiments") {
 }
 
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify(out, (k, v) => (k === "raw" || k === "putMs" ? undefined : v), 2));
+  writeFileSync(
+    values.json,
+    JSON.stringify(out, (k, v) => (k === "raw" || k === "putMs" ? undefined : v), 2),
+  );
   console.log(`\nraw results: ${values.json}`);
 }

@@ -27,7 +27,11 @@ const ARCHIVE_CAP = 64 * 1024;
 /** Runs the CLI with the node running this test (Node 22.18+: it imports src/shared/delivery.ts as is). */
 function runCli(args, { cwd, timeoutMs = 240_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PASSPIX_URL: "", PASSPIX_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, PASSPIX_URL: "", PASSPIX_TOKEN: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
@@ -105,7 +109,10 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), "passpix-cli-"));
-    const [srv, d] = await Promise.all([startServer({ vars: { MAX_ARCHIVE_BODY_BYTES: String(ARCHIVE_CAP) } }), makeDemoDelivery({ out: path.join(work, "delivery"), count: COUNT, width: 320, height: 400, org: ORG })]);
+    const [srv, d] = await Promise.all([
+      startServer({ vars: { MAX_ARCHIVE_BODY_BYTES: String(ARCHIVE_CAP) } }),
+      makeDemoDelivery({ out: path.join(work, "delivery"), count: COUNT, width: 320, height: 400, org: ORG }),
+    ]);
     server = srv;
     delivery = d;
     admin = await server.token(ORG, "admin");
@@ -151,7 +158,10 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     assert.match(r.stdout, /Processed\s+30/);
     assert.match(r.stdout, /Time: upload [\d.]+ m?s .* processing [\d.]+ m?s .* total [\d.]+ m?s/);
     // report.csv: a header and one line per mapping row, all processed
-    const lines = csv.replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+    const lines = csv
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split(/\r?\n/);
     assert.equal(lines[0], "row,identifier,file,student_id,status,code,message");
     assert.equal(lines.length, COUNT + 1);
     assert.equal(lines.slice(1).filter((l) => l.split(",")[4] === "processed").length, COUNT);
@@ -174,7 +184,11 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     writeFileSync(zip, bytes);
     // sent whole, the server refuses it
     const probe = (await (await fetch(`${server.url}/v1/uploads`, { method: "POST", headers: { authorization: `Bearer ${admin}` } })).json()).upload.id;
-    const refused = await fetch(`${server.url}/v1/uploads/${probe}/archive`, { method: "PUT", headers: { authorization: `Bearer ${admin}`, "content-type": "application/zip" }, body: bytes });
+    const refused = await fetch(`${server.url}/v1/uploads/${probe}/archive`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/zip" },
+      body: bytes,
+    });
     assert.equal(refused.status, 413);
     assert.equal((await refused.json()).error.code, "too_large");
 
@@ -216,7 +230,10 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     writeFileSync(zip, whole);
     const again = await runCli([zip, "--url", server.url, "--token", admin, "--upload", id], { cwd });
     assert.equal(again.code, 0, show(again));
-    assert.match(again.stdout, new RegExp(`Sent ${COUNT + 1 - kept}/${COUNT + 1 - kept} files .*; ${kept} files? the upload already held (was|were) not sent again`));
+    assert.match(
+      again.stdout,
+      new RegExp(`Sent ${COUNT + 1 - kept}/${COUNT + 1 - kept} files .*; ${kept} files? the upload already held (was|were) not sent again`),
+    );
     const upload = await getUpload(id);
     assert.equal(upload.status, "completed", JSON.stringify(upload.problems));
     assert.equal(upload.counts.processed, COUNT);
@@ -284,7 +301,12 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
   });
 
   test("bad arguments: usage and exit 2", async () => {
-    for (const args of [[], [delivery.photosDir], [path.join(work, "nope"), "--url", server.url, "--token", admin], [delivery.photosDir, "--url", server.url, "--token", admin, "--concurrency", "0"]]) {
+    for (const args of [
+      [],
+      [delivery.photosDir],
+      [path.join(work, "nope"), "--url", server.url, "--token", admin],
+      [delivery.photosDir, "--url", server.url, "--token", admin, "--concurrency", "0"],
+    ]) {
       const r = await runCli(args, { cwd: work });
       assert.equal(r.code, 2, `${JSON.stringify(args)}\n${show(r)}`);
       assert.match(r.stderr, /Usage: npm run upload/);

@@ -39,7 +39,19 @@ export async function startServer(options = {}) {
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     projectNode(),
-    [wranglerEntry(), "dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...varArgs],
+    [
+      wranglerEntry(),
+      "dev",
+      ...configArgs,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistDir,
+      "--show-interactive-dev-session=false",
+      ...varArgs,
+    ],
     { cwd: ROOT, env: toolEnv({ CI: "true" }), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const log = options.log ?? (() => {});
@@ -47,7 +59,12 @@ export async function startServer(options = {}) {
   child.on("exit", (code) => (exited = code));
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
-    stream.on("data", (chunk) => chunk.split("\n").filter(Boolean).forEach((l) => log(l)));
+    stream.on("data", (chunk) =>
+      chunk
+        .split("\n")
+        .filter(Boolean)
+        .forEach((l) => log(l)),
+    );
   }
   const url = `http://127.0.0.1:${port}`;
   const ready = await waitFor200(`${url}/health`, { timeoutMs: 90_000, shouldStop: () => exited !== null });

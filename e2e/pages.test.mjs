@@ -27,7 +27,20 @@ const T = { timeout: 180_000 };
 const ARCHIVE_CAP = 256 * 1024;
 
 /** Students in the folder of photos (ids from scripts/demo-roster.mjs; stu_1013 opted out). */
-const PHOTO_IDS = ["stu_1001", "stu_1002", "stu_1003", "stu_1004", "stu_1005", "stu_1006", "stu_1008", "stu_1012", "stu_1013", "stu_1015", "stu_1017", "stu_1022"];
+const PHOTO_IDS = [
+  "stu_1001",
+  "stu_1002",
+  "stu_1003",
+  "stu_1004",
+  "stu_1005",
+  "stu_1006",
+  "stu_1008",
+  "stu_1012",
+  "stu_1013",
+  "stu_1015",
+  "stu_1017",
+  "stu_1022",
+];
 const BIG_INDEX = 2; // IMG_0003.jpg: a 12 MP picture the browser must make smaller (the server takes ≤ 7 MP)
 const student = (id) => DEMO_STUDENTS.find((s) => s.id === id);
 const nameOf = (id) => `${student(id).first_name} ${student(id).last_name}`;
@@ -128,7 +141,13 @@ async function assertInputsNamed(page, where) {
   const unnamed = await page.evaluate(() => {
     const text = (s) => (s ?? "").replace(/\s+/g, " ").trim();
     const nameOf = (el) =>
-      text((el.getAttribute("aria-labelledby") ?? "").split(/\s+/).filter(Boolean).map((id) => document.getElementById(id)?.textContent ?? "").join(" ")) ||
+      text(
+        (el.getAttribute("aria-labelledby") ?? "")
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((id) => document.getElementById(id)?.textContent ?? "")
+          .join(" "),
+      ) ||
       text(el.getAttribute("aria-label")) ||
       text([...(el.labels ?? [])].map((l) => l.textContent).join(" ")) ||
       text(el.getAttribute("title"));
@@ -194,7 +213,10 @@ describe("pages", { concurrency: false }, () => {
       assert.equal(res.headers.get("referrer-policy"), "no-referrer");
       assert.doesNotMatch(await res.text(), /<script>|style=/, "no inline script or style");
     }
-    for (const [p, type] of [["/assets/app.js", /javascript/], ["/assets/app.css", /css/]]) {
+    for (const [p, type] of [
+      ["/assets/app.js", /javascript/],
+      ["/assets/app.css", /css/],
+    ]) {
       const res = await fetch(`${server.url}${p}`);
       assert.equal(res.status, 200, p);
       assert.match(res.headers.get("content-type"), type);
@@ -268,7 +290,9 @@ describe("pages", { concurrency: false }, () => {
     const upload = page.getByRole("progressbar", { name: /Uploading photos|Photos uploaded/ });
     await visible(upload);
     for (const attr of ["aria-valuenow", "aria-valuemin", "aria-valuemax"]) assert.notEqual(await upload.getAttribute(attr), null, attr);
-    await eventually(async () => assert.equal(await page.getByRole("progressbar", { name: "Photos uploaded" }).getAttribute("aria-valuenow"), "100"), { timeout: 60_000 });
+    await eventually(async () => assert.equal(await page.getByRole("progressbar", { name: "Photos uploaded" }).getAttribute("aria-valuenow"), "100"), {
+      timeout: 60_000,
+    });
     await visible(page.getByText("13 of 13 files"));
     await visible(page.getByText("1 large picture was made smaller before sending."));
 
@@ -370,7 +394,12 @@ describe("pages", { concurrency: false }, () => {
       const name = decodeURIComponent(new URL(route.request().url()).pathname.split("/").pop());
       seen.set(name, (seen.get(name) ?? 0) + 1);
       if (name === "flaky.jpg" && seen.get(name) === 1) return route.abort("connectionreset"); // once
-      if (name === "broken.jpg") return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "The service is busy. Try again in a moment." } }) });
+      if (name === "broken.jpg")
+        return route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "unavailable", message: "The service is busy. Try again in a moment." } }),
+        });
       return route.continue();
     });
     await page.getByLabel("Photos", { exact: true }).setInputFiles(dir);
@@ -499,8 +528,16 @@ describe("pages", { concurrency: false }, () => {
     // Noise, so the file is over the 200 KB below which the page does not even decode a picture.
     let seed = 7;
     const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 27) - 16;
-    for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) raw.set((x < sw / 2 ? [220, 30, 30] : [30, 30, 220]).map((v) => v + noise()), (y * sw + x) * 3);
-    const webp = await sharp(raw, { raw: { width: sw, height: sh, channels: 3 } }).webp({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+    for (let y = 0; y < sh; y++)
+      for (let x = 0; x < sw; x++)
+        raw.set(
+          (x < sw / 2 ? [220, 30, 30] : [30, 30, 220]).map((v) => v + noise()),
+          (y * sw + x) * 3,
+        );
+    const webp = await sharp(raw, { raw: { width: sw, height: sh, channels: 3 } })
+      .webp({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const file = path.join(work, "turned.webp");
     writeFileSync(file, webp);
 
@@ -512,7 +549,9 @@ describe("pages", { concurrency: false }, () => {
     await close(page);
 
     const full = await fetch((await api("GET", `/v1/students/${id}`)).photo.urls.full);
-    const { data, info } = await sharp(Buffer.from(await full.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(Buffer.from(await full.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height], [800, 1000], "upright: portrait, not sideways");
     const at = (x, y) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
     const [top, bottom] = [at(400, 200), at(400, 800)];
@@ -524,7 +563,13 @@ describe("pages", { concurrency: false }, () => {
 
   test("students: paging through the roster, search, the missing-photo filter with its CSV", T, async () => {
     // 65 students: a first page of 50, then "Show more students" (the API's cursor).
-    const extra = Array.from({ length: 25 }, (_, i) => ({ id: `stu_9${String(i).padStart(3, "0")}`, email: `extra.${i}@demo.passpix.school`, first_name: "Extra", last_name: `Student ${i + 1}`, grade: "12" }));
+    const extra = Array.from({ length: 25 }, (_, i) => ({
+      id: `stu_9${String(i).padStart(3, "0")}`,
+      email: `extra.${i}@demo.passpix.school`,
+      first_name: "Extra",
+      last_name: `Student ${i + 1}`,
+      grade: "12",
+    }));
     await api("POST", "/v1/students/import", { json: { students: extra } });
     try {
       const paged = await open("/admin/students", { token: admin });
@@ -580,7 +625,11 @@ describe("pages", { concurrency: false }, () => {
     await visible(page.getByRole("img", { name: nameOf("stu_1001") }));
     await eventually(async () => assert.ok(await photos.evaluateAll((imgs) => imgs.every((i) => i.complete && i.naturalWidth === 128))));
     await visible(cards.filter({ hasText: nameOf("stu_1013") }).locator(".avatar-initials"));
-    assert.deepEqual(calls.filter((c) => c.startsWith("POST /v1/photos")), ["POST /v1/photos/lookup"], "one lookup call for every pass");
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith("POST /v1/photos")),
+      ["POST /v1/photos/lookup"],
+      "one lookup call for every pass",
+    );
     assert.equal(calls.filter((c) => c.includes("/v1/students")).length, 0);
     await shot(page, "passes");
 
@@ -651,10 +700,22 @@ describe("pages", { concurrency: false }, () => {
 
   // Last: it ends with a finished upload, which the tests above do not expect as the latest.
   test("Profile Pictures: a zip over the server's cap is unpacked in the browser; closing the tab midway resends nothing the server has", T, async () => {
-    const ids = DEMO_STUDENTS.filter((s) => !s.photo_opt_out && Number(s.id.slice(4)) >= 1030).slice(0, 6).map((s) => s.id);
-    const entries = { "Vendor/mapping.csv": new TextEncoder().encode(`student,file\n${ids.map((id, i) => `${student(id).email},Grade ${student(id).grade}/P${i}.jpg`).join("\n")}\n`) };
-    ids.forEach((id, i) => (entries[`Vendor/Grade ${student(id).grade}/P${i}.jpg`] = portraitJpeg({ seed: `e2e:bigzip:${id}`, width: 600, height: 750, quality: 95 })));
-    Object.assign(entries, { "Vendor/.DS_Store": new Uint8Array(8), "__MACOSX/Vendor/._P0.jpg": new Uint8Array(8), "Vendor/contact sheet.pdf": new Uint8Array(100) });
+    const ids = DEMO_STUDENTS.filter((s) => !s.photo_opt_out && Number(s.id.slice(4)) >= 1030)
+      .slice(0, 6)
+      .map((s) => s.id);
+    const entries = {
+      "Vendor/mapping.csv": new TextEncoder().encode(
+        `student,file\n${ids.map((id, i) => `${student(id).email},Grade ${student(id).grade}/P${i}.jpg`).join("\n")}\n`,
+      ),
+    };
+    ids.forEach(
+      (id, i) => (entries[`Vendor/Grade ${student(id).grade}/P${i}.jpg`] = portraitJpeg({ seed: `e2e:bigzip:${id}`, width: 600, height: 750, quality: 95 })),
+    );
+    Object.assign(entries, {
+      "Vendor/.DS_Store": new Uint8Array(8),
+      "__MACOSX/Vendor/._P0.jpg": new Uint8Array(8),
+      "Vendor/contact sheet.pdf": new Uint8Array(100),
+    });
     const zipBytes = zipSync(entries, { level: 0 });
     assert.ok(zipBytes.byteLength > ARCHIVE_CAP, `the zip (${zipBytes.byteLength} bytes) is larger than the cap`);
     const zip = path.join(work, "vendor-delivery.zip");
@@ -662,7 +723,11 @@ describe("pages", { concurrency: false }, () => {
 
     // The server refuses it whole, in the contract's shape.
     const probe = (await api("POST", "/v1/uploads")).upload.id;
-    const refused = await fetch(`${server.url}/v1/uploads/${probe}/archive`, { method: "PUT", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/zip" }, body: zipBytes });
+    const refused = await fetch(`${server.url}/v1/uploads/${probe}/archive`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/zip" },
+      body: zipBytes,
+    });
     assert.equal(refused.status, 413);
     assert.match((await refused.json()).error.message, /Profile Pictures page/);
     await api("DELETE", `/v1/uploads/${probe}`);
@@ -695,11 +760,20 @@ describe("pages", { concurrency: false }, () => {
       return route.continue();
     });
     await page.getByLabel("Zip file").setInputFiles(zip);
-    await eventually(async () => assert.equal(await page.getByRole("progressbar", { name: "Photos uploaded" }).getAttribute("aria-valuenow"), "100"), { timeout: 60_000 });
+    await eventually(async () => assert.equal(await page.getByRole("progressbar", { name: "Photos uploaded" }).getAttribute("aria-valuenow"), "100"), {
+      timeout: 60_000,
+    });
     await visible(page.getByText(`${ids.length + 1} of ${ids.length + 1} files`));
     await visible(page.getByText("2 files were already received earlier and not sent again."));
     await visible(page.getByText("contact sheet.pdf"));
-    assert.deepEqual(sent.sort(), ids.slice(1).map((id, i) => `Vendor/Grade ${student(id).grade}/P${i + 1}.jpg`).sort(), "junk, the PDF and what the server had were not sent");
+    assert.deepEqual(
+      sent.sort(),
+      ids
+        .slice(1)
+        .map((id, i) => `Vendor/Grade ${student(id).grade}/P${i + 1}.jpg`)
+        .sort(),
+      "junk, the PDF and what the server had were not sent",
+    );
 
     // The mapping inside the zip is used as the server would use it; the photos process.
     const preview = page.getByRole("region", { name: "Review before submitting" });

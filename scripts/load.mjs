@@ -162,18 +162,28 @@ async function main() {
   agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const org = opt.org ?? `load-${Date.now().toString(36)}`;
   const admin = await makeToken({ org, role: "admin", sub: "load-admin", ttlHours: 2 });
-  const teachers = await Promise.all(Array.from({ length: TEACHERS }, (_, i) => makeToken({ org, role: "teacher", sub: `load-teacher-${i + 1}`, ttlHours: 2 })));
+  const teachers = await Promise.all(
+    Array.from({ length: TEACHERS }, (_, i) => makeToken({ org, role: "teacher", sub: `load-teacher-${i + 1}`, ttlHours: 2 })),
+  );
   const result = { url: base, org, seconds: SECONDS };
   try {
     // ---- setup (not part of the measured window)
     log(`setup: school ${org}: ${STUDENTS} students, ${PRESEED} photos now, ${UPLOAD} in the bulk upload during the load`);
-    const csv = "id,email,sis_id,first_name,last_name,grade\n" + ids.map((id, i) => `${id},${emailOf(id)},${900000 + i},Load,Student ${i + 1},${9 + (i % 4)}`).join("\n") + "\n";
+    const csv =
+      "id,email,sis_id,first_name,last_name,grade\n" +
+      ids.map((id, i) => `${id},${emailOf(id)},${900000 + i},Load,Student ${i + 1},${9 + (i % 4)}`).join("\n") +
+      "\n";
     const imp = await request("setup", { method: "POST", path: "/v1/students/import", headers: auth(admin, { "content-type": "text/csv" }), body: csv });
     if (imp.status !== 200) throw new Error(`roster import → ${imp.status} ${imp.body}`);
     const jpegs = Array.from({ length: 12 }, (_, i) => portraitJpeg({ width: 640, height: 800, seed: `load-${i}` }));
     for (let i = 0; i < PRESEED; i++) {
       for (let attempt = 1; ; attempt++) {
-        const r = await request("setup", { method: "PUT", path: `/v1/students/${ids[i]}/photo`, headers: auth(admin, { "content-type": "image/jpeg" }), body: jpegs[i % jpegs.length] });
+        const r = await request("setup", {
+          method: "PUT",
+          path: `/v1/students/${ids[i]}/photo`,
+          headers: auth(admin, { "content-type": "image/jpeg" }),
+          body: jpegs[i % jpegs.length],
+        });
         if (r.status === 200) break;
         if (attempt >= 5) throw new Error(`seeding the photo of ${ids[i]} → ${r.status} ${r.body}`);
         await sleep(r.status === 429 ? 10_000 : 1000);
@@ -185,7 +195,9 @@ async function main() {
     failures.length = 0;
 
     // ---- the load
-    log(`load: ${SECONDS} s · teachers ${TEACHERS} (lookups of ${LOOKUP_IDS} ids, ≤ ${opt["lookup-rate"]}/s, ${opt["lookup-conc"]} in flight) · images ≤ ${opt["image-rate"]}/s, ${opt["image-conc"]} in flight · upload ${UPLOAD} files ≤ ${opt["upload-rate"]}/s, ${opt["upload-parallel"]} in flight`);
+    log(
+      `load: ${SECONDS} s · teachers ${TEACHERS} (lookups of ${LOOKUP_IDS} ids, ≤ ${opt["lookup-rate"]}/s, ${opt["lookup-conc"]} in flight) · images ≤ ${opt["image-rate"]}/s, ${opt["image-conc"]} in flight · upload ${UPLOAD} files ≤ ${opt["upload-rate"]}/s, ${opt["upload-parallel"]} in flight`,
+    );
     const t0 = performance.now();
     const deadline = t0 + SECONDS * 1000;
     const urls = []; // signed image URLs seen in lookups
@@ -202,7 +214,12 @@ async function main() {
         const t = teachers[rr++ % teachers.length];
         const start = Math.floor(Math.random() * STUDENTS);
         const pick = Array.from({ length: LOOKUP_IDS }, (_, k) => ids[(start + k * 7) % STUDENTS]);
-        const r = await request("lookup", { method: "POST", path: "/v1/photos/lookup", headers: auth(t, { "content-type": "application/json" }), body: JSON.stringify({ student_ids: pick, size: "thumb", with_names: true }) });
+        const r = await request("lookup", {
+          method: "POST",
+          path: "/v1/photos/lookup",
+          headers: auth(t, { "content-type": "application/json" }),
+          body: JSON.stringify({ student_ids: pick, size: "thumb", with_names: true }),
+        });
         if (r.status === 200 && r.json?.photos) {
           for (const u of Object.values(r.json.photos)) if (u && urls.length < 5000) urls.push(new URL(u).pathname + new URL(u).search);
         } else if (r.status === 429) {
@@ -279,7 +296,12 @@ async function main() {
       u.filesDoneAt = (performance.now() - t0) / 1000;
       upload.phase = "mapping";
       const mapping = "student,file\n" + students.map((id, k) => `${emailOf(id)},${names[k].split("/")[1]}`).join("\n") + "\n";
-      const m = await request("upload: PUT mapping", { method: "PUT", path: `/v1/uploads/${u.id}/mapping?name=mapping.csv`, headers: auth(admin, { "content-type": "text/csv" }), body: mapping });
+      const m = await request("upload: PUT mapping", {
+        method: "PUT",
+        path: `/v1/uploads/${u.id}/mapping?name=mapping.csv`,
+        headers: auth(admin, { "content-type": "text/csv" }),
+        body: mapping,
+      });
       if (m.status !== 200) throw new Error(`PUT mapping → ${m.status} ${m.body}`);
       u.matched = m.json.upload.counts.matched;
       u.rows = m.json.upload.counts.rows;
@@ -313,7 +335,9 @@ async function main() {
     const progress = setInterval(() => {
       const el = ((performance.now() - t0) / 1000).toFixed(0);
       const c = upload.counts;
-      log(`  ${el} s: lookups ${rec("lookup").lat.length}, images ${rec("image").lat.length + rec("image (If-None-Match)").lat.length}, upload ${uploads.length} ${upload.phase}${upload.phase === "files" ? ` ${upload.files}/${UPLOAD}` : ""}${c && upload.phase !== "files" ? ` processed ${c.processed}/${upload.current?.matched}` : ""}`);
+      log(
+        `  ${el} s: lookups ${rec("lookup").lat.length}, images ${rec("image").lat.length + rec("image (If-None-Match)").lat.length}, upload ${uploads.length} ${upload.phase}${upload.phase === "files" ? ` ${upload.files}/${UPLOAD}` : ""}${c && upload.phase !== "files" ? ` processed ${c.processed}/${upload.current?.matched}` : ""}`,
+      );
     }, 10_000);
     let uploadError = null;
     await Promise.all([
@@ -339,7 +363,10 @@ async function main() {
       const rep = await request("verify", { path: `/v1/uploads/${u.id}/report.csv`, headers: auth(admin) });
       const lines = rep.body.toString("utf8").trim().split(/\r?\n/).slice(1);
       if (lines.length !== u.rows) lost.push(`upload ${u.id}: report.csv has ${lines.length} rows, the mapping had ${u.rows}`);
-      const mine = lines.map((l) => l.split(",")).filter((c) => c[4] === "processed").map((c) => c[3]);
+      const mine = lines
+        .map((l) => l.split(","))
+        .filter((c) => c[4] === "processed")
+        .map((c) => c[3]);
       if (mine.length !== processed) lost.push(`upload ${u.id}: report.csv lists ${mine.length} processed rows, the upload counts ${processed}`);
       for (const id of mine) processedIds.add(id);
     }
@@ -347,7 +374,12 @@ async function main() {
     const toCheck = [...processedIds];
     for (let i = 0; i < toCheck.length; i += 500) {
       const chunk = toCheck.slice(i, i + 500);
-      const lk = await request("verify", { method: "POST", path: "/v1/photos/lookup", headers: auth(admin, { "content-type": "application/json" }), body: JSON.stringify({ student_ids: chunk, size: "thumb" }) });
+      const lk = await request("verify", {
+        method: "POST",
+        path: "/v1/photos/lookup",
+        headers: auth(admin, { "content-type": "application/json" }),
+        body: JSON.stringify({ student_ids: chunk, size: "thumb" }),
+      });
       for (const id of chunk) {
         const url = lk.json?.photos?.[id];
         if (!url) {
@@ -369,7 +401,12 @@ async function main() {
     const current = new Map();
     for (let i = 0; i < staleIds.length; i += 500) {
       const chunk = staleIds.slice(i, i + 500);
-      const lk = await request("verify", { method: "POST", path: "/v1/photos/lookup", headers: auth(admin, { "content-type": "application/json" }), body: JSON.stringify({ student_ids: chunk, size: "thumb" }) });
+      const lk = await request("verify", {
+        method: "POST",
+        path: "/v1/photos/lookup",
+        headers: auth(admin, { "content-type": "application/json" }),
+        body: JSON.stringify({ student_ids: chunk, size: "thumb" }),
+      });
       for (const id of chunk) current.set(id, lk.json?.photos?.[id] ? new URL(lk.json.photos[id]).pathname.split("/")[4] : null);
     }
     for (const x of stale) if (current.get(x.id) === x.version) staleBad.push(`GET /img/…/${x.id}/${x.version}/… → 404, but that is still the student's photo`);
@@ -384,13 +421,29 @@ async function main() {
     for (const [kind, s] of stats) {
       const a = Float64Array.from(s.lat).sort();
       const at = (p) => (a.length ? a[Math.min(a.length - 1, Math.ceil((p / 100) * a.length) - 1)] : NaN);
-      const by = (pred) => Object.entries(s.status).filter(([k]) => pred(Number(k))).reduce((n, [, v]) => n + v, 0);
+      const by = (pred) =>
+        Object.entries(s.status)
+          .filter(([k]) => pred(Number(k)))
+          .reduce((n, [, v]) => n + v, 0);
       const r5 = by((c) => c >= 500);
       const r429 = s.status[429] ?? 0;
       total5xx += r5;
       totalErr += s.errors;
       total429 += r429;
-      rows.push([kind, String(a.length), fmtRate(a.length, loadSeconds, kind), fmtMs(at(50)), fmtMs(at(95)), fmtMs(at(99)), String(by((c) => c >= 200 && c < 300)), String(s.status[304] ?? 0), String(r429), String(by((c) => c >= 400 && c < 500 && c !== 429)), String(r5), String(s.errors)]);
+      rows.push([
+        kind,
+        String(a.length),
+        fmtRate(a.length, loadSeconds, kind),
+        fmtMs(at(50)),
+        fmtMs(at(95)),
+        fmtMs(at(99)),
+        String(by((c) => c >= 200 && c < 300)),
+        String(s.status[304] ?? 0),
+        String(r429),
+        String(by((c) => c >= 400 && c < 500 && c !== 429)),
+        String(r5),
+        String(s.errors),
+      ]);
     }
     log(`\n## Mixed load: ${SECONDS} s against ${server ? "wrangler dev (started for this run)" : base} · ${new Date().toISOString()}\n`);
     log(mdTable(["kind", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "2xx", "304", "429", "other 4xx", "5xx", "conn. errors"], rows));
@@ -402,7 +455,17 @@ async function main() {
       "\n" +
         mdTable(
           ["readers", "while the queue processes photos: n", "p50", "p95", "p99", "otherwise: n", "p50", "p95", "p99"],
-          Object.entries(split).map(([k, v]) => [k, v.busy.length, fmtMs(pc(v.busy, 50)), fmtMs(pc(v.busy, 95)), fmtMs(pc(v.busy, 99)), v.idle.length, fmtMs(pc(v.idle, 50)), fmtMs(pc(v.idle, 95)), fmtMs(pc(v.idle, 99))]),
+          Object.entries(split).map(([k, v]) => [
+            k,
+            v.busy.length,
+            fmtMs(pc(v.busy, 50)),
+            fmtMs(pc(v.busy, 95)),
+            fmtMs(pc(v.busy, 99)),
+            v.idle.length,
+            fmtMs(pc(v.idle, 50)),
+            fmtMs(pc(v.idle, 95)),
+            fmtMs(pc(v.idle, 99)),
+          ]),
         ) +
         "\n",
     );
@@ -412,7 +475,10 @@ async function main() {
       );
     }
     log(`photos served afterwards: ${servedOk}/${processedIds.size} processed students (lookup + GET /img)`);
-    if (stale404) log(`image 404s: ${stale404}; ${stale404 - staleBad.length} checked to be URLs of photos a later upload replaced (expected: a replaced photo stops being served)${staleBad.length ? `, ${staleBad.length} NOT (listed below)` : ""}`);
+    if (stale404)
+      log(
+        `image 404s: ${stale404}; ${stale404 - staleBad.length} checked to be URLs of photos a later upload replaced (expected: a replaced photo stops being served)${staleBad.length ? `, ${staleBad.length} NOT (listed below)` : ""}`,
+      );
     log(`429s (rate limited, retried, not failures): ${total429}${upload.put429 ? ` (${upload.put429} on file PUTs)` : ""}`);
     if (failures.length) {
       log(`\n${failures.length} failed request(s) (5xx or connection errors):`);

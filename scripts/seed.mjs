@@ -79,7 +79,14 @@ export async function seedDemo({ url = DEFAULT_URL, org = DEMO_ORG, token, initi
     const res = await api.post("/v1/integration/enable", { expect: [200, 409] });
     if (res.status === 409) {
       const e = res.body?.error;
-      throw new ApiError({ method: "POST", url: new URL("/v1/integration/enable", url).toString(), status: 409, code: e?.code, message: e?.message, body: res.body });
+      throw new ApiError({
+        method: "POST",
+        url: new URL("/v1/integration/enable", url).toString(),
+        status: 409,
+        code: e?.code,
+        message: e?.message,
+        body: res.body,
+      });
     }
     summary.integration = res.body;
     log(`  integration: enabled${res.body && typeof res.body === "object" && "photo_count" in res.body ? ` (${describeState(res.body)})` : ""}`);

@@ -94,7 +94,9 @@ async function main() {
   }
 
   if (!(await portFree(opts.port))) {
-    fail(`port ${opts.port} on 127.0.0.1 is already in use (another \`wrangler dev\`?). Stop it or pick another: npm start -- --port ${opts.port === 8787 ? 8788 : opts.port + 1}`);
+    fail(
+      `port ${opts.port} on 127.0.0.1 is already in use (another \`wrangler dev\`?). Stop it or pick another: npm start -- --port ${opts.port === 8787 ? 8788 : opts.port + 1}`,
+    );
     process.exit(1);
   }
 
@@ -255,7 +257,10 @@ async function main() {
   // `wrangler dev` runs no cron triggers, and its local queue forgets messages when the worker
   // reloads: run the housekeeping trigger (which re-sends stalled rows) as production would.
   const housekeeping = setInterval(() => {
-    fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`).then((r) => r.arrayBuffer(), () => {});
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`).then(
+      (r) => r.arrayBuffer(),
+      () => {},
+    );
   }, 60_000);
   housekeeping.unref();
 

@@ -44,7 +44,8 @@ if (values.role === undefined) fail("--role is required.");
 if (!ROLES.includes(values.role)) fail(`--role ${JSON.stringify(values.role)} is not one of ${ROLES.join(", ")}.`);
 if (values.sub !== undefined && (values.sub.length < 1 || values.sub.length > 256)) fail("--sub must be 1-256 characters.");
 const ttl = Number(values.ttl);
-if (!/^\d+(\.\d+)?$/.test(values.ttl.trim()) || !(ttl > 0) || ttl > 24 * 366) fail(`--ttl ${JSON.stringify(values.ttl)} must be a number of hours between 0 and 8784.`);
+if (!/^\d+(\.\d+)?$/.test(values.ttl.trim()) || !(ttl > 0) || ttl > 24 * 366)
+  fail(`--ttl ${JSON.stringify(values.ttl)} must be a number of hours between 0 and 8784.`);
 
 try {
   console.log(await makeToken({ org: values.org, role: values.role, sub: values.sub, ttlHours: ttl }));

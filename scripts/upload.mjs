@@ -11,7 +11,9 @@
 // stripping (22.18+): say so instead of failing with an unknown-extension error.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`error: this command needs Node 22.18 or newer (this is ${process.version}). Run it as \`npm run upload -- …\`, which uses the project's own Node.\n`);
+  process.stderr.write(
+    `error: this command needs Node 22.18 or newer (this is ${process.version}). Run it as \`npm run upload -- …\`, which uses the project's own Node.\n`,
+  );
   process.exit(2);
 }
 const { parseUploadArgs, runUpload, USAGE, UsageError } = await import("./upload/main.mjs");

@@ -29,7 +29,8 @@ function localHeaders(zip: Uint8Array) {
 }
 
 /** Where an entry's data starts (after its local header, name and extra field). */
-const dataStart = (zip: Uint8Array, header: number) => header + 30 + (zip[header + 26]! | (zip[header + 27]! << 8)) + (zip[header + 28]! | (zip[header + 29]! << 8));
+const dataStart = (zip: Uint8Array, header: number) =>
+  header + 30 + (zip[header + 26]! | (zip[header + 27]! << 8)) + (zip[header + 28]! | (zip[header + 29]! << 8));
 
 /** The same zip with ZIP64 end records, and the classic end record's fields saturated as zip tools then write them. */
 function toZip64(zip: Uint8Array) {
@@ -99,7 +100,12 @@ describe("a zip cut short or damaged (issue 9.1)", () => {
     expect((await putZip(admin, id, zip)).status).toBe(202);
     const preview = await waitForArchive(admin, id);
     expect(preview.archive.status).toBe("extracted");
-    expect(codes(preview)).toEqual(expect.arrayContaining([["001235.jpg", "archive_incomplete"], ["001236.jpg", "archive_incomplete"]]));
+    expect(codes(preview)).toEqual(
+      expect.arrayContaining([
+        ["001235.jpg", "archive_incomplete"],
+        ["001236.jpg", "archive_incomplete"],
+      ]),
+    );
     expect(preview.problems.find((p: any) => p.file === "001235.jpg").message).toMatch(/damaged inside the zip.*Download the zip again/);
     expect(preview.counts).toMatchObject({ rows: 3, matched: 3 });
     // the damaged bytes are never staged as a photo
@@ -185,7 +191,8 @@ describe("big archives (issue 9.2)", () => {
     for (let i = 0; i < 25; i++) entries[`Grade 9/${i}.jpg`] = portraitJpeg(16, 20, { seed: i });
     await env.PHOTOS.put(stagedArchiveKey(org, id), zipSync(entries, { level: 1 }));
     await env.DB.prepare("UPDATE uploads SET archive_status = 'extracting' WHERE org = ?1 AND id = ?2").bind(org, id).run();
-    const staged = async () => (await env.DB.prepare("SELECT count(*) AS n FROM upload_files WHERE org = ?1 AND upload_id = ?2").bind(org, id).first<{ n: number }>())!.n;
+    const staged = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM upload_files WHERE org = ?1 AND upload_id = ?2").bind(org, id).first<{ n: number }>())!.n;
     const saved = ARCHIVE_LIMITS.sliceEntries;
     ARCHIVE_LIMITS.sliceEntries = 10;
     try {

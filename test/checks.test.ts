@@ -18,7 +18,13 @@ import { getUpload, newUpload, putFile, putMapping, reportRows, submit, waitUnti
 const shared = portraitLook("shared-look");
 /** A distinct student sharing the class's backdrop and shirt colour. */
 const student = (i: number, o: { width?: number; height?: number; quality?: number } = {}): Uint8Array =>
-  studentPortrait({ width: o.width ?? 640, height: o.height ?? 800, seed: `checks-student-${i}`, look: { backdrop: shared.backdrop, shirt: shared.shirt }, quality: o.quality ?? 88 });
+  studentPortrait({
+    width: o.width ?? 640,
+    height: o.height ?? 800,
+    seed: `checks-student-${i}`,
+    look: { backdrop: shared.backdrop, shirt: shared.shirt },
+    quality: o.quality ?? 88,
+  });
 
 const codes = (bytes: Uint8Array) => processPortrait(bytes).checks.findings.map((f) => f.code);
 
@@ -43,7 +49,13 @@ function resized(bytes: Uint8Array, k: number): Uint8Array {
   );
 }
 
-const roster = Array.from({ length: 6 }, (_, i) => ({ id: `k${i + 1}`, email: `k${i + 1}@school.test`, sis_id: `90${i + 1}`, first_name: "Kid", last_name: `Number${i + 1}` }));
+const roster = Array.from({ length: 6 }, (_, i) => ({
+  id: `k${i + 1}`,
+  email: `k${i + 1}@school.test`,
+  sis_id: `90${i + 1}`,
+  first_name: "Kid",
+  last_name: `Number${i + 1}`,
+}));
 
 async function school() {
   const org = newOrg("checks");
@@ -65,7 +77,10 @@ describe("quality checks (src/imaging/checks.ts)", () => {
   });
 
   it("not_a_portrait: wider than tall", () => {
-    const wide = encodeJpeg(raster(1200, 800, (x, y) => [(x * 7) % 256, (y * 3) % 256, ((x + y) * 5) % 256]), 85);
+    const wide = encodeJpeg(
+      raster(1200, 800, (x, y) => [(x * 7) % 256, (y * 3) % 256, ((x + y) * 5) % 256]),
+      85,
+    );
     expect(codes(wide)).toContain("not_a_portrait");
   });
 

@@ -103,7 +103,13 @@ describe("unpacking a zip on the admin's machine (src/shared/delivery.ts)", () =
     const loc = zipDirectoryLocation(zip.subarray(Math.max(0, zip.byteLength - ZIP_TAIL_BYTES)))!;
     const names = zipDirectoryNames(zip.subarray(loc.offset, loc.offset + loc.size));
     expect(names).toHaveLength(11);
-    expect(entriesToUnpack(names).map((e) => e.name)).toEqual(["Delivery/Grade 9/001234.jpg", "Delivery/Grade 9/IMG_2.HEIC", "Delivery/INDEX.TXT", "etc/001235.jpg", "Delivery/huge.png"]);
+    expect(entriesToUnpack(names).map((e) => e.name)).toEqual([
+      "Delivery/Grade 9/001234.jpg",
+      "Delivery/Grade 9/IMG_2.HEIC",
+      "Delivery/INDEX.TXT",
+      "etc/001235.jpg",
+      "Delivery/huge.png",
+    ]);
     expect(zipDirectoryLocation(zip.subarray(0, zip.byteLength - 1))).toBeNull();
   });
 });
@@ -121,7 +127,11 @@ describe("PUT …/archive above MAX_ARCHIVE_BODY_BYTES", () => {
     const id = await newUpload(admin);
     const declared = 100 * 1024 * 1024 + 1;
     const body = new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(16)), c.close()) });
-    const err = await expectError(await admin("PUT", `/v1/uploads/${id}/archive`, { body, headers: { "Content-Type": "application/zip", "Content-Length": String(declared) } }), 413, "too_large");
+    const err = await expectError(
+      await admin("PUT", `/v1/uploads/${id}/archive`, { body, headers: { "Content-Type": "application/zip", "Content-Length": String(declared) } }),
+      413,
+      "too_large",
+    );
     expect(err.message).toMatch(/zip file is 100 MB; the limit is 100 MB\. .*Profile Pictures page.*npm run upload/);
     expect(err.details).toEqual({ size: declared, limit: 100 * 1024 * 1024 });
     const upload = await json(await admin("GET", `/v1/uploads/${id}`));

@@ -4,8 +4,36 @@ import { COLOUR_WASM_BUDGET, colourWasmBytes } from "../src/imaging/colour";
 import { readEmbeddedProfile } from "../src/imaging/icc";
 import { WASM_MEMORY_BUDGET, wasmMemoryBytes } from "../src/imaging/photon";
 import { processPortrait } from "../src/imaging/pipeline";
-import { ADOBE_RGB, cmykProfile, DISPLAY_P3, grayProfile, grayToSrgb, iccJpegPayloads, iccProfile, pressToSrgb, PROPHOTO, SRGB, toSrgb, type RgbSpace } from "./helpers/icc";
-import { concat, decodeJpeg, encodeBaselineJpeg, encodeJpeg, encodePng, iccSegment, insertJpegSegments, pngChunk, quadrants, realFile, segment, zlib, type Color, type Raster } from "./helpers/images";
+import {
+  ADOBE_RGB,
+  cmykProfile,
+  DISPLAY_P3,
+  grayProfile,
+  grayToSrgb,
+  iccJpegPayloads,
+  iccProfile,
+  pressToSrgb,
+  PROPHOTO,
+  SRGB,
+  toSrgb,
+  type RgbSpace,
+} from "./helpers/icc";
+import {
+  concat,
+  decodeJpeg,
+  encodeBaselineJpeg,
+  encodeJpeg,
+  encodePng,
+  iccSegment,
+  insertJpegSegments,
+  pngChunk,
+  quadrants,
+  realFile,
+  segment,
+  zlib,
+  type Color,
+  type Raster,
+} from "./helpers/images";
 
 const MiB = 1024 * 1024;
 
@@ -55,7 +83,11 @@ function expectManaged(out: Uint8Array, space: RgbSpace) {
   PATCHES.forEach((patch, i) => {
     const ref = toSrgb(space, patch);
     const got = means[i]!;
-    for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `${space.name} patch ${patch} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(TOLERANCE);
+    for (let c = 0; c < 3; c++)
+      expect(
+        Math.abs(got[c]! - ref[c]!),
+        `${space.name} patch ${patch} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`,
+      ).toBeLessThanOrEqual(TOLERANCE);
     // Reading the file's numbers as sRGB (what happened before) is off by more than the tolerance.
     expect(Math.max(...patch.map((v, c) => Math.abs(v - ref[c]!))), `${space.name} patch ${patch} would not tell`).toBeGreaterThan(TOLERANCE + 2);
   });
@@ -134,9 +166,23 @@ describe("colour profiles", () => {
     // (0, 1, 1, 0), (1, 0, 1, 0) / (1, 1, 0, 0), (0, 0, 1, 0); stored (libjpeg's YCCK) as the
     // Y/Cb/Cr of the C, M, Y inks taken as R, G, B, and an inverted K (255).
     const ycck = realFile("cmykJpeg");
-    const withProfile = (file: Uint8Array) => insertJpegSegments(file, iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
-    const rgb = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]];
-    const ycc = ([r, g, b]: number[]) => [0.299 * r! + 0.587 * g! + 0.114 * b!, -0.168736 * r! - 0.331264 * g! + 0.5 * b! + 128, 0.5 * r! - 0.418688 * g! - 0.081312 * b! + 128];
+    const withProfile = (file: Uint8Array) =>
+      insertJpegSegments(
+        file,
+        iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)),
+        false,
+      );
+    const rgb = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 255, 0],
+    ];
+    const ycc = ([r, g, b]: number[]) => [
+      0.299 * r! + 0.587 * g! + 0.114 * b!,
+      -0.168736 * r! - 0.331264 * g! + 0.5 * b! + 128,
+      0.5 * r! - 0.418688 * g! - 0.081312 * b! + 128,
+    ];
     const inks = rgb.map((c) => c.map((v) => 255 - v));
     // The same planes read as Adobe CMYK (APP14 transform 0): every plane holds 255 − ink.
     expect(ycck[17]).toBe(2);
@@ -153,14 +199,19 @@ describe("colour profiles", () => {
       inks.forEach((ink, i) => {
         const x0 = (i % 2) * 32 + 8;
         const y0 = Math.floor(i / 2) * 40 + 10;
-        const mean = (r: Raster) => [0, 1, 2].map((c) => {
-          let sum = 0;
-          for (let y = y0; y < y0 + 20; y++) for (let x = x0; x < x0 + 16; x++) sum += r.data[(y * r.width + x) * 4 + c]!;
-          return sum / 320;
-        });
+        const mean = (r: Raster) =>
+          [0, 1, 2].map((c) => {
+            let sum = 0;
+            for (let y = y0; y < y0 + 20; y++) for (let x = x0; x < x0 + 16; x++) sum += r.data[(y * r.width + x) * 4 + c]!;
+            return sum / 320;
+          });
         const ref = pressToSrgb(ink);
         const got = mean(out);
-        for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - ref[c]!), `${what} quadrant ${i} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`).toBeLessThanOrEqual(6);
+        for (let c = 0; c < 3; c++)
+          expect(
+            Math.abs(got[c]! - ref[c]!),
+            `${what} quadrant ${i} channel ${c}: got ${got.map((v) => v.toFixed(1))}, reference ${ref.map((v) => v.toFixed(1))}`,
+          ).toBeLessThanOrEqual(6);
         // Without the profile (the naive conversion, what was served before) it is far off.
         expect(Math.max(...mean(naive).map((v, c) => Math.abs(v - ref[c]!)))).toBeGreaterThan(20);
       });
@@ -170,10 +221,15 @@ describe("colour profiles", () => {
   it("a grey JPEG with a grey profile (linear light) is converted through its tone curve; on a colour picture the grey profile is ignored", () => {
     const levels = [32, 64, 128, 192];
     const file = insertJpegSegments(
-      encodeBaselineJpeg(W, H, (x, y) => {
-        const v = levels[(x < W / 2 ? 0 : 1) + (y < H / 2 ? 0 : 2)]!;
-        return [v, v, v];
-      }, { sampling: "gray", quality: 95 }),
+      encodeBaselineJpeg(
+        W,
+        H,
+        (x, y) => {
+          const v = levels[(x < W / 2 ? 0 : 1) + (y < H / 2 ? 0 : 2)]!;
+          return [v, v, v];
+        },
+        { sampling: "gray", quality: 95 },
+      ),
       iccJpegPayloads(grayProfile(1)).map((p) => segment(0xe2, p)),
     );
     const means = patchMeans(processPortrait(file).renditions.full);
@@ -184,7 +240,10 @@ describe("colour profiles", () => {
     });
     const warn = vi.spyOn(console, "warn");
     const colour = jpegWith(null);
-    const tagged = insertJpegSegments(colour, iccJpegPayloads(grayProfile(1)).map((p) => segment(0xe2, p)));
+    const tagged = insertJpegSegments(
+      colour,
+      iccJpegPayloads(grayProfile(1)).map((p) => segment(0xe2, p)),
+    );
     expect(processPortrait(tagged).renditions.full).toEqual(processPortrait(colour).renditions.full);
     expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain("a grey profile on a colour picture");
   });
@@ -198,7 +257,13 @@ describe("colour profiles", () => {
     const payloads = iccJpegPayloads(p3, 2);
     const cases: [string, Uint8Array][] = [
       ["fake profile", insertJpegSegments(encodeJpeg(picture(), 95), [iccSegment()])],
-      ["LittleCMS cannot read it", insertJpegSegments(encodeJpeg(picture(), 95), iccJpegPayloads(unreadable).map((p) => segment(0xe2, p)))],
+      [
+        "LittleCMS cannot read it",
+        insertJpegSegments(
+          encodeJpeg(picture(), 95),
+          iccJpegPayloads(unreadable).map((p) => segment(0xe2, p)),
+        ),
+      ],
       ["segment 2 of 2 missing", insertJpegSegments(encodeJpeg(picture(), 95), [segment(0xe2, payloads[0]!)])],
     ];
     for (const [what, file] of cases) {
@@ -215,7 +280,13 @@ describe("colour profiles", () => {
     // The A2B0 tag (third in the table): its lut16 grid size byte.
     expect(new TextDecoder().decode(profile.subarray(132 + 24, 136 + 24))).toBe("A2B0");
     profile[tags.getUint32(136 + 24) + 10] = 64;
-    const out = processPortrait(insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(profile).map((p) => segment(0xe2, p)), false));
+    const out = processPortrait(
+      insertJpegSegments(
+        realFile("cmykJpeg"),
+        iccJpegPayloads(profile).map((p) => segment(0xe2, p)),
+        false,
+      ),
+    );
     expect(decodeJpeg(out.renditions.full)).toMatchObject({ width: 64, height: 80 });
     expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain('"at":"imaging.icc_profile_ignored"');
     expect(colourWasmBytes()).toBeLessThanOrEqual(COLOUR_WASM_BUDGET);
@@ -237,7 +308,13 @@ describe("colour profiles", () => {
           for (const [at, v] of edits) profile[at % profile.length] = v;
           if (cut !== null) profile = profile.subarray(0, 132 + (cut % profile.length));
           const base = kind === "cmyk" ? realFile("cmykJpeg") : small;
-          const out = processPortrait(insertJpegSegments(base, iccJpegPayloads(profile).map((p) => segment(0xe2, p)), kind !== "cmyk"));
+          const out = processPortrait(
+            insertJpegSegments(
+              base,
+              iccJpegPayloads(profile).map((p) => segment(0xe2, p)),
+              kind !== "cmyk",
+            ),
+          );
           expect(out.renditions.thumb.length).toBeGreaterThan(100);
         },
       ),
@@ -250,7 +327,15 @@ describe("colour profiles", () => {
     const first = colourWasmBytes();
     for (let i = 0; i < 5; i++) for (const space of [DISPLAY_P3, ADOBE_RGB, PROPHOTO]) processPortrait(jpegWith(space));
     const after = colourWasmBytes();
-    console.log(JSON.stringify({ at: "colour memory", lcms_wasm_mib: after / MiB, photon_wasm_mib: (await wasmMemoryBytes()) / MiB, lcms_budget_mib: COLOUR_WASM_BUDGET / MiB, photon_budget_mib: WASM_MEMORY_BUDGET / MiB }));
+    console.log(
+      JSON.stringify({
+        at: "colour memory",
+        lcms_wasm_mib: after / MiB,
+        photon_wasm_mib: (await wasmMemoryBytes()) / MiB,
+        lcms_budget_mib: COLOUR_WASM_BUDGET / MiB,
+        photon_budget_mib: WASM_MEMORY_BUDGET / MiB,
+      }),
+    );
     expect(first).toBeGreaterThan(0);
     expect(after).toBe(first);
     expect(after).toBeLessThanOrEqual(COLOUR_WASM_BUDGET);

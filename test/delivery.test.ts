@@ -55,7 +55,9 @@ describe("lookup", () => {
 
   it("stops giving a URL once a student opts out", async () => {
     const { admin, teacher } = await schoolWithPhotos();
-    await admin("POST", "/v1/students/import", { body: { students: [{ id: "s1", email: "ada.lovelace@school.test", sis_id: "001234", photo_opt_out: true }] } });
+    await admin("POST", "/v1/students/import", {
+      body: { students: [{ id: "s1", email: "ada.lovelace@school.test", sis_id: "001234", photo_opt_out: true }] },
+    });
     expect((await json(await teacher("POST", "/v1/photos/lookup", { body: { student_ids: ["s1"] } }))).photos.s1).toBeNull();
   });
 
@@ -82,10 +84,16 @@ describe("lookup", () => {
 describe("signed image URLs", () => {
   it("work for student ids with @, + and : in them", async () => {
     const org = newOrg();
-    await importRoster(org, [{ id: "jane.doe+2@school.org", email: "jane@school.org" }, { id: "sis:0042", sis_id: "0042" }]);
+    await importRoster(org, [
+      { id: "jane.doe+2@school.org", email: "jane@school.org" },
+      { id: "sis:0042", sis_id: "0042" },
+    ]);
     const admin = await as(org, "admin");
     for (const id of ["jane.doe+2@school.org", "sis:0042"]) {
-      const put = await admin("PUT", `/v1/students/${encodeURIComponent(id)}/photo`, { body: portraitJpeg(200, 250), headers: { "Content-Type": "image/jpeg" } });
+      const put = await admin("PUT", `/v1/students/${encodeURIComponent(id)}/photo`, {
+        body: portraitJpeg(200, 250),
+        headers: { "Content-Type": "image/jpeg" },
+      });
       expect(put.status).toBe(200);
       const url = (await json(await admin("POST", "/v1/photos/lookup", { body: { student_ids: [id] } }))).photos[id];
       expect((await get(url)).status).toBe(200);
@@ -130,7 +138,12 @@ describe("signed image URLs", () => {
     const otherOrg = newOrg();
     await importRoster(otherOrg);
     // a valid signature for another school cannot reach this school's bytes
-    const forged = await signPhotoUrl(env.URL_SIGNING_SECRET, url.origin, { org: otherOrg, studentId: "s1", version, size: "thumb" }, Math.floor(Date.now() / 1000) + 600);
+    const forged = await signPhotoUrl(
+      env.URL_SIGNING_SECRET,
+      url.origin,
+      { org: otherOrg, studentId: "s1", version, size: "thumb" },
+      Math.floor(Date.now() / 1000) + 600,
+    );
     await expectError(await get(forged), 404, "not_found");
   });
 
@@ -147,7 +160,11 @@ describe("metadata", () => {
   it("is stripped from every served size", async () => {
     const { teacher, admin } = await schoolWithPhotos();
     // a phone picture with EXIF (GPS, camera make), an ICC profile, XMP and a comment
-    const tagged = insertJpegSegments(orientedJpeg(portraitRaster(400, 500, 3), 6, { gps: true, make: "PhoneCo" }), [iccSegment(), xmpSegment(), commentSegment("taken at 12 Elm St")]);
+    const tagged = insertJpegSegments(orientedJpeg(portraitRaster(400, 500, 3), 6, { gps: true, make: "PhoneCo" }), [
+      iccSegment(),
+      xmpSegment(),
+      commentSegment("taken at 12 Elm St"),
+    ]);
     for (const marker of ["Exif", "ICC_PROFILE", "xmpmeta", "PhoneCo", "Elm St"]) expect(new TextDecoder("latin1").decode(tagged)).toContain(marker);
     expect((await admin("PUT", "/v1/students/s1/photo", { body: tagged, headers: { "Content-Type": "image/jpeg" } })).status).toBe(200);
     for (const size of ["thumb", "card", "full"]) {

@@ -74,7 +74,9 @@ describe("faults while processing a row", () => {
       const done = await getUpload(s.admin, s.id);
       expect(done, where).toMatchObject({ status: "completed", counts: { processed: 1, failed: 0, pending: 0 } });
       // the old photo is what revert and restore bring back
-      const restore = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 's1'").bind(s.org).first<{ restore_version: string }>();
+      const restore = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 's1'")
+        .bind(s.org)
+        .first<{ restore_version: string }>();
       expect(restore?.restore_version, where).toBe(s.oldVersion);
     }
   });

@@ -9,7 +9,14 @@ import { as, newOrg } from "./helpers/api";
 import { ascii, portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload } from "./helpers/uploads";
 
-const valid = zipSync({ "Delivery/Grade 9/001234.jpg": portraitJpeg(96, 120, { seed: 1 }), "Delivery/mapping.csv": ascii("001234,Delivery/Grade 9/001234.jpg\n"), "Delivery/b.jpg": portraitJpeg(96, 120, { seed: 2 }) }, { level: 6 });
+const valid = zipSync(
+  {
+    "Delivery/Grade 9/001234.jpg": portraitJpeg(96, 120, { seed: 1 }),
+    "Delivery/mapping.csv": ascii("001234,Delivery/Grade 9/001234.jpg\n"),
+    "Delivery/b.jpg": portraitJpeg(96, 120, { seed: 2 }),
+  },
+  { level: 6 },
+);
 
 /** Stages `zip` as the upload's archive and runs the extraction the queue would run. */
 async function extract(zip: Uint8Array) {
@@ -20,7 +27,9 @@ async function extract(zip: Uint8Array) {
   await env.DB.prepare("UPDATE uploads SET archive_status = 'extracting' WHERE org = ?1 AND id = ?2").bind(org, id).run();
   await extractArchive(env, org, id);
   const upload = await getUpload(admin, id);
-  const { results } = await env.DB.prepare("SELECT name, bytes FROM upload_files WHERE org = ?1 AND upload_id = ?2").bind(org, id).all<{ name: string; bytes: number }>();
+  const { results } = await env.DB.prepare("SELECT name, bytes FROM upload_files WHERE org = ?1 AND upload_id = ?2")
+    .bind(org, id)
+    .all<{ name: string; bytes: number }>();
   const keys = (await env.PHOTOS.list({ prefix: `orgs/${org}/` })).objects.map((o) => o.key);
   return { org, id, upload, files: results, keys };
 }
@@ -70,7 +79,9 @@ describe("zip reading under hostile archives", () => {
   });
 
   it("keeps zip-slip names inside the upload", async () => {
-    const r = await extract(zipSync({ "../../../../outside.jpg": portraitJpeg(64, 80), "/abs/x.jpg": portraitJpeg(64, 80), "a\\..\\..\\win.jpg": portraitJpeg(64, 80) }));
+    const r = await extract(
+      zipSync({ "../../../../outside.jpg": portraitJpeg(64, 80), "/abs/x.jpg": portraitJpeg(64, 80), "a\\..\\..\\win.jpg": portraitJpeg(64, 80) }),
+    );
     checkContained(r);
     expect(r.files.map((f) => f.name).sort()).toEqual(["a/win.jpg", "abs/x.jpg", "outside.jpg"]);
   });
@@ -81,7 +92,9 @@ describe("zip reading under hostile archives", () => {
     expect(r.upload.archive.status).toBe("extracted");
     const bombRow = r.files.find((f) => f.name === "bomb.jpg");
     expect(bombRow?.bytes).toBeGreaterThan(IMAGE_LIMITS.maxBytes);
-    const { results } = await env.DB.prepare("SELECT problem_code FROM upload_files WHERE org = ?1 AND name = 'bomb.jpg'").bind(r.org).all<{ problem_code: string }>();
+    const { results } = await env.DB.prepare("SELECT problem_code FROM upload_files WHERE org = ?1 AND name = 'bomb.jpg'")
+      .bind(r.org)
+      .all<{ problem_code: string }>();
     expect(results[0]?.problem_code).toBe("image_too_large");
     expect(r.keys.some((k) => k.endsWith("bomb.jpg"))).toBe(false);
   });

@@ -9,7 +9,24 @@ import { toApiError } from "../src/http/errors";
 import { ImagingError } from "../src/imaging/errors";
 import { decodeBaselineJpeg, planeSize, readBaselineJpeg } from "../src/imaging/jpeg/decoder";
 import { processPortrait } from "../src/imaging/pipeline";
-import { BLUE, concat, decodeJpeg, encodeBaselineJpeg, encodePng, GREEN, jpegSegments, near, pngChunk, raster, realFile, RED, withJpegScans, YELLOW, type Color, type Sampling } from "./helpers/images";
+import {
+  BLUE,
+  concat,
+  decodeJpeg,
+  encodeBaselineJpeg,
+  encodePng,
+  GREEN,
+  jpegSegments,
+  near,
+  pngChunk,
+  raster,
+  realFile,
+  RED,
+  withJpegScans,
+  YELLOW,
+  type Color,
+  type Sampling,
+} from "./helpers/images";
 
 const RUNS = Number((import.meta as { env?: Record<string, string | undefined> }).env?.VITE_FUZZ_N ?? 150);
 
@@ -48,7 +65,11 @@ const baselineJpeg = fc
   }));
 
 /** Mutations of a file: byte flips, cuts, inserted markers, overwritten runs. */
-type Mutation = { kind: "flip"; at: number; value: number } | { kind: "cut"; at: number } | { kind: "marker"; at: number; marker: number } | { kind: "run"; at: number; len: number; value: number };
+type Mutation =
+  | { kind: "flip"; at: number; value: number }
+  | { kind: "cut"; at: number }
+  | { kind: "marker"; at: number; marker: number }
+  | { kind: "run"; at: number; len: number; value: number };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant("cut" as const), at: fc.nat() }),
@@ -88,9 +109,14 @@ describe("baseline JPEG decoder, property tests", () => {
         if ("unsupported" in j) throw new Error(j.unsupported);
         const size = planeSize(j, 0, 8);
         const y = new Uint8Array(size.width * size.height);
-        decodeBaselineJpeg(bytes, j, j.components.map(() => 8), (c, row, off, yy) => {
-          if (c === 0) y.set(row.subarray(off, off + size.width), yy * size.width);
-        });
+        decodeBaselineJpeg(
+          bytes,
+          j,
+          j.components.map(() => 8),
+          (c, row, off, yy) => {
+            if (c === 0) y.set(row.subarray(off, off + size.width), yy * size.width);
+          },
+        );
         const ref = decodeJpeg(bytes);
         let worst = 0;
         for (let i = 0; i < w * h; i++) {
@@ -179,7 +205,8 @@ describe("progressive JPEG scan headers, property tests", () => {
         const bytes = withJpegScans(src, (scans) => {
           for (const e of edits) {
             const s = scans[e.scan % scans.length]!;
-            if (e.field === "component") s.components[e.at % s.components.length]![0] = e.value % 5; // frame ids are 1, 2, 3
+            if (e.field === "component")
+              s.components[e.at % s.components.length]![0] = e.value % 5; // frame ids are 1, 2, 3
             else if (e.field === "ah" || e.field === "al") s[e.field] = e.value % 16;
             else s[e.field] = e.value;
           }

@@ -28,13 +28,37 @@ const cell = fc.oneof(
   fc.string({ unit: "binary", maxLength: 20 }),
 );
 const table = fc
-  .tuple(fc.array(fc.array(cell, { minLength: 0, maxLength: 6 }), { maxLength: 40 }), fc.constantFrom(",", ";", "\t"), fc.constantFrom("\n", "\r\n"), fc.boolean())
-  .map(([rows, sep, eol, bom]) => (bom ? "\uFEFF" : "") + rows.map((r) => r.map((c) => (c.includes(sep) || c.includes('"') || /[\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(sep)).join(eol));
+  .tuple(
+    fc.array(fc.array(cell, { minLength: 0, maxLength: 6 }), { maxLength: 40 }),
+    fc.constantFrom(",", ";", "\t"),
+    fc.constantFrom("\n", "\r\n"),
+    fc.boolean(),
+  )
+  .map(
+    ([rows, sep, eol, bom]) =>
+      (bom ? "\uFEFF" : "") +
+      rows.map((r) => r.map((c) => (c.includes(sep) || c.includes('"') || /[\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(sep)).join(eol),
+  );
 
 const allCodes = new Set([
-  "unknown_student", "ambiguous_student", "duplicate_student", "missing_file", "unreferenced_file", "unsupported_type", "bad_row", "bad_mapping",
-  "leading_zeros_ignored", "image_unreadable", "image_too_large", "opted_out", "duplicate_file", "ambiguous_file", "not_a_student",
-  "file_extension_assumed", "grade_not_checked", "too_many_rows",
+  "unknown_student",
+  "ambiguous_student",
+  "duplicate_student",
+  "missing_file",
+  "unreferenced_file",
+  "unsupported_type",
+  "bad_row",
+  "bad_mapping",
+  "leading_zeros_ignored",
+  "image_unreadable",
+  "image_too_large",
+  "opted_out",
+  "duplicate_file",
+  "ambiguous_file",
+  "not_a_student",
+  "file_extension_assumed",
+  "grade_not_checked",
+  "too_many_rows",
 ]);
 
 function checkPreview(source: Parameters<typeof matchMappingRows>[0]) {

@@ -85,7 +85,10 @@ function renditions(bytes: Uint8Array): Record<PhotoSize, Raster> & { info: Retu
 
 /** The colors at the four corners, sampled `inset` (a fraction of the size) inside. */
 function expectCorners(r: Raster, [tl, tr, bl, br]: Color[], inset = 0.1) {
-  const x0 = r.width * inset, x1 = r.width * (1 - inset), y0 = r.height * inset, y1 = r.height * (1 - inset);
+  const x0 = r.width * inset,
+    x1 = r.width * (1 - inset),
+    y0 = r.height * inset,
+    y1 = r.height * (1 - inset);
   const got = [
     [x0, y0],
     [x1, y0],
@@ -115,7 +118,12 @@ function ihdr(width: number, height: number, depth = 8, colorType = 2, interlace
 
 /** A PNG whose header claims width×height (its image data is a stub: only inspectImage is run on it). */
 function pngHeaderOnly(width: number, height: number, depth = 8, colorType = 2, interlace = 0): Uint8Array {
-  return concat([PNG_SIGNATURE, ihdr(width, height, depth, colorType, interlace), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+  return concat([
+    PNG_SIGNATURE,
+    ihdr(width, height, depth, colorType, interlace),
+    pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)),
+    pngChunk("IEND"),
+  ]);
 }
 
 /** Pads a JPEG with comment segments (after SOI) up to about `total` bytes. */
@@ -152,8 +160,15 @@ describe("memory", () => {
     expect(progressive.length).toBeGreaterThan(IMAGE_LIMITS.whole.maxBytes - 70_000);
     expect(inspectImage(progressive)).toMatchObject({ width: side, height: side });
     // Photos with embedded profiles bring LittleCMS's own WASM memory into the same isolate.
-    const p3 = insertJpegSegments(portraitJpeg(640, 800), iccJpegPayloads(iccProfile(DISPLAY_P3)).map((p) => segment(0xe2, p)));
-    const cmyk = insertJpegSegments(realFile("cmykJpeg"), iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)), false);
+    const p3 = insertJpegSegments(
+      portraitJpeg(640, 800),
+      iccJpegPayloads(iccProfile(DISPLAY_P3)).map((p) => segment(0xe2, p)),
+    );
+    const cmyk = insertJpegSegments(
+      realFile("cmykJpeg"),
+      iccJpegPayloads(cmykProfile()).map((p) => segment(0xe2, p)),
+      false,
+    );
     const plainPng = await portraitPng(640, 800);
     const wasmBytes = async () => (await wasmMemoryBytes()) + colourWasmBytes();
     const before = await wasmBytes();
@@ -203,7 +218,10 @@ describe("memory", () => {
     // 8160×6120 = 49.9 MP, padded with comments up to the byte limit.
     const w = 8160;
     const h = 6120;
-    const jpeg = padJpeg(encodeBaselineJpeg(w, h, (x, y) => [(x >> 5) & 255, (y >> 5) & 255, 128 + ((x ^ y) & 31)], { sampling: "420", quality: 80 }), IMAGE_LIMITS.maxBytes - 16);
+    const jpeg = padJpeg(
+      encodeBaselineJpeg(w, h, (x, y) => [(x >> 5) & 255, (y >> 5) & 255, 128 + ((x ^ y) & 31)], { sampling: "420", quality: 80 }),
+      IMAGE_LIMITS.maxBytes - 16,
+    );
     expect(jpeg.length).toBeLessThanOrEqual(IMAGE_LIMITS.maxBytes);
     expect(jpeg.length).toBeGreaterThan(IMAGE_LIMITS.maxBytes - 70_000);
     expect(inspectImage(jpeg)).toMatchObject({ width: w, height: h });
@@ -264,14 +282,21 @@ describe("inspectImage: what the file is", () => {
   });
 
   it("refuses an empty file with 422", () => {
-    expect(apiError(() => processPortrait(new Uint8Array(0)))).toMatchObject({ status: 422, code: "image_unreadable", message: expect.stringMatching(/empty/) });
+    expect(apiError(() => processPortrait(new Uint8Array(0)))).toMatchObject({
+      status: 422,
+      code: "image_unreadable",
+      message: expect.stringMatching(/empty/),
+    });
   });
 
   it("reads type and size of JPEG (baseline, progressive, CMYK, gray), PNG and WebP from the header", () => {
     expect(inspectImage(portraitJpeg(300, 400))).toEqual({ type: "jpeg", width: 300, height: 400, orientation: 1 });
-    for (const name of ["progressiveJpeg", "jpeg420", "cmykJpeg", "grayJpeg"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "jpeg", width: 64, height: 80, orientation: 1 });
-    for (const name of ["png16", "interlacedPng", "palettePng", "grayPng"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "png", width: 64, height: 80, orientation: 1 });
-    for (const name of ["lossyWebp", "losslessWebp", "alphaWebp", "alphaLosslessWebp"] as const) expect(inspectImage(realFile(name))).toEqual({ type: "webp", width: 64, height: 80, orientation: 1 });
+    for (const name of ["progressiveJpeg", "jpeg420", "cmykJpeg", "grayJpeg"] as const)
+      expect(inspectImage(realFile(name))).toEqual({ type: "jpeg", width: 64, height: 80, orientation: 1 });
+    for (const name of ["png16", "interlacedPng", "palettePng", "grayPng"] as const)
+      expect(inspectImage(realFile(name))).toEqual({ type: "png", width: 64, height: 80, orientation: 1 });
+    for (const name of ["lossyWebp", "losslessWebp", "alphaWebp", "alphaLosslessWebp"] as const)
+      expect(inspectImage(realFile(name))).toEqual({ type: "webp", width: 64, height: 80, orientation: 1 });
   });
 
   it("reads the EXIF orientation in both byte orders and reports the displayed size", () => {
@@ -368,11 +393,24 @@ describe("inspectImage: what the file is", () => {
     // A standard JPEG of 12 MB is fine; a PNG (inflated whole) is limited to 8 MB, pictures photon
     // decodes (copied into WASM memory) to 6 MB.
     expect(inspectImage(padJpeg(portraitJpeg(64, 80), 12 * MiB))).toMatchObject({ width: 64, height: 80 });
-    const png = concat([PNG_SIGNATURE, ihdr(64, 80), pngChunk("tEXt", new Uint8Array(9 * MiB)), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+    const png = concat([
+      PNG_SIGNATURE,
+      ihdr(64, 80),
+      pngChunk("tEXt", new Uint8Array(9 * MiB)),
+      pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)),
+      pngChunk("IEND"),
+    ]);
     const pngErr = apiError(() => inspectImage(png));
     expect(pngErr).toMatchObject({ status: 413, code: "image_too_large", details: { bytes: png.length, max_bytes: IMAGE_LIMITS.png.maxBytes } });
     expect(pngErr.message).toMatch(/^This PNG file is 9 MB; the limit for PNG images is 8 MB\. Save it as a JPEG/);
-    const pngOf7Mb = (interlace: number) => concat([PNG_SIGNATURE, ihdr(64, 80, 8, 2, interlace), pngChunk("tEXt", new Uint8Array(7 * MiB)), pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)), pngChunk("IEND")]);
+    const pngOf7Mb = (interlace: number) =>
+      concat([
+        PNG_SIGNATURE,
+        ihdr(64, 80, 8, 2, interlace),
+        pngChunk("tEXt", new Uint8Array(7 * MiB)),
+        pngChunk("IDAT", Uint8Array.of(0x78, 0x9c, 3, 0, 0, 0, 0, 1)),
+        pngChunk("IEND"),
+      ]);
     expect(inspectImage(pngOf7Mb(0))).toMatchObject({ width: 64, height: 80 });
     const interlacedErr = apiError(() => inspectImage(pngOf7Mb(1)));
     expect(interlacedErr).toMatchObject({ status: 413, code: "image_too_large", details: { max_bytes: IMAGE_LIMITS.whole.maxBytes } });
@@ -415,7 +453,8 @@ describe("damaged files never reach the decoder as a crash", () => {
   });
 
   it("PNG whose compressed data is broken but checksums are right → 422, without a decoder panic", async () => {
-    const w = 600, h = 700;
+    const w = 600,
+      h = 700;
     const raw = new Uint8Array((w * 3 + 1) * h).map((_, i) => (i % (w * 3 + 1) === 0 ? 0 : (i * 31) & 0xff));
     const z = await zlib(raw);
     const garbage = z.slice();
@@ -468,20 +507,41 @@ describe("damaged files never reach the decoder as a crash", () => {
 
   it("progressive JPEGs whose scans do not fit the frame or each other → 422 before decoding", () => {
     // A component left out of the DC scan, whose AC scans then come first.
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: s.components.slice(0, 2) } : s))), /detail before/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: s.components.slice(0, 2) } : s))),
+      /detail before/,
+    );
     // Only the DC scan of two of the three components: the third has no image data at all.
-    refusedAsDamaged(damagedProgressive((scans) => [{ ...scans[0]!, components: scans[0]!.components.slice(0, 2) }]), /without any image data/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => [{ ...scans[0]!, components: scans[0]!.components.slice(0, 2) }]),
+      /without any image data/,
+    );
     // The DC scan's components out of the frame's order (photon panics on it).
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: [s.components[0]!, s.components[2]!, s.components[1]!] } : s))), /out of order/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 0 ? { ...s, components: [s.components[0]!, s.components[2]!, s.components[1]!] } : s))),
+      /out of order/,
+    );
     // An AC band coded twice (the second AC scan of a component overlaps the first).
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 4 ? { ...s, ss: 5 } : s))), /do not fit together/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 4 ? { ...s, ss: 5 } : s))),
+      /do not fit together/,
+    );
     // A refinement of the AC coefficients that does not continue where the previous scan stopped.
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 5 ? { ...s, ah: 3, al: 2 } : s))), /do not fit together/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 5 ? { ...s, ah: 3, al: 2 } : s))),
+      /do not fit together/,
+    );
     // AC scans moved to other bands, leaving coefficients 1…59 of a component never coded (their
     // data would be decoded into the wrong coefficients).
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 3 || i === 8 ? { ...s, ss: 60 } : s))), /leave part of the picture out/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 3 || i === 8 ? { ...s, ss: 60 } : s))),
+      /leave part of the picture out/,
+    );
     // An AC scan of another component's data (the selector edited): that component's band is then coded twice.
-    refusedAsDamaged(damagedProgressive((scans) => scans.map((s, i) => (i === 2 ? { ...s, components: [[scans[3]!.components[0]![0], s.components[0]![1]]] } : s))), /do not fit together/);
+    refusedAsDamaged(
+      damagedProgressive((scans) => scans.map((s, i) => (i === 2 ? { ...s, components: [[scans[3]!.components[0]![0], s.components[0]![1]]] } : s))),
+      /do not fit together/,
+    );
   });
 
   it("truncated WebP or RIFF size mismatch → 422", () => {
@@ -496,7 +556,14 @@ describe("damaged files never reach the decoder as a crash", () => {
 
   it("flipped and cut bytes anywhere give a result or an ImagingError, never a RuntimeError", async () => {
     const rnd = prng(42);
-    const sources = [portraitJpeg(120, 150), realFile("progressiveJpeg"), await portraitPng(120, 150), realFile("palettePng"), realFile("lossyWebp"), realFile("losslessWebp")];
+    const sources = [
+      portraitJpeg(120, 150),
+      realFile("progressiveJpeg"),
+      await portraitPng(120, 150),
+      realFile("palettePng"),
+      realFile("lossyWebp"),
+      realFile("losslessWebp"),
+    ];
     let failures = 0;
     for (const src of sources) {
       for (let i = 0; i < FUZZ_N; i++) {
@@ -648,7 +715,12 @@ describe("processPortrait", () => {
   });
 
   it("outputs carry no metadata at all (EXIF, GPS, XMP, ICC, comments)", () => {
-    const input = insertJpegSegments(portraitJpeg(300, 400), [exifSegment({ orientation: 1, gps: true, make: "SecretCam" }), xmpSegment(), iccSegment(), commentSegment("student 123 home address")]);
+    const input = insertJpegSegments(portraitJpeg(300, 400), [
+      exifSegment({ orientation: 1, gps: true, make: "SecretCam" }),
+      xmpSegment(),
+      iccSegment(),
+      commentSegment("student 123 home address"),
+    ]);
     const text = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join("");
     expect(text(input)).toContain("SecretCam");
     const out = processPortrait(input);
@@ -656,7 +728,10 @@ describe("processPortrait", () => {
       const bytes = out.renditions[size];
       const markers = jpegMarkers(bytes);
       const allowed = new Set([0xd8, 0xe0, 0xdb, 0xc0, 0xc1, 0xc2, 0xc4, 0xdd, 0xda, 0xd9]);
-      expect(markers.filter((m) => !allowed.has(m)).map((m) => m.toString(16)), size).toEqual([]);
+      expect(
+        markers.filter((m) => !allowed.has(m)).map((m) => m.toString(16)),
+        size,
+      ).toEqual([]);
       expect(markers[0]).toBe(0xd8);
       expect(markers.at(-1)).toBe(0xd9);
       const app0 = jpegSegments(bytes).find((s) => s.marker === 0xe0);
@@ -700,7 +775,12 @@ describe("processPortrait", () => {
     for (const colorType of [0, 2, 4, 6] as const) {
       for (const bitDepth of [8, 16] as const) {
         const r = renditions(await encodePng(src, { colorType, bitDepth }));
-        const expected = colorType === 0 || colorType === 4 ? [RED, GREEN, BLUE, WHITE].map((c) => [Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]), 0, 0] as Color).map((c): Color => [c[0], c[0], c[0]]) : [RED, GREEN, BLUE, WHITE];
+        const expected =
+          colorType === 0 || colorType === 4
+            ? [RED, GREEN, BLUE, WHITE]
+                .map((c) => [Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]), 0, 0] as Color)
+                .map((c): Color => [c[0], c[0], c[0]])
+            : [RED, GREEN, BLUE, WHITE];
         expectCorners(r.full, expected);
       }
     }
@@ -711,7 +791,8 @@ describe("processPortrait", () => {
     const out = processPortrait(encodeJpeg(src, 95));
     const full = decodeJpeg(out.renditions.full);
     let diff = 0;
-    for (let i = 0; i < full.data.length; i += 4) diff += Math.abs(full.data[i]! - src.data[i]!) + Math.abs(full.data[i + 1]! - src.data[i + 1]!) + Math.abs(full.data[i + 2]! - src.data[i + 2]!);
+    for (let i = 0; i < full.data.length; i += 4)
+      diff += Math.abs(full.data[i]! - src.data[i]!) + Math.abs(full.data[i + 1]! - src.data[i + 1]!) + Math.abs(full.data[i + 2]! - src.data[i + 2]!);
     expect(diff / (800 * 1000 * 3)).toBeLessThan(3);
     const photo = processPortrait(portraitJpeg(1200, 1500));
     expect(photo.renditions.full.length).toBeLessThan(150_000);
@@ -734,14 +815,22 @@ describe("processPortrait", () => {
 /** Where stored pixel (sx, sy) of a sw×sh picture is displayed under EXIF orientation o. */
 function displayedAt(o: number, sx: number, sy: number, sw: number, sh: number): [number, number] {
   switch (o) {
-    case 2: return [sw - 1 - sx, sy];
-    case 3: return [sw - 1 - sx, sh - 1 - sy];
-    case 4: return [sx, sh - 1 - sy];
-    case 5: return [sy, sx];
-    case 6: return [sh - 1 - sy, sx];
-    case 7: return [sh - 1 - sy, sw - 1 - sx];
-    case 8: return [sy, sw - 1 - sx];
-    default: return [sx, sy];
+    case 2:
+      return [sw - 1 - sx, sy];
+    case 3:
+      return [sw - 1 - sx, sh - 1 - sy];
+    case 4:
+      return [sx, sh - 1 - sy];
+    case 5:
+      return [sy, sx];
+    case 6:
+      return [sh - 1 - sy, sx];
+    case 7:
+      return [sh - 1 - sy, sw - 1 - sx];
+    case 8:
+      return [sy, sw - 1 - sx];
+    default:
+      return [sx, sy];
   }
 }
 
@@ -770,7 +859,9 @@ function areaResize(src: Raster, tw: number, th: number): Float64Array {
     for (let x = 0; x < tw; x++) {
       const a = x * sx;
       const b = a + sx;
-      let r = 0, g = 0, bl = 0;
+      let r = 0,
+        g = 0,
+        bl = 0;
       for (let i = Math.floor(a); i < Math.min(w, Math.ceil(b)); i++) {
         const wt = Math.min(b, i + 1) - Math.max(a, i);
         const p = (y * w + i) * 4;
@@ -799,7 +890,8 @@ function areaResize(src: Raster, tw: number, th: number): Float64Array {
 /** Mean absolute difference per channel between a decoded rendition and a reference (RGB floats). */
 function meanAbsError(r: Raster, ref: Float64Array): number {
   let e = 0;
-  for (let i = 0, p = 0; i < ref.length; i += 3, p += 4) e += Math.abs(r.data[p]! - ref[i]!) + Math.abs(r.data[p + 1]! - ref[i + 1]!) + Math.abs(r.data[p + 2]! - ref[i + 2]!);
+  for (let i = 0, p = 0; i < ref.length; i += 3, p += 4)
+    e += Math.abs(r.data[p]! - ref[i]!) + Math.abs(r.data[p + 1]! - ref[i + 1]!) + Math.abs(r.data[p + 2]! - ref[i + 2]!);
   return e / ref.length;
 }
 
@@ -862,15 +954,26 @@ describe("baseline JPEG decoder", () => {
       const s = planeSize(j, c, n);
       return { ...s, data: new Uint8Array(s.width * s.height) };
     });
-    decodeBaselineJpeg(jpeg, j, j.components.map(() => n), (c, row, off, y) => out[c]!.data.set(row.subarray(off, off + out[c]!.width), y * out[c]!.width));
+    decodeBaselineJpeg(
+      jpeg,
+      j,
+      j.components.map(() => n),
+      (c, row, off, y) => out[c]!.data.set(row.subarray(off, off + out[c]!.width), y * out[c]!.width),
+    );
     return out;
   }
-  const smooth = (W: number, H: number) => (x: number, y: number): Color => [
-    Math.round(40 + (170 * x) / W),
-    Math.round(200 - (150 * y) / H),
-    Math.round(128 + 90 * Math.sin(x / 6) * Math.cos(y / 9)),
+  const smooth =
+    (W: number, H: number) =>
+    (x: number, y: number): Color => [
+      Math.round(40 + (170 * x) / W),
+      Math.round(200 - (150 * y) / H),
+      Math.round(128 + 90 * Math.sin(x / 6) * Math.cos(y / 9)),
+    ];
+  const sizes: [number, number][] = [
+    [37, 53],
+    [64, 80],
+    [129, 67],
   ];
-  const sizes: [number, number][] = [[37, 53], [64, 80], [129, 67]];
   const samplings: Sampling[] = ["444", "422", "420", "440", "gray"];
 
   it("at full scale, matches jpeg-js for every sampling and odd sizes; restart markers change nothing", () => {
@@ -891,7 +994,10 @@ describe("baseline JPEG decoder", () => {
         expect(max, `${sampling} ${w}×${h}`).toBeLessThan(4);
         for (const restartInterval of [1, 7]) {
           const withRestarts = decodePlanes(encodeBaselineJpeg(w, h, smooth(w, h), { sampling, quality: 90, restartInterval }), 8);
-          expect(withRestarts.map((p) => p.data), `${sampling} ${w}×${h} restart ${restartInterval}`).toEqual(decodePlanes(jpeg, 8).map((p) => p.data));
+          expect(
+            withRestarts.map((p) => p.data),
+            `${sampling} ${w}×${h} restart ${restartInterval}`,
+          ).toEqual(decodePlanes(jpeg, 8).map((p) => p.data));
         }
       }
     }
@@ -961,7 +1067,10 @@ describe("baseline JPEG decoder", () => {
 
   it("decodes 4:2:0, 4:2:2, 4:4:0 and grey JPEGs through the whole pipeline with the right colours", () => {
     for (const sampling of samplings) {
-      const jpeg = encodeBaselineJpeg(200, 300, (x, y) => [RED, GREEN, BLUE, YELLOW][(y < 150 ? 0 : 2) + (x < 100 ? 0 : 1)]!, { sampling, restartInterval: sampling === "420" ? 3 : 0 });
+      const jpeg = encodeBaselineJpeg(200, 300, (x, y) => [RED, GREEN, BLUE, YELLOW][(y < 150 ? 0 : 2) + (x < 100 ? 0 : 1)]!, {
+        sampling,
+        restartInterval: sampling === "420" ? 3 : 0,
+      });
       const r = renditions(jpeg);
       const grey = (c: Color): Color => {
         const v = Math.round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
@@ -989,7 +1098,12 @@ describe("baseline JPEG decoder", () => {
 const MEASURE = Boolean((import.meta as { env?: Record<string, string | undefined> }).env?.VITE_PASSPIX_MEASURE);
 describe.skipIf(!MEASURE)("memory curve", () => {
   const kinds = { jpeg: "baseline JPEG 4:4:4", png: "PNG RGB 8-bit", rgba: "PNG RGBA 8-bit", png16: "PNG RGB 16-bit" } as const;
-  for (const [w, h] of [[640, 800], [1200, 1500], [2000, 2500], [3000, 4000]] as const) {
+  for (const [w, h] of [
+    [640, 800],
+    [1200, 1500],
+    [2000, 2500],
+    [3000, 4000],
+  ] as const) {
     for (const kind of Object.keys(kinds) as (keyof typeof kinds)[]) {
       it(`memory curve ${kind} ${w}x${h}`, async () => {
         const { PhotonImage } = await import("@cf-wasm/photon");
@@ -1001,7 +1115,16 @@ describe.skipIf(!MEASURE)("memory curve", () => {
         const decodeMs = Date.now() - t;
         img.free();
         const after = await wasmMemoryBytes();
-        console.log(JSON.stringify({ kind: kinds[kind], size: `${w}x${h}`, file_bytes: bytes.length, wasm_mib: after / MiB, bytes_per_pixel: +((after - before) / (w * h)).toFixed(2), decode_ms: decodeMs }));
+        console.log(
+          JSON.stringify({
+            kind: kinds[kind],
+            size: `${w}x${h}`,
+            file_bytes: bytes.length,
+            wasm_mib: after / MiB,
+            bytes_per_pixel: +((after - before) / (w * h)).toFixed(2),
+            decode_ms: decodeMs,
+          }),
+        );
       });
     }
   }

@@ -22,7 +22,10 @@ describe("integration state, preferences and audit", () => {
 
     const res = await admin("GET", "/v1/integration/missing.csv");
     expect(res.headers.get("Content-Type")).toMatch(/text\/csv/);
-    const lines = (await res.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
+    const lines = (await res.text())
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
     expect(lines[0]).toBe("id,email,sis_id,first_name,last_name,grade,homeroom");
     expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(["s1", "s2", "s3"]);
 

@@ -77,7 +77,14 @@ describe("mapping table formats", () => {
       [3, "s2", "IMG_0002.JPG", "ready"],
     ]);
     expect(p.counts).toEqual({
-      rows: 2, matched: 2, unmatched: 0, skipped: 0, ready: 2, files_received: 2, missing_files: 0, unreferenced_files: 0,
+      rows: 2,
+      matched: 2,
+      unmatched: 0,
+      skipped: 0,
+      ready: 2,
+      files_received: 2,
+      missing_files: 0,
+      unreferenced_files: 0,
     });
     expect(rowAt(p, 2).student_name).toBe("Jane Doe");
   });
@@ -298,7 +305,14 @@ describe("file matching", () => {
       ["unsupported_type", "other.gif"],
     ]);
     expect(p.counts).toEqual({
-      rows: 4, matched: 4, unmatched: 0, skipped: 0, ready: 1, files_received: 4, missing_files: 1, unreferenced_files: 1,
+      rows: 4,
+      matched: 4,
+      unmatched: 0,
+      skipped: 0,
+      ready: 1,
+      files_received: 4,
+      missing_files: 1,
+      unreferenced_files: 1,
     });
   });
 
@@ -321,8 +335,7 @@ describe("file matching", () => {
 
 // ─── PSPA ───
 
-const PSPA_HEADER =
-  "Volume\tImage Folder\tImage File Name\tGrade\tLast Name\tFirst Name\tHomeroom\tPeriod\tTeacher\tTrack\tDepartment\tTitle\tImage Size\n";
+const PSPA_HEADER = "Volume\tImage Folder\tImage File Name\tGrade\tLast Name\tFirst Name\tHomeroom\tPeriod\tTeacher\tTrack\tDepartment\tTitle\tImage Size\n";
 const line = (folder: string, file: string, grade: string, last: string, first: string, homeroom = "", dept = "", title = "") =>
   `Fall 2024\t${folder}\t${file}\t${grade}\t${last}\t${first}\t${homeroom}\t\tMr T\t\t${dept}\t${title}\t640x800\n`;
 
@@ -348,7 +361,14 @@ describe("PSPA index", () => {
       line("", "0006.jpg", "", "Teacher", "Ms", "", "", "Principal") +
       line("Staff", "0007.jpg", "", "Cook", "Bob", "", "Food Service") +
       line("Images\\Gr10", "0008.jpg", "12", "Brown", "Tom", "");
-    const files = ["pkg/Images/Gr09/0001.jpg", "pkg/Images/Gr10/0002.jpg", "pkg/Images/GrK/0003.jpg", "pkg/Images/Gr11/0004.jpg", "pkg/0006.jpg", "pkg/Staff/0007.jpg"];
+    const files = [
+      "pkg/Images/Gr09/0001.jpg",
+      "pkg/Images/Gr10/0002.jpg",
+      "pkg/Images/GrK/0003.jpg",
+      "pkg/Images/Gr11/0004.jpg",
+      "pkg/0006.jpg",
+      "pkg/Staff/0007.jpg",
+    ];
     const p = matchMappingRows(pspa(idx, "pkg/INDEX.TXT"), pspaRoster, [...files, "pkg/INDEX.TXT"]);
     expect(p.format).toBe("pspa");
     expect(p.rows.map((r) => [r.row, r.student_id, r.matched_file, r.status])).toEqual([
@@ -442,7 +462,17 @@ describe("PSPA index", () => {
 
 describe("without a mapping file", () => {
   it("matches files named after school IDs or emails", () => {
-    const files = ["Grade 9/001234.jpg", "john.roe@school.org.JPG", "42.png", "0042.png", "stranger.jpg", "9999.jpg", "readme.txt", "._001234.jpg", "5678.heic"];
+    const files = [
+      "Grade 9/001234.jpg",
+      "john.roe@school.org.JPG",
+      "42.png",
+      "0042.png",
+      "stranger.jpg",
+      "9999.jpg",
+      "readme.txt",
+      "._001234.jpg",
+      "5678.heic",
+    ];
     const p = matchMappingRows(NONE, roster, files);
     expect(p.format).toBe("file_names");
     // rows are numbered by the received names sorted, so arrival order does not matter

@@ -124,7 +124,10 @@ describe("one student's photo", () => {
     }
     await expectError(await putPhoto(admin, "s1", new Uint8Array()), 400, "validation_failed");
     const e = await expectError(
-      await admin("PUT", "/v1/students/s1/photo", { body: new Uint8Array(8), headers: { "Content-Type": "image/jpeg", "Content-Length": String(500 * 1024 * 1024) } }),
+      await admin("PUT", "/v1/students/s1/photo", {
+        body: new Uint8Array(8),
+        headers: { "Content-Type": "image/jpeg", "Content-Length": String(500 * 1024 * 1024) },
+      }),
       413,
       "image_too_large",
     );
@@ -154,7 +157,15 @@ describe("one student's photo", () => {
     const { admin } = await schoolWithRoster();
     await putPhoto(admin, "s1", portraitJpeg(640, 800));
     const state = await json(await admin("GET", "/v1/integration"));
-    expect(state).toMatchObject({ enabled: false, can_enable: true, photo_count: 1, student_count: 4, eligible_count: 3, eligible_photo_count: 1, coverage: 0.333 });
+    expect(state).toMatchObject({
+      enabled: false,
+      can_enable: true,
+      photo_count: 1,
+      student_count: 4,
+      eligible_count: 3,
+      eligible_photo_count: 1,
+      coverage: 0.333,
+    });
     const enabled = await json(await admin("POST", "/v1/integration/enable"));
     expect(enabled).toMatchObject({ enabled: true, can_enable: false });
   });

@@ -58,12 +58,16 @@ describe("queue consumer", () => {
     expect(after).toMatchObject({ status: "completed", counts: { processed: 2, pending: 0 } });
     await deliver(env, [messages[0]!, messages[0]!, messages[1]!]);
     expect((await getUpload(admin, id)).counts).toMatchObject({ processed: 2, failed: 0, pending: 0 });
-    const audits = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE org = ?1 AND action = 'photo.set_by_upload'").bind(org).first<{ n: number }>();
+    const audits = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE org = ?1 AND action = 'photo.set_by_upload'")
+      .bind(org)
+      .first<{ n: number }>();
     expect(audits?.n).toBe(2);
     const student = await json(await admin("GET", "/v1/students/st0"));
     expect(student.photo.version).toBe(`u${id}`);
     // a redelivery did not clobber the restore pointer with the upload's own version
-    const row = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 'st0'").bind(org).first<{ restore_version: string | null }>();
+    const row = await env.DB.prepare("SELECT restore_version FROM students WHERE org = ?1 AND id = 'st0'")
+      .bind(org)
+      .first<{ restore_version: string | null }>();
     expect(row?.restore_version).toBeNull();
   });
 
@@ -87,7 +91,7 @@ describe("queue consumer", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([ids[1]]);
     // while the failed row waits for its retry, the old photo (none) is still what is served
     expect(await version(org, "st1")).toBeNull();
-    expect((await getUpload(admin, id))).toMatchObject({ status: "processing", counts: { processed: 2, pending: 1 } });
+    expect(await getUpload(admin, id)).toMatchObject({ status: "processing", counts: { processed: 2, pending: 1 } });
     await deliver(env, [messages[1]!], "passpix-uploads", 2);
     expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 3, pending: 0 } });
   });

@@ -60,7 +60,11 @@ describe("rate limits on write routes", () => {
     const keys: string[] = [];
     const binding = { limit: async ({ key }: { key: string }) => (keys.push(key), { success: true }) };
     const token = await tokenFor(org, "admin", "ann");
-    await expectError(await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, token, "DELETE", "/v1/students/nobody/photo"), 404, "not_found");
+    await expectError(
+      await callWith({ USER_WRITE_LIMIT: binding, SCHOOL_WRITE_LIMIT: binding }, token, "DELETE", "/v1/students/nobody/photo"),
+      404,
+      "not_found",
+    );
     expect(keys.sort()).toEqual([`s:${org}`, `u:${org}:ann`]);
     // and the role is still checked by each guard
     await expectError(await callWith({}, await tokenFor(org, "teacher", "tom"), "DELETE", "/v1/students/nobody/photo"), 403, "forbidden");

@@ -67,9 +67,17 @@ describe("roster import", () => {
 
   it("refuses a CSV without an id column, a wrong media type and a body that is not JSON", async () => {
     const admin = await as(newOrg(), "admin");
-    const e = await expectError(await admin("POST", "/v1/students/import", { body: "email,name\na@b.c,A\n", headers: { "Content-Type": "text/csv" } }), 400, "validation_failed");
+    const e = await expectError(
+      await admin("POST", "/v1/students/import", { body: "email,name\na@b.c,A\n", headers: { "Content-Type": "text/csv" } }),
+      400,
+      "validation_failed",
+    );
     expect(e.message).toMatch(/id column/);
-    await expectError(await admin("POST", "/v1/students/import", { body: "<x/>", headers: { "Content-Type": "application/xml" } }), 415, "unsupported_media_type");
+    await expectError(
+      await admin("POST", "/v1/students/import", { body: "<x/>", headers: { "Content-Type": "application/xml" } }),
+      415,
+      "unsupported_media_type",
+    );
     await expectError(await admin("POST", "/v1/students/import", { body: "{nope", headers: { "Content-Type": "application/json" } }), 400, "validation_failed");
     await expectError(await admin("POST", "/v1/students/import", { body: { pupils: [] } }), 400, "validation_failed");
   });
@@ -84,7 +92,13 @@ describe("roster import", () => {
 describe("student listing", () => {
   it("searches by name, email and sis_id, filters by photo and pages with a cursor", async () => {
     const org = newOrg();
-    const students = Array.from({ length: 7 }, (_, i) => ({ id: `p${i}`, email: `kid${i}@x.test`, sis_id: `00${i}`, first_name: `Kid${i}`, last_name: i % 2 ? "Zed" : "Abe" }));
+    const students = Array.from({ length: 7 }, (_, i) => ({
+      id: `p${i}`,
+      email: `kid${i}@x.test`,
+      sis_id: `00${i}`,
+      first_name: `Kid${i}`,
+      last_name: i % 2 ? "Zed" : "Abe",
+    }));
     students.push({ id: "e1", email: "eva@x.test", sis_id: "999", first_name: "Éva", last_name: "Émile" });
     await importRoster(org, students);
     const admin = await as(org, "admin");

@@ -105,7 +105,11 @@ describe("oversized bodies", () => {
 
   // Over a real socket, answering before the client has sent everything resets the connection
   // (e2e/bodies.test.mjs); here we check the body is read to its end before the 413 goes out.
-  for (const [route, code] of [["PUT /v1/students/{id}/photo", "image_too_large"], ["PUT /v1/uploads/{id}/files/{name}", "image_too_large"], ["POST /v1/students/import", "too_large"]] as const) {
+  for (const [route, code] of [
+    ["PUT /v1/students/{id}/photo", "image_too_large"],
+    ["PUT /v1/uploads/{id}/files/{name}", "image_too_large"],
+    ["POST /v1/students/import", "too_large"],
+  ] as const) {
     it(`${route} without a Content-Length → 413, after draining the rest of the body`, async () => {
       const org = newOrg();
       await importRoster(org);
@@ -156,7 +160,11 @@ describe("file names are only names", () => {
     }
     const keys = (await env.PHOTOS.list({ prefix: "orgs/" })).objects.map((o) => o.key).filter((k) => k.includes(upload.id));
     expect(keys.every((k) => k.startsWith(`orgs/${org}/uploads/${upload.id}/files/`))).toBe(true);
-    await expectError(await admin("PUT", `/v1/uploads/${upload.id}/files/${encodeURIComponent("../..")}`, { body: new Uint8Array(4) }), 400, "validation_failed");
+    await expectError(
+      await admin("PUT", `/v1/uploads/${upload.id}/files/${encodeURIComponent("../..")}`, { body: new Uint8Array(4) }),
+      400,
+      "validation_failed",
+    );
   });
 });
 

@@ -11,12 +11,21 @@ import { describeProblems, plainWords } from "../scripts/upload/summary.mjs";
 
 describe("problem codes and their wording (src/shared/problem-codes.ts)", () => {
   it("the server's warnings are the ones the pages and the CLI show as warnings", () => {
-    expect([...MAPPING_WARNING_CODES].sort()).toEqual(
-      [
-        "blank_image", "duplicate_student", "file_extension_assumed", "grade_not_checked", "leading_zeros_ignored", "low_resolution", "not_a_portrait",
-        "not_a_student", "opted_out", "possible_duplicate", "too_bright", "too_dark", "unreferenced_file",
-      ],
-    );
+    expect([...MAPPING_WARNING_CODES].sort()).toEqual([
+      "blank_image",
+      "duplicate_student",
+      "file_extension_assumed",
+      "grade_not_checked",
+      "leading_zeros_ignored",
+      "low_resolution",
+      "not_a_portrait",
+      "not_a_student",
+      "opted_out",
+      "possible_duplicate",
+      "too_bright",
+      "too_dark",
+      "unreferenced_file",
+    ]);
     for (const code of ["unknown_student", "missing_file", "duplicate_file", ...MAPPING_WARNING_CODES]) {
       const warning = MAPPING_WARNING_CODES.has(code);
       expect(isWarning(code)).toBe(warning);
@@ -47,7 +56,15 @@ describe("problem codes and their wording (src/shared/problem-codes.ts)", () => 
 
 describe("base64url (src/shared/base64url.ts)", () => {
   it("matches RFC 4648 §10 without padding, both ways", () => {
-    const vectors: Array<[string, string]> = [["", ""], ["f", "Zg"], ["fo", "Zm8"], ["foo", "Zm9v"], ["foob", "Zm9vYg"], ["fooba", "Zm9vYmE"], ["foobar", "Zm9vYmFy"]];
+    const vectors: Array<[string, string]> = [
+      ["", ""],
+      ["f", "Zg"],
+      ["fo", "Zm8"],
+      ["foo", "Zm9v"],
+      ["foob", "Zm9vYg"],
+      ["fooba", "Zm9vYmE"],
+      ["foobar", "Zm9vYmFy"],
+    ];
     for (const [plain, encoded] of vectors) {
       expect(bytesToBase64url(new TextEncoder().encode(plain))).toBe(encoded);
       expect(new TextDecoder().decode(base64urlToBytes(encoded)!)).toBe(plain);

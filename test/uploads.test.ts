@@ -24,9 +24,22 @@ describe("bulk upload with a mapping file", () => {
     const id = await newUpload(admin);
     await putFile(admin, id, "IMG_0001.JPG", small(1));
     await putFile(admin, id, "Grade 10/IMG_0002.jpg", small(2));
-    const preview = await putMapping(admin, id, "\uFEFFStudent Email,Photo File\r\nADA.LOVELACE@school.test ,IMG_0001.JPG\r\nalan.turing@school.test,img_0002.jpg\r\nnobody@school.test,IMG_0003.jpg\r\n");
+    const preview = await putMapping(
+      admin,
+      id,
+      "\uFEFFStudent Email,Photo File\r\nADA.LOVELACE@school.test ,IMG_0001.JPG\r\nalan.turing@school.test,img_0002.jpg\r\nnobody@school.test,IMG_0003.jpg\r\n",
+    );
     expect(preview.format).toBe("csv");
-    expect(preview.counts).toMatchObject({ rows: 3, matched: 2, unmatched: 1, files_received: 2, missing_files: 1, unreferenced_files: 0, processed: 0, pending: 0 });
+    expect(preview.counts).toMatchObject({
+      rows: 3,
+      matched: 2,
+      unmatched: 1,
+      files_received: 2,
+      missing_files: 1,
+      unreferenced_files: 0,
+      processed: 0,
+      pending: 0,
+    });
     expect(preview.problems.map((p: any) => [p.row, p.code])).toEqual(expect.arrayContaining([[4, "unknown_student"]]));
 
     await submit(admin, id);
@@ -69,7 +82,12 @@ describe("bulk upload with a mapping file", () => {
     // Row 1: one warning; row 2: two (leading zeros and an assumed extension); row 3: a warning, then a bad image.
     const preview = await putMapping(admin, id, "1234,a.jpg\n1236,c\n1235,cut.jpg\n");
     expect(preview.problems.map((p: any) => [p.row, p.code])).toEqual(
-      expect.arrayContaining([[1, "leading_zeros_ignored"], [2, "leading_zeros_ignored"], [2, "file_extension_assumed"], [3, "leading_zeros_ignored"]]),
+      expect.arrayContaining([
+        [1, "leading_zeros_ignored"],
+        [2, "leading_zeros_ignored"],
+        [2, "file_extension_assumed"],
+        [3, "leading_zeros_ignored"],
+      ]),
     );
     const draft = await reportRows(admin, id);
     await submit(admin, id);
@@ -115,7 +133,9 @@ describe("bulk upload with a mapping file", () => {
     await submit(admin, id);
     const done = await waitUntilFinal(admin, id);
     expect(done.counts.processed).toBe(1);
-    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE org = ?1 AND action = 'photo.set_by_upload'").bind(org).first<{ n: number }>();
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE org = ?1 AND action = 'photo.set_by_upload'")
+      .bind(org)
+      .first<{ n: number }>();
     expect(events?.n).toBe(1);
   });
 
@@ -159,7 +179,11 @@ describe("bulk upload with a mapping file", () => {
   it("refuses an Excel workbook as the mapping with a hint, and an empty one", async () => {
     const { admin } = await school();
     const id = await newUpload(admin);
-    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: ascii("PK\x03\x04xlsx"), headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
+    const e = await expectError(
+      await admin("PUT", `/v1/uploads/${id}/mapping`, { body: ascii("PK\x03\x04xlsx"), headers: { "Content-Type": "text/csv" } }),
+      415,
+      "unsupported_media_type",
+    );
     expect(e.message).toMatch(/CSV/);
     await expectError(await admin("PUT", `/v1/uploads/${id}/mapping`, { body: "", headers: { "Content-Type": "text/csv" } }), 400, "validation_failed");
   });
@@ -188,7 +212,11 @@ describe("a mapping body that is not a CSV table", () => {
     const id = await newUpload(admin);
     await putFile(admin, id, "a.jpg", small());
     await putMapping(admin, id, "001234,a.jpg\n", "good.csv");
-    const e = await expectError(await admin("PUT", `/v1/uploads/${id}/mapping?name=mapping.csv`, { body, headers: { "Content-Type": "text/csv" } }), 415, "unsupported_media_type");
+    const e = await expectError(
+      await admin("PUT", `/v1/uploads/${id}/mapping?name=mapping.csv`, { body, headers: { "Content-Type": "text/csv" } }),
+      415,
+      "unsupported_media_type",
+    );
     expect(e.message).toMatch(what);
     expect(e.message).toMatch(todo);
     const after = await getUpload(admin, id);
@@ -198,11 +226,16 @@ describe("a mapping body that is not a CSV table", () => {
   it.each([
     ["a JSON object", '{"students":[{"email":"ada.lovelace@school.test","file":"a.jpg"}]}', "text/csv", /JSON \(an object\)/],
     ["a JSON list of rows", '[["001234","a.jpg"]]', "text/csv", /JSON \(a list\)/],
-    ["a JSON list sent as JSON", ' [ ]\n', "application/json", /JSON \(a list\)/],
+    ["a JSON list sent as JSON", " [ ]\n", "application/json", /JSON \(a list\)/],
     ["a JSON string", '"001234,a.jpg"', "text/plain", /JSON \(a text value\)/],
     ["JSON null", "null", "application/json", /JSON \(null\)/],
     ["a JSON number sent as JSON", "42", "application/json", /JSON \(a number\)/],
-    ["an Excel XML spreadsheet", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>', "text/csv", /XML/],
+    [
+      "an Excel XML spreadsheet",
+      '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>',
+      "text/csv",
+      /XML/,
+    ],
     ["a web page", "<!DOCTYPE html><html><body><table><tr><td>001234</td><td>a.jpg</td></tr></table></body></html>", "text/csv", /web page/],
   ])("refuses %s with 422, saying what it is and what to send; the earlier mapping stays", async (_label, body, type, what) => {
     const { admin } = await school();
@@ -248,7 +281,9 @@ describe("zip archives", () => {
     const upload = await waitForArchive(admin, id);
     expect(upload.archive.status).toBe("extracted");
     expect(upload.counts).toMatchObject({ files_received: 3, matched: 3 });
-    const { results } = await env.DB.prepare("SELECT name FROM upload_files WHERE org = ?1 AND upload_id = ?2 ORDER BY name").bind(org, id).all<{ name: string }>();
+    const { results } = await env.DB.prepare("SELECT name FROM upload_files WHERE org = ?1 AND upload_id = ?2 ORDER BY name")
+      .bind(org, id)
+      .all<{ name: string }>();
     expect(results.map((r) => r.name)).toEqual(["Delivery/Grade 10/001235.jpg", "Delivery/Grade 9/001234.jpg", "etc/001236.jpg"]);
     await submit(admin, id);
     expect((await waitUntilFinal(admin, id)).status).toBe("completed");
@@ -265,7 +300,12 @@ describe("zip archives", () => {
       "V1\tFolder01\tP0002.jpg\t10\tTuring\tAlan\t102\t\t\t\t\t\t",
       "V1\tFolder01\tP0003.jpg\t\tSmith\tMary\t\t\t\t\tScience\tTeacher\t",
     ].join("\r\n");
-    await putArchive(admin, id, { "PSPA/INDEX.TXT": ascii(index), "PSPA/Folder01/P0001.jpg": small(1), "PSPA/Folder01/P0002.jpg": small(2), "PSPA/Folder01/P0003.jpg": small(3) });
+    await putArchive(admin, id, {
+      "PSPA/INDEX.TXT": ascii(index),
+      "PSPA/Folder01/P0001.jpg": small(1),
+      "PSPA/Folder01/P0002.jpg": small(2),
+      "PSPA/Folder01/P0003.jpg": small(3),
+    });
     const upload = await waitForArchive(admin, id);
     expect(upload.format).toBe("pspa");
     expect(upload.counts).toMatchObject({ rows: 3, matched: 2 });
@@ -279,12 +319,19 @@ describe("zip archives", () => {
   it("reports a file that is not a zip, and refuses an archive without a length", async () => {
     const { admin } = await school();
     const id = await newUpload(admin);
-    const res = await admin("PUT", `/v1/uploads/${id}/archive`, { body: ascii("this is not a zip at all"), headers: { "Content-Type": "application/zip", "Content-Length": "24" } });
+    const res = await admin("PUT", `/v1/uploads/${id}/archive`, {
+      body: ascii("this is not a zip at all"),
+      headers: { "Content-Type": "application/zip", "Content-Length": "24" },
+    });
     expect(res.status).toBe(202);
     const upload = await waitForArchive(admin, id);
     expect(upload.archive.status).toBe("failed");
     expect(upload.archive.message).toMatch(/zip/i);
-    await expectError(await admin("PUT", `/v1/uploads/${id}/archive`, { body: ascii("x"), headers: { "Content-Type": "image/gif" } }), 415, "unsupported_media_type");
+    await expectError(
+      await admin("PUT", `/v1/uploads/${id}/archive`, { body: ascii("x"), headers: { "Content-Type": "image/gif" } }),
+      415,
+      "unsupported_media_type",
+    );
   });
 });
 

@@ -31,7 +31,10 @@ export function machineInfo() {
     memory_gb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.type()} ${os.release()}`,
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" "),
     wrangler: pkg("wrangler"),
     miniflare: pkg("miniflare"),
     workerd: pkg("workerd"),
@@ -61,7 +64,14 @@ export function describeMachine(m = machineInfo()) {
 export function summarize(latencies) {
   const a = Float64Array.from(latencies).sort();
   const at = (p) => (a.length ? a[Math.min(a.length - 1, Math.max(0, Math.ceil((p / 100) * a.length) - 1))] : NaN);
-  return { n: a.length, p50: at(50), p95: at(95), p99: at(99), max: a.length ? a[a.length - 1] : NaN, mean: a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN };
+  return {
+    n: a.length,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: a.length ? a[a.length - 1] : NaN,
+    mean: a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN,
+  };
 }
 
 export const fmt = {

@@ -132,21 +132,18 @@ export async function runRequests({ base, make, count = Infinity, seconds = Infi
   const one = (req) =>
     new Promise((resolve) => {
       const start = performance.now();
-      const r = http.request(
-        { host: u.hostname, port: u.port, method: req.method ?? "GET", path: req.path, headers: req.headers ?? {}, agent },
-        (res) => {
-          const chunks = [];
-          res.on("data", (c) => chunks.push(c));
-          res.on("end", () => {
-            const ms = performance.now() - start;
-            latencies.push(ms);
-            statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-            onResponse?.(req, res, Buffer.concat(chunks), ms);
-            resolve();
-          });
-          res.on("error", () => (errors++, resolve()));
-        },
-      );
+      const r = http.request({ host: u.hostname, port: u.port, method: req.method ?? "GET", path: req.path, headers: req.headers ?? {}, agent }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const ms = performance.now() - start;
+          latencies.push(ms);
+          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+          onResponse?.(req, res, Buffer.concat(chunks), ms);
+          resolve();
+        });
+        res.on("error", () => (errors++, resolve()));
+      });
       r.setTimeout(30_000, () => r.destroy(new Error("timeout")));
       r.on("error", () => (errors++, resolve()));
       if (req.body) r.end(req.body);
@@ -163,5 +160,17 @@ export async function runRequests({ base, make, count = Infinity, seconds = Infi
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
   const s = summarize(latencies);
-  return { client: "node:http", rps: s.n / elapsed, requests: s.n, p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, statuses, errors, seconds: elapsed, concurrency };
+  return {
+    client: "node:http",
+    rps: s.n / elapsed,
+    requests: s.n,
+    p50: s.p50,
+    p95: s.p95,
+    p99: s.p99,
+    max: s.max,
+    statuses,
+    errors,
+    seconds: elapsed,
+    concurrency,
+  };
 }

@@ -90,7 +90,9 @@ export function profileReport(profiles, { topN = 12, minMs = 50 } = {}) {
   const busy = profiles.filter((p) => p.activeMs >= minMs);
   const sum = busy.reduce((s, p) => s + p.activeMs, 0);
   for (const p of busy) {
-    lines.push(`  isolate ${p.id}: ${(p.activeMs / 1000).toFixed(2)} s on CPU (${((100 * p.activeMs) / sum).toFixed(0)}% of profiled JS/wasm time)${p.wasmMs ? `, wasm ${(p.wasmMs / 1000).toFixed(2)} s` : ""}`);
+    lines.push(
+      `  isolate ${p.id}: ${(p.activeMs / 1000).toFixed(2)} s on CPU (${((100 * p.activeMs) / sum).toFixed(0)}% of profiled JS/wasm time)${p.wasmMs ? `, wasm ${(p.wasmMs / 1000).toFixed(2)} s` : ""}`,
+    );
     for (const [k, ms] of p.top.slice(0, topN)) lines.push(`      ${((100 * ms) / p.activeMs).toFixed(1).padStart(5)}%  ${k}`);
   }
   return lines.join("\n");

@@ -3,8 +3,42 @@ import { createClient } from "../../scripts/lib/http.mjs";
 import { pool } from "./common.mjs";
 import { readCorpusFile } from "./corpus.mjs";
 
-const FIRST = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim", "Hedy", "John", "Karen"];
-const LAST = ["Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "Berners-Lee", "Lamarr", "Backus", "Jones"];
+const FIRST = [
+  "Ada",
+  "Grace",
+  "Alan",
+  "Katherine",
+  "Linus",
+  "Margaret",
+  "Edsger",
+  "Barbara",
+  "Donald",
+  "Frances",
+  "Ken",
+  "Radia",
+  "Tim",
+  "Hedy",
+  "John",
+  "Karen",
+];
+const LAST = [
+  "Lovelace",
+  "Hopper",
+  "Turing",
+  "Johnson",
+  "Torvalds",
+  "Hamilton",
+  "Dijkstra",
+  "Liskov",
+  "Knuth",
+  "Allen",
+  "Thompson",
+  "Perlman",
+  "Berners-Lee",
+  "Lamarr",
+  "Backus",
+  "Jones",
+];
 
 export const studentId = (i) => `s${String(i + 1).padStart(5, "0")}`;
 

@@ -79,7 +79,8 @@ export async function startWorkerd({ bundle, port, queue, limits, inspectorPort,
   if (queue) workerOptions.queueConsumers["passpix-uploads"] = { ...workerOptions.queueConsumers["passpix-uploads"], ...queue };
   // limits: { USER_WRITE_LIMIT: n, SCHOOL_WRITE_LIMIT: n } replaces the bindings' limits (throughput runs).
   for (const [name, limit] of Object.entries(limits ?? {})) {
-    if (workerOptions.ratelimits?.[name]) workerOptions.ratelimits[name] = { ...workerOptions.ratelimits[name], simple: { ...workerOptions.ratelimits[name].simple, limit } };
+    if (workerOptions.ratelimits?.[name])
+      workerOptions.ratelimits[name] = { ...workerOptions.ratelimits[name], simple: { ...workerOptions.ratelimits[name].simple, limit } };
   }
   const persistDir = mkdtempSync(path.join(ensureDir(path.join(BENCH_DIR, "state")), "workerd-"));
   port ??= await freePort();

@@ -38,7 +38,10 @@ export function buildVariant(name, patches = [], { dropAssets = false, assetsExt
     const text = readFileSync(file, "utf8");
     const count = text.split(p.find).length - 1;
     if (count !== 1) throw new Error(`variant ${name}: patch for ${p.file} matches ${count} times (src/ changed?): ${p.find.slice(0, 80)}`);
-    writeFileSync(file, text.replace(p.find, () => p.replace));
+    writeFileSync(
+      file,
+      text.replace(p.find, () => p.replace),
+    );
   }
   return buildBundle({ main: path.join(dir, "src", "index.ts"), outdir: path.join(dir, "dist"), dropAssets, assetsExtra, tag: name });
 }

@@ -12,7 +12,9 @@ import { chromium } from "playwright-core";
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
-const CANDIDATES = [process.env.PASSPIX_CHROMIUM, process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(Boolean);
+const CANDIDATES = [process.env.PASSPIX_CHROMIUM, process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(
+  Boolean,
+);
 
 export function chromiumPath() {
   const found = CANDIDATES.find((p) => existsSync(p));

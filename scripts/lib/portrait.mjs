@@ -160,7 +160,7 @@ class Canvas {
   toRgba(noiseSeed = 1) {
     const { width, height, rgb } = this;
     const out = new Uint8Array(width * height * 4);
-    let s = (noiseSeed >>> 0) || 1;
+    let s = noiseSeed >>> 0 || 1;
     for (let p = 0, i = 0, o = 0; p < width * height; p++, i += 3, o += 4) {
       s ^= s << 13;
       s ^= s >>> 17;
@@ -179,24 +179,42 @@ class Canvas {
 // A tiny 5×7 font for initials
 
 const FONT = {
-  A: "01110100011000111111100011000110001", B: "11110100011000111110100011000111110",
-  C: "01110100011000010000100001000101110", D: "11110100011000110001100011000111110",
-  E: "11111100001000011110100001000011111", F: "11111100001000011110100001000010000",
-  G: "01110100011000010111100011000101111", H: "10001100011000111111100011000110001",
-  I: "01110001000010000100001000010001110", J: "00111000100001000010000101001001100",
-  K: "10001100101010011000101001001010001", L: "10000100001000010000100001000011111",
-  M: "10001110111010110101100011000110001", N: "10001110011010110011100011000110001",
-  O: "01110100011000110001100011000101110", P: "11110100011000111110100001000010000",
-  Q: "01110100011000110001101011001001101", R: "11110100011000111110101001001010001",
-  S: "01111100001000001110000010000111110", T: "11111001000010000100001000010000100",
-  U: "10001100011000110001100011000101110", V: "10001100011000110001100010101000100",
-  W: "10001100011000110101101011010101010", X: "10001100010101000100010101000110001",
-  Y: "10001100010101000100001000010000100", Z: "11111000010001000100010001000011111",
-  0: "01110100011001110101110011000101110", 1: "00100011000010000100001000010001110",
-  2: "01110100010000100010001000100011111", 3: "11111000100010000010000011000101110",
-  4: "00010001100101010010111110001000010", 5: "11111100001111000001000011000101110",
-  6: "00110010001000011110100011000101110", 7: "11111000010001000100010000100001000",
-  8: "01110100011000101110100011000101110", 9: "01110100011000101111000010001001100",
+  A: "01110100011000111111100011000110001",
+  B: "11110100011000111110100011000111110",
+  C: "01110100011000010000100001000101110",
+  D: "11110100011000110001100011000111110",
+  E: "11111100001000011110100001000011111",
+  F: "11111100001000011110100001000010000",
+  G: "01110100011000010111100011000101111",
+  H: "10001100011000111111100011000110001",
+  I: "01110001000010000100001000010001110",
+  J: "00111000100001000010000101001001100",
+  K: "10001100101010011000101001001010001",
+  L: "10000100001000010000100001000011111",
+  M: "10001110111010110101100011000110001",
+  N: "10001110011010110011100011000110001",
+  O: "01110100011000110001100011000101110",
+  P: "11110100011000111110100001000010000",
+  Q: "01110100011000110001101011001001101",
+  R: "11110100011000111110101001001010001",
+  S: "01111100001000001110000010000111110",
+  T: "11111001000010000100001000010000100",
+  U: "10001100011000110001100011000101110",
+  V: "10001100011000110001100010101000100",
+  W: "10001100011000110101101011010101010",
+  X: "10001100010101000100010101000110001",
+  Y: "10001100010101000100001000010000100",
+  Z: "11111000010001000100010001000011111",
+  0: "01110100011001110101110011000101110",
+  1: "00100011000010000100001000010001110",
+  2: "01110100010000100010001000100011111",
+  3: "11111000100010000010000011000101110",
+  4: "00010001100101010010111110001000010",
+  5: "11111100001111000001000011000101110",
+  6: "00110010001000011110100011000101110",
+  7: "11111000010001000100010000100001000",
+  8: "01110100011000101110100011000101110",
+  9: "01110100011000101111000010001001100",
 };
 
 function drawText(canvas, text, cx, cy, cell, color) {
@@ -227,7 +245,12 @@ function drawText(canvas, text, cx, cy, cell, color) {
             const ccy = top + (r2 + 0.5) * cell;
             d = Math.min(d, len(px - ccx, py - ccy) - r);
             // bridges to right / down / diagonal neighbours
-            for (const [bc, br] of [[1, 0], [0, 1], [1, 1], [-1, 1]]) {
+            for (const [bc, br] of [
+              [1, 0],
+              [0, 1],
+              [1, 1],
+              [-1, 1],
+            ]) {
               if (on(c2 + bc, r2 + br) && !(bc !== 0 && br !== 0 && (on(c2 + bc, r2) || on(c2, r2 + br)))) {
                 d = Math.min(d, sdSegment(px, py, ccx, ccy, ccx + bc * cell, ccy + br * cell, r));
               }
@@ -326,17 +349,11 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   const style = look.style;
   if (style === "long") {
     const sd = (x, y) =>
-      Math.min(
-        sdEllipse(x, y, cx, headCy - ry * 0.1, rx * 1.24, ry * 1.12),
-        sdRoundBox(x, y, cx, headCy + ry * 0.75, rx * 1.2, ry * 1.05, rx * 0.5),
-      );
+      Math.min(sdEllipse(x, y, cx, headCy - ry * 0.1, rx * 1.24, ry * 1.12), sdRoundBox(x, y, cx, headCy + ry * 0.75, rx * 1.2, ry * 1.05, rx * 0.5));
     cv.fill(sd, hairColor, { bbox: [cx - rx * 1.4, above, cx + rx * 1.4, headCy + ry * 2] });
   } else if (style === "bob") {
     const sd = (x, y) =>
-      Math.min(
-        sdEllipse(x, y, cx, headCy - ry * 0.12, rx * 1.26, ry * 1.08),
-        sdRoundBox(x, y, cx, headCy + ry * 0.28, rx * 1.22, ry * 0.55, rx * 0.35),
-      );
+      Math.min(sdEllipse(x, y, cx, headCy - ry * 0.12, rx * 1.26, ry * 1.08), sdRoundBox(x, y, cx, headCy + ry * 0.28, rx * 1.22, ry * 0.55, rx * 0.35));
     cv.fill(sd, hairColor, { bbox: [cx - rx * 1.4, above, cx + rx * 1.4, headCy + ry] });
   } else if (style === "ponytail") {
     // a tail gathered at the back, peeking out beside the neck
@@ -363,7 +380,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     (x, y) => {
       const t = clamp01((y - (headCy + ry * 0.8)) / (ry * 0.55));
       const side = Math.abs(x - cx) / neckW;
-      return mix(scale(skin, 0.8), mix(skin, skinShade, 0.35), t * t * (3 - 2 * t)) .map((v) => v * (1 - 0.1 * side * side));
+      return mix(scale(skin, 0.8), mix(skin, skinShade, 0.35), t * t * (3 - 2 * t)).map((v) => v * (1 - 0.1 * side * side));
     },
     { bbox: [cx - neckW, neckTop, cx + neckW, neckBottom] },
   );
@@ -375,11 +392,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   const shirtLo = scale(shirt, 0.72);
   // a rounded torso: a wide dome for the shoulders blended into a box below
   const shoulders = (x, y) =>
-    smin(
-      sdEllipse(x, y, cx, shoulderTop + u * 0.3, u * 0.43, u * 0.3),
-      sdRoundBox(x, y, cx, shoulderTop + u * 0.62, u * 0.45, u * 0.45, u * 0.12),
-      u * 0.06,
-    );
+    smin(sdEllipse(x, y, cx, shoulderTop + u * 0.3, u * 0.43, u * 0.3), sdRoundBox(x, y, cx, shoulderTop + u * 0.62, u * 0.45, u * 0.45, u * 0.12), u * 0.06);
   const vDepth = look.collar === "vneck" ? ry * 0.7 : 0;
   const vneck = (x, y) => {
     // a V cut out of the shirt below the neck
@@ -444,9 +457,13 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
       { bbox: [cx - neckW * 2, shoulderTop - ry * 0.5, cx + neckW * 2, shoulderTop + ry * 0.5] },
     );
     for (const side of [-1, 1]) {
-      cv.fill((x, y) => sdSegment(x, y, cx + side * neckW * 0.45, shoulderTop + ry * 0.28, cx + side * neckW * 0.5, shoulderTop + ry * 0.85, u * 0.006), hex("#eeeeee"), {
-        bbox: [cx - neckW, shoulderTop, cx + neckW, shoulderTop + ry],
-      });
+      cv.fill(
+        (x, y) => sdSegment(x, y, cx + side * neckW * 0.45, shoulderTop + ry * 0.28, cx + side * neckW * 0.5, shoulderTop + ry * 0.85, u * 0.006),
+        hex("#eeeeee"),
+        {
+          bbox: [cx - neckW, shoulderTop, cx + neckW, shoulderTop + ry],
+        },
+      );
     }
   }
 
@@ -537,12 +554,13 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     const ex = cx + side * eyeDX + Math.sin(tilt) * 0;
     const ey = eyeY + side * tilt * rx * 0.38;
     // white of the eye, iris, pupil, catch light
-    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062), white, { bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey + ry * 0.1], opacity: 0.95 });
-    cv.fill(
-      (x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075, rx * 0.075), sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)),
-      look.iris,
-      { bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1] },
-    );
+    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062), white, {
+      bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey + ry * 0.1],
+      opacity: 0.95,
+    });
+    cv.fill((x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075, rx * 0.075), sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)), look.iris, {
+      bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1],
+    });
     cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.036, rx * 0.036), dark, { bbox: [ex - rx * 0.05, ey - rx * 0.05, ex + rx * 0.05, ey + rx * 0.05] });
     cv.fill((x, y) => sdEllipse(x, y, ex - rx * 0.025, ey - rx * 0.028, rx * 0.016, rx * 0.016), white, { bbox: [ex - rx * 0.06, ey - rx * 0.06, ex, ey] });
     // upper lid line
@@ -598,14 +616,21 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   }
 
   // 9. Optional initials: a name badge on the chest.
-  const label = String(initials ?? "").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 3);
+  const label = String(initials ?? "")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .slice(0, 3);
   if (label) {
     const cell = Math.max(1, u * 0.0085);
     const bw = (label.length * 6.2 + 2.6) * cell;
     const bh = 10.5 * cell;
     const bcx = cx + u * 0.2;
     const bcy = Math.min(height - bh, shoulderTop + u * 0.26);
-    cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy + cell * 0.6, bw / 2, bh / 2, cell * 2), [0, 0, 0], { opacity: 0.18, soft: cell * 2, bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh] });
+    cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy + cell * 0.6, bw / 2, bh / 2, cell * 2), [0, 0, 0], {
+      opacity: 0.18,
+      soft: cell * 2,
+      bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh],
+    });
     cv.fill((x, y) => sdRoundBox(x, y, bcx, bcy, bw / 2, bh / 2, cell * 2), hex("#fafafa"), { bbox: [bcx - bw, bcy - bh, bcx + bw, bcy + bh] });
     drawText(cv, label, bcx, bcy, cell, mix(shirt, [0, 0, 0], 0.25));
   }
@@ -746,7 +771,9 @@ async function main(argv) {
     bytes += buf.length;
     if (count >= 20 && (i + 1) % Math.ceil(count / 10) === 0) console.error(`  ${i + 1}/${count}`);
   }
-  console.log(`wrote ${count} ${format.toUpperCase()} portrait(s), ${width}×${height}, ${(bytes / 1024 / 1024).toFixed(1)} MB, to ${path.resolve(values.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${count} ${format.toUpperCase()} portrait(s), ${width}×${height}, ${(bytes / 1024 / 1024).toFixed(1)} MB, to ${path.resolve(values.out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return 0;
 }
 

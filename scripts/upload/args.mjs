@@ -57,7 +57,13 @@ export async function parseUploadArgs(argv, env = process.env) {
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
   if (positionals.length === 0) throw new UsageError("Say which folder or .zip file to upload.");
-  if (positionals.length > 2) throw new UsageError(`Too many arguments: ${positionals.slice(2).map((p) => JSON.stringify(p)).join(" ")}. Put quotes around paths with spaces.`);
+  if (positionals.length > 2)
+    throw new UsageError(
+      `Too many arguments: ${positionals
+        .slice(2)
+        .map((p) => JSON.stringify(p))
+        .join(" ")}. Put quotes around paths with spaces.`,
+    );
 
   const url = values.url ?? env.PASSPIX_URL;
   const token = values.token ?? env.PASSPIX_TOKEN;
@@ -68,14 +74,17 @@ export async function parseUploadArgs(argv, env = process.env) {
   } catch {
     throw new UsageError(`--url ${JSON.stringify(url)} is not a web address (it should look like https://passpix.example.org).`);
   }
-  if (!["http:", "https:"].includes(base.protocol)) throw new UsageError(`--url must start with https:// (or http:// for a local server); got ${JSON.stringify(url)}.`);
+  if (!["http:", "https:"].includes(base.protocol))
+    throw new UsageError(`--url must start with https:// (or http:// for a local server); got ${JSON.stringify(url)}.`);
   if (!token) throw new UsageError("--token is required (an admin token for your school).");
   if (/\s/.test(token.trim()) || token.trim().split(".").length !== 3) {
     throw new UsageError("--token does not look like a token (three parts separated by dots). Copy it again, without quotes or line breaks.");
   }
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32; got ${JSON.stringify(values.concurrency)}.`);
-  if (values.upload !== undefined && !/^[a-z0-9]{8,40}$/.test(values.upload)) throw new UsageError(`--upload ${JSON.stringify(values.upload)} is not an upload id.`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+    throw new UsageError(`--concurrency must be a whole number from 1 to 32; got ${JSON.stringify(values.concurrency)}.`);
+  if (values.upload !== undefined && !/^[a-z0-9]{8,40}$/.test(values.upload))
+    throw new UsageError(`--upload ${JSON.stringify(values.upload)} is not an upload id.`);
 
   const source = path.resolve(positionals[0]);
   const st = await fsp.stat(source).catch(() => null);
@@ -92,7 +101,8 @@ export async function parseUploadArgs(argv, env = process.env) {
     if (!ms) throw new UsageError(`The mapping file ${positionals[1]} does not exist.`);
     if (!ms.isFile()) throw new UsageError(`The mapping file ${positionals[1]} is not a file.`);
     if (ms.size === 0) throw new UsageError(`The mapping file ${positionals[1]} is empty.`);
-    if (/\.(xlsx|xls|numbers|ods)$/i.test(mapping)) throw new UsageError(`${positionals[1]} is a spreadsheet workbook; save it as CSV first (in Excel: File › Save As › CSV UTF-8).`);
+    if (/\.(xlsx|xls|numbers|ods)$/i.test(mapping))
+      throw new UsageError(`${positionals[1]} is a spreadsheet workbook; save it as CSV first (in Excel: File › Save As › CSV UTF-8).`);
   }
   return {
     help: false,

@@ -45,7 +45,8 @@ export function explain(e, url, what) {
   if (isAuthError(e)) return authFailure(e);
   if (e instanceof ConnectionError) return connectionFailure(url, e);
   if (e instanceof ApiError) {
-    if (e.status === 404 && what.includes("upload")) return new UploadFailure(`${what} failed: that upload was not found (it may belong to another school, or --url points at the wrong service).`);
+    if (e.status === 404 && what.includes("upload"))
+      return new UploadFailure(`${what} failed: that upload was not found (it may belong to another school, or --url points at the wrong service).`);
     return new UploadFailure(`${what} failed: ${e.apiMessage ?? "the server gave no reason"} (${e.status}${e.code ? ` ${e.code}` : ""}).`);
   }
   return new UploadFailure(`${what} failed: ${e?.message ?? e}`);

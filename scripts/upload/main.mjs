@@ -44,7 +44,9 @@ export async function runUpload(options, io = {}) {
   const onSigint = () => {
     out.write(tty ? "\r\x1b[2K" : "");
     if (state.uploadId && !state.submitted) {
-      errOut.write(`\nInterrupted. Upload ${state.uploadId} was not submitted. To continue it, run the same command with --upload ${state.uploadId}\n(drafts are deleted after 7 days).\n`);
+      errOut.write(
+        `\nInterrupted. Upload ${state.uploadId} was not submitted. To continue it, run the same command with --upload ${state.uploadId}\n(drafts are deleted after 7 days).\n`,
+      );
     } else if (state.uploadId) {
       errOut.write(`\nInterrupted. Upload ${state.uploadId} was submitted and keeps processing on the server; see ${options.url}/admin/profile-pictures\n`);
     } else errOut.write("\nInterrupted.\n");
@@ -95,8 +97,12 @@ async function run(options, ctx) {
     const mappings = scan.files.filter((f) => f.kind === "mapping");
     const bytes = scan.files.reduce((n, f) => n + f.size, 0);
     say(`Folder ${options.source}`);
-    say(`  ${plural(photos.length, "photo")} to send (${formatBytes(bytes)})` + (scan.junk.length ? `, ${scan.junk.length} system files skipped (.DS_Store, ._*, Thumbs.db…)` : ""));
-    if (scan.other.length) say(`  Not sent (not photos): ${scan.other.slice(0, 5).join(", ")}${scan.other.length > 5 ? ` and ${scan.other.length - 5} more` : ""}`);
+    say(
+      `  ${plural(photos.length, "photo")} to send (${formatBytes(bytes)})` +
+        (scan.junk.length ? `, ${scan.junk.length} system files skipped (.DS_Store, ._*, Thumbs.db…)` : ""),
+    );
+    if (scan.other.length)
+      say(`  Not sent (not photos): ${scan.other.slice(0, 5).join(", ")}${scan.other.length > 5 ? ` and ${scan.other.length - 5} more` : ""}`);
     if (scan.skippedTables?.length) say(`  Not sent (the mapping file is given separately): ${scan.skippedTables.join(", ")}`);
     if (!options.mapping) {
       if (mappings.length) say(`  Mapping found in the folder: ${mappings.map((m) => m.rel).join(", ")}`);
@@ -120,7 +126,9 @@ async function run(options, ctx) {
     if (state.uploadId) {
       upload = (await probe.get(`/v1/uploads/${state.uploadId}`)).body;
       if (upload.status !== "draft") {
-        throw new UploadFailure(`Upload ${state.uploadId} is ${upload.status.replaceAll("_", " ")}, so files can no longer be added. Run the command without --upload to start a new upload.`);
+        throw new UploadFailure(
+          `Upload ${state.uploadId} is ${upload.status.replaceAll("_", " ")}, so files can no longer be added. Run the command without --upload to start a new upload.`,
+        );
       }
       say(`Continuing draft upload ${upload.id}`);
     } else {
@@ -180,9 +188,12 @@ async function run(options, ctx) {
     });
   }
   if (sent.zipFailure) {
-    throw new UploadFailure(`${sent.zipFailure} ${plural(sent.sent + sent.already, "file")} read before the problem ${sent.sent + sent.already === 1 ? "is" : "are"} in the upload, so nothing was submitted.`, {
-      hint: `Get a complete zip file, then run the same command with --upload ${id} (files the upload already holds are not sent again).`,
-    });
+    throw new UploadFailure(
+      `${sent.zipFailure} ${plural(sent.sent + sent.already, "file")} read before the problem ${sent.sent + sent.already === 1 ? "is" : "are"} in the upload, so nothing was submitted.`,
+      {
+        hint: `Get a complete zip file, then run the same command with --upload ${id} (files the upload already holds are not sent again).`,
+      },
+    );
   }
   if (failedToSend.length) say("These files were refused by the server; their rows will show as missing files. Fix them and re-run to add them.");
 
@@ -255,7 +266,9 @@ async function run(options, ctx) {
         return 1;
       }
     } else {
-      say(`Photos were not enabled because the upload ${final.status === "completed" ? "had files that could not be sent" : `ended ${final.status.replaceAll("_", " ")}`}. Review the report, then enable them on ${url}/admin/profile-pictures.`);
+      say(
+        `Photos were not enabled because the upload ${final.status === "completed" ? "had files that could not be sent" : `ended ${final.status.replaceAll("_", " ")}`}. Review the report, then enable them on ${url}/admin/profile-pictures.`,
+      );
     }
   }
   return final.status === "completed" || final.status === "completed_with_errors" ? 0 : 1;

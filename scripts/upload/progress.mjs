@@ -66,7 +66,14 @@ export function createProgress({ out, tty, label, total, unit = "files", totalBy
       out.write(`\r\x1b[2K${line()}`);
       drawn = true;
     } else {
-      const step = unit === "bytes" ? (totalBytes > 0 ? Math.floor((Math.min(bytes, totalBytes) / totalBytes) * 10) : 10) : total > 0 ? Math.floor((Math.min(done, total) / total) * 10) : 10;
+      const step =
+        unit === "bytes"
+          ? totalBytes > 0
+            ? Math.floor((Math.min(bytes, totalBytes) / totalBytes) * 10)
+            : 10
+          : total > 0
+            ? Math.floor((Math.min(done, total) / total) * 10)
+            : 10;
       if (step > lastStep || force) {
         if (step > lastStep) lastStep = step;
         out.write(`${line()}\n`);

@@ -195,8 +195,13 @@ export async function sendFiles({ client, url, id, files, total, totalBytes, rec
         failed.push({ rel: f.rel, reason: `${e.apiMessage ?? "refused"} (${e.status}${e.code ? ` ${e.code}` : ""})`, transient: false });
         return;
       }
-      failed.push({ rel: f.rel, reason: e instanceof ApiError ? `the server answered ${e.status} after several tries` : (e?.message ?? String(e)), transient: true });
-      if (++transientStreak >= 10) throw new UploadFailure("The server keeps failing (10 files in a row after retries); stopping the upload.", { hint: "Try again later." });
+      failed.push({
+        rel: f.rel,
+        reason: e instanceof ApiError ? `the server answered ${e.status} after several tries` : (e?.message ?? String(e)),
+        transient: true,
+      });
+      if (++transientStreak >= 10)
+        throw new UploadFailure("The server keeps failing (10 files in a row after retries); stopping the upload.", { hint: "Try again later." });
     }
   }
 

@@ -17,9 +17,7 @@ export function describeProblems(problems, { limit = 15, truncated = false } = {
     if (!groups.has(p.code)) groups.set(p.code, []);
     groups.get(p.code).push(p);
   }
-  const ordered = [...groups.entries()].sort(
-    ([a, pa], [b, pb]) => Number(isWarning(a)) - Number(isWarning(b)) || pb.length - pa.length || (a < b ? -1 : 1),
-  );
+  const ordered = [...groups.entries()].sort(([a, pa], [b, pb]) => Number(isWarning(a)) - Number(isWarning(b)) || pb.length - pa.length || (a < b ? -1 : 1));
   const lines = [];
   let shown = 0;
   const perGroup = Math.max(2, Math.ceil(limit / ordered.length));
@@ -44,7 +42,8 @@ export function printPreview(u, say) {
   say("");
   const source = u.mapping_file
     ? `the mapping file ${u.mapping_file}`
-    : { file_names: "photos matched by their file names", pspa: "the PSPA index in the delivery" }[u.format] ?? (u.format ? `the ${u.format.toUpperCase()} mapping in the delivery` : null);
+    : ({ file_names: "photos matched by their file names", pspa: "the PSPA index in the delivery" }[u.format] ??
+      (u.format ? `the ${u.format.toUpperCase()} mapping in the delivery` : null));
   say(`Preview of upload ${u.id}${source ? ` (${source})` : ""}`);
   const rows = [
     ["Rows in the mapping", c.rows],
@@ -80,9 +79,13 @@ export function printSummary({ final, report, say, url }) {
   if (checks.length) {
     const byCode = new Map();
     for (const p of checks) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1);
-    const list = [...byCode.entries()].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(", ");
+    const list = [...byCode.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(", ");
     say(`  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}  photos to look at (${list})`);
-    for (const p of checks.slice(0, 10)) say(`    row ${p.row}, ${p.file ?? ""}: ${plainWords(p.code)}${p.details.student_id ? ` (same as ${p.details.student_id})` : ""}`);
+    for (const p of checks.slice(0, 10))
+      say(`    row ${p.row}, ${p.file ?? ""}: ${plainWords(p.code)}${p.details.student_id ? ` (same as ${p.details.student_id})` : ""}`);
   }
   const failures = report.lines.filter((l) => l.status === "failed").slice(0, 10);
   if (failures.length) {

@@ -5,8 +5,7 @@ import { TokenClaims, type Role } from "./auth-claims";
 import type { AppEnv } from "./env";
 import { enforceWriteLimits } from "./rate-limit";
 
-const unauthorized = (message: string) =>
-  new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="passpix"' });
+const unauthorized = (message: string) => new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="passpix"' });
 
 /** Verifies the bearer JWT (HS256 with JWT_SECRET, or RS256 from JWT_JWKS_URL when configured). */
 async function verifyBearer(header: string | undefined, env: Env) {

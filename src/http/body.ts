@@ -7,9 +7,7 @@ export function tooLarge(what: string, size: number | null, limit: number) {
   return new ApiError(
     413,
     what === "image" ? "image_too_large" : "too_large",
-    size === null
-      ? `This ${what} is larger than the limit of ${mb(limit)}.`
-      : `This ${what} is ${mb(size)}; the limit is ${mb(limit)}.`,
+    size === null ? `This ${what} is larger than the limit of ${mb(limit)}.` : `This ${what} is ${mb(size)}; the limit is ${mb(limit)}.`,
     { size, limit },
   );
 }

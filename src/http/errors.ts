@@ -55,12 +55,9 @@ const IMAGING_STATUS: Record<ImagingErrorCode, ContentfulStatusCode> = {
   image_service_busy: 503,
 };
 
-export const badRequest = (code: string, message: string, details?: unknown) =>
-  new ApiError(400, code, message, details);
-export const notFound = (what = "That resource") =>
-  new ApiError(404, "not_found", `${what} was not found.`);
-export const conflict = (code: string, message: string, details?: unknown) =>
-  new ApiError(409, code, message, details);
+export const badRequest = (code: string, message: string, details?: unknown) => new ApiError(400, code, message, details);
+export const notFound = (what = "That resource") => new ApiError(404, "not_found", `${what} was not found.`);
+export const conflict = (code: string, message: string, details?: unknown) => new ApiError(409, code, message, details);
 
 export type ValidationIssue = { path: string; message: string };
 

@@ -130,7 +130,8 @@ export function hammingDistance(a: string, b: string): number {
 export function checkPhoto(full: { width: number; height: number }, thumb: Planes, card: Planes, original: { width: number; height: number }): PhotoChecks {
   const findings: QualityFinding[] = [];
   const { width, height } = original;
-  if (width < CARD.width || height < CARD.height) findings.push({ code: "low_resolution", facts: { width, height, min_width: CARD.width, min_height: CARD.height } });
+  if (width < CARD.width || height < CARD.height)
+    findings.push({ code: "low_resolution", facts: { width, height, min_width: CARD.width, min_height: CARD.height } });
   if (full.width > full.height) findings.push({ code: "not_a_portrait", facts: { width, height } });
 
   const y = thumb.y;
@@ -192,7 +193,8 @@ function signature(card: Planes): string {
   const ch = (h + 1) >> 1;
   [card.cb, card.cr].forEach((plane, p) => {
     const cs = new Float64Array(SIG_C);
-    for (let row = 0; row < ch; row++) for (let col = 0; col < cw; col++) cs[Math.min(9, ((row * 10) / ch) | 0) * 8 + Math.min(7, ((col * 8) / cw) | 0)]! += plane[row * cw + col]!;
+    for (let row = 0; row < ch; row++)
+      for (let col = 0; col < cw; col++) cs[Math.min(9, ((row * 10) / ch) | 0) * 8 + Math.min(7, ((col * 8) / cw) | 0)]! += plane[row * cw + col]!;
     for (let i = 0; i < SIG_C; i++) out[SIG_W * SIG_H + p * SIG_C + i] = Math.round(cs[i]! / ((cw * ch) / SIG_C));
   });
   let hex = "";

@@ -324,25 +324,40 @@ function rgbRowsToPlanes(p: Planes, rgbRows: (y0: number, rows: number) => { rgb
     // Whole 2×2 cells: unrolled (this loop is most of the conversion's JS time).
     for (let cx = 0, q = at, i = y0 * w; cx < whole; cx++, q += 6, i += 2) {
       const q2 = q + 3 * w;
-      const r0 = out[q]!, g0 = out[q + 1]!, b0 = out[q + 2]!;
-      const r1 = out[q + 3]!, g1 = out[q + 4]!, b1 = out[q + 5]!;
-      const r2 = out[q2]!, g2 = out[q2 + 1]!, b2 = out[q2 + 2]!;
-      const r3 = out[q2 + 3]!, g3 = out[q2 + 4]!, b3 = out[q2 + 5]!;
+      const r0 = out[q]!,
+        g0 = out[q + 1]!,
+        b0 = out[q + 2]!;
+      const r1 = out[q + 3]!,
+        g1 = out[q + 4]!,
+        b1 = out[q + 5]!;
+      const r2 = out[q2]!,
+        g2 = out[q2 + 1]!,
+        b2 = out[q2 + 2]!;
+      const r3 = out[q2 + 3]!,
+        g3 = out[q2 + 4]!,
+        b3 = out[q2 + 5]!;
       Y[i] = 0.299 * r0 + 0.587 * g0 + 0.114 * b0 + 0.5;
       Y[i + 1] = 0.299 * r1 + 0.587 * g1 + 0.114 * b1 + 0.5;
       Y[i + w] = 0.299 * r2 + 0.587 * g2 + 0.114 * b2 + 0.5;
       Y[i + w + 1] = 0.299 * r3 + 0.587 * g3 + 0.114 * b3 + 0.5;
-      const R = (r0 + r1 + r2 + r3) * 0.25, G = (g0 + g1 + g2 + g3) * 0.25, B = (b0 + b1 + b2 + b3) * 0.25;
+      const R = (r0 + r1 + r2 + r3) * 0.25,
+        G = (g0 + g1 + g2 + g3) * 0.25,
+        B = (b0 + b1 + b2 + b3) * 0.25;
       CB[c0 + cx] = clamp(-0.168736 * R - 0.331264 * G + 0.5 * B + 128);
       CR[c0 + cx] = clamp(0.5 * R - 0.418688 * G - 0.081312 * B + 128);
     }
     // Partial cells: the last column of an odd width, or the last row of an odd height.
     for (let cx = whole; cx < cw; cx++) {
-      let R = 0, G = 0, B = 0, k = 0;
+      let R = 0,
+        G = 0,
+        B = 0,
+        k = 0;
       for (let r = 0; r < rows; r++) {
         for (let x = 2 * cx; x < Math.min(w, 2 * cx + 2); x++) {
           const q = at + (r * w + x) * 3;
-          const r8 = out[q]!, g8 = out[q + 1]!, b8 = out[q + 2]!;
+          const r8 = out[q]!,
+            g8 = out[q + 1]!,
+            b8 = out[q + 2]!;
           Y[(y0 + r) * w + x] = 0.299 * r8 + 0.587 * g8 + 0.114 * b8 + 0.5;
           R += r8;
           G += g8;
@@ -367,7 +382,12 @@ function rgbRowsToPlanes(p: Planes, rgbRows: (y0: number, rows: number) => { rgb
  * inks back; libjpeg's YCCK) and only K inverted. Then through the embedded CMYK profile to sRGB, or, without a usable one, the naive
  * R = (1 − C)(1 − K)… that decoders without colour management use (and photon used before).
  */
-export function cmykToPlanes(planes: readonly Uint8Array[], adobeTransform: number, profile: Uint8Array | null, full: Planes): "applied" | "naive" | `ignored: ${string}` {
+export function cmykToPlanes(
+  planes: readonly Uint8Array[],
+  adobeTransform: number,
+  profile: Uint8Array | null,
+  full: Planes,
+): "applied" | "naive" | `ignored: ${string}` {
   const [P0, P1, P2, P3] = planes as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const w = full.width;
   const inverted = adobeTransform >= 0;
@@ -376,7 +396,9 @@ export function cmykToPlanes(planes: readonly Uint8Array[], adobeTransform: numb
   const inks = (out: Uint8Array, at: number, y0: number, rows: number) => {
     for (let i = y0 * w, end = (y0 + rows) * w, q = at; i < end; i++, q += 4) {
       if (ycck) {
-        const yy = P0[i]!, cb = P1[i]! - 128, cr = P2[i]! - 128;
+        const yy = P0[i]!,
+          cb = P1[i]! - 128,
+          cr = P2[i]! - 128;
         out[q] = clamp(yy + 1.402 * cr);
         out[q + 1] = clamp(yy - 0.344136 * cb - 0.714136 * cr);
         out[q + 2] = clamp(yy + 1.772 * cb);

@@ -13,12 +13,12 @@ import { AAN, ZIGZAG } from "./jpeg/tables";
 
 // ITU-T T.81 Annex K tables (natural order), scaled by quality as libjpeg does.
 const STD_LUMA = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109,
-  103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103,
+  77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const STD_CHROMA = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
 ];
 
 function quantTable(base: number[], quality: number): Int32Array {
@@ -85,7 +85,14 @@ const qblk = new Int32Array(64);
 function fdctQuantize(src: Uint8Array, o: number, stride: number, div: Float64Array): number {
   const d = blockIn;
   for (let i = 0; i < 64; i += 8, o += stride) {
-    const s0 = src[o]!, s1 = src[o + 1]!, s2 = src[o + 2]!, s3 = src[o + 3]!, s4 = src[o + 4]!, s5 = src[o + 5]!, s6 = src[o + 6]!, s7 = src[o + 7]!;
+    const s0 = src[o]!,
+      s1 = src[o + 1]!,
+      s2 = src[o + 2]!,
+      s3 = src[o + 3]!,
+      s4 = src[o + 4]!,
+      s5 = src[o + 5]!,
+      s6 = src[o + 6]!,
+      s7 = src[o + 7]!;
     const t0 = s0 + s7;
     const t7 = s0 - s7;
     const t1 = s1 + s6;
@@ -175,10 +182,18 @@ function optimalTable(freqIn: Int32Array): HuffmanSpec {
   for (;;) {
     let c1 = -1;
     let v = 1e300;
-    for (let i = 0; i <= 256; i++) if (freq[i] && freq[i]! <= v) { v = freq[i]!; c1 = i; }
+    for (let i = 0; i <= 256; i++)
+      if (freq[i] && freq[i]! <= v) {
+        v = freq[i]!;
+        c1 = i;
+      }
     let c2 = -1;
     v = 1e300;
-    for (let i = 0; i <= 256; i++) if (freq[i] && freq[i]! <= v && i !== c1) { v = freq[i]!; c2 = i; }
+    for (let i = 0; i <= 256; i++)
+      if (freq[i] && freq[i]! <= v && i !== c1) {
+        v = freq[i]!;
+        c2 = i;
+      }
     if (c2 < 0) break;
     freq[c1]! += freq[c2]!;
     freq[c2] = 0;
@@ -356,7 +371,10 @@ export function encodeJpeg420(p: Planes, quality: number): Uint8Array {
   byte(0);
   word(0xffdb);
   word(2 + 65 * 2);
-  for (const [id, q] of [[0, t.luma], [1, t.chroma]] as const) {
+  for (const [id, q] of [
+    [0, t.luma],
+    [1, t.chroma],
+  ] as const) {
     byte(id);
     for (let k = 0; k < 64; k++) byte(q[ZIGZAG[k]!]!);
   }
@@ -366,7 +384,11 @@ export function encodeJpeg420(p: Planes, quality: number): Uint8Array {
   word(h);
   word(w);
   byte(3);
-  for (const [id, samp, tq] of [[1, 0x22, 0], [2, 0x11, 1], [3, 0x11, 1]]) {
+  for (const [id, samp, tq] of [
+    [1, 0x22, 0],
+    [2, 0x11, 1],
+    [3, 0x11, 1],
+  ]) {
     byte(id!);
     byte(samp!);
     byte(tq!);

@@ -30,13 +30,19 @@ export function unreadable(message: string, facts?: Record<string, unknown>): Im
 }
 
 export function truncated(kind: string): ImagingError {
-  return unreadable(`This ${kind} file is incomplete: it ends before the end of the picture (it was probably cut off while copying or downloading). Upload the complete file.`, {
-    reason: "truncated",
-  });
+  return unreadable(
+    `This ${kind} file is incomplete: it ends before the end of the picture (it was probably cut off while copying or downloading). Upload the complete file.`,
+    {
+      reason: "truncated",
+    },
+  );
 }
 
 export function corrupt(kind: string, what: string): ImagingError {
-  return unreadable(`This ${kind} file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`, {
-    reason: "corrupt",
-  });
+  return unreadable(
+    `This ${kind} file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`,
+    {
+      reason: "corrupt",
+    },
+  );
 }

@@ -58,13 +58,21 @@ function resamplePlane(src: Uint8Array, w: number, h: number, win: Window, tw: n
  */
 export function orientation(o: number, sw: number, sh: number): Layout {
   switch (o) {
-    case 2: return { base: sw - 1, col: -1, row: sw };
-    case 3: return { base: (sh - 1) * sw + sw - 1, col: -1, row: -sw };
-    case 4: return { base: (sh - 1) * sw, col: 1, row: -sw };
-    case 5: return { base: 0, col: sh, row: 1 };
-    case 6: return { base: sh - 1, col: sh, row: -1 };
-    case 7: return { base: (sw - 1) * sh + sh - 1, col: -sh, row: -1 };
-    case 8: return { base: (sw - 1) * sh, col: -sh, row: 1 };
-    default: return { base: 0, col: 1, row: sw };
+    case 2:
+      return { base: sw - 1, col: -1, row: sw };
+    case 3:
+      return { base: (sh - 1) * sw + sw - 1, col: -1, row: -sw };
+    case 4:
+      return { base: (sh - 1) * sw, col: 1, row: -sw };
+    case 5:
+      return { base: 0, col: sh, row: 1 };
+    case 6:
+      return { base: sh - 1, col: sh, row: -1 };
+    case 7:
+      return { base: (sw - 1) * sh + sh - 1, col: -sh, row: -1 };
+    case 8:
+      return { base: (sw - 1) * sh, col: -sh, row: 1 };
+    default:
+      return { base: 0, col: 1, row: sw };
   }
 }

@@ -36,7 +36,16 @@ export type PngLayout = {
 };
 
 /** An ImageHeader from the stored size; width/height are turned by the orientation. */
-export function headerOf(type: ImageType, storedWidth: number, storedHeight: number, orientation: number, hasAlpha: boolean, bpp: number, decoder: ImageHeader["decoder"] = "photon", png?: PngLayout): ImageHeader {
+export function headerOf(
+  type: ImageType,
+  storedWidth: number,
+  storedHeight: number,
+  orientation: number,
+  hasAlpha: boolean,
+  bpp: number,
+  decoder: ImageHeader["decoder"] = "photon",
+  png?: PngLayout,
+): ImageHeader {
   const swap = orientation >= 5;
   return {
     type,

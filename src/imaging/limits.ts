@@ -67,7 +67,10 @@ export const WHOLE_KINDS = {
   png16Interlaced: { what: "an interlaced 16-bit PNG", advice: AS_JPEG },
   webp: { what: "WebP images", advice: AS_JPEG },
   progressive: { what: "progressive JPEGs", advice: AS_STANDARD_JPEG },
-  progressiveCmyk: { what: "a progressive CMYK JPEG", advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again." },
+  progressiveCmyk: {
+    what: "a progressive CMYK JPEG",
+    advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again.",
+  },
   cmyk: { what: "CMYK JPEGs", advice: "Save it as a standard RGB JPEG, or at a smaller size (1000×1250 pixels is plenty), and upload it again." },
   otherJpeg: { what: "JPEGs stored like this one (not a standard baseline JPEG)", advice: AS_STANDARD_JPEG },
 } satisfies Record<string, WholeKind>;
@@ -78,7 +81,10 @@ export function wholeJpegKind(progressive: boolean, components: number): WholeKi
 }
 
 export function checkNotEmpty(type: ImageType, w: number, h: number) {
-  if (w <= 0 || h <= 0) throw unreadable(`This ${KIND_NAMES[type]} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, { reason: "zero_dimensions" });
+  if (w <= 0 || h <= 0)
+    throw unreadable(`This ${KIND_NAMES[type]} file says its picture is ${w}×${h} pixels, which is empty. Upload another photo.`, {
+      reason: "zero_dimensions",
+    });
 }
 
 function tooManyPixels(w: number, h: number, maxPixels: number, maxSide: number, forWhat: string, advice: string): ImagingError {
@@ -97,7 +103,8 @@ function tooManyPixels(w: number, h: number, maxPixels: number, maxSide: number,
 /** Throws image_too_large when a baseline JPEG's dimensions are past IMAGE_LIMITS. */
 export function checkBaselineDimensions(w: number, h: number) {
   checkNotEmpty("jpeg", w, h);
-  if (w * h > IMAGE_LIMITS.maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide) throw tooManyPixels(w, h, IMAGE_LIMITS.maxPixels, IMAGE_LIMITS.maxSide, "", SMALLER);
+  if (w * h > IMAGE_LIMITS.maxPixels || Math.max(w, h) > IMAGE_LIMITS.maxSide)
+    throw tooManyPixels(w, h, IMAGE_LIMITS.maxPixels, IMAGE_LIMITS.maxSide, "", SMALLER);
 }
 
 /**
@@ -126,7 +133,6 @@ export function checkWhole(
     });
   }
 }
-
 
 /** Throws image_too_large past IMAGE_LIMITS.maxBytes, the limit of any upload. */
 export function checkFileBytes(bytes: number) {

@@ -68,12 +68,15 @@ export function decodeWithPhoton(bytes: Uint8Array, header: ImageHeader, full: P
     const w = decoded.get_width();
     const h = decoded.get_height();
     if (w !== header.storedWidth || h !== header.storedHeight) {
-      throw unreadable(`This image's header says ${header.storedWidth}×${header.storedHeight} pixels but its picture is ${w}×${h}; the file is damaged. Save it again as JPEG or PNG and upload it again.`);
+      throw unreadable(
+        `This image's header says ${header.storedWidth}×${header.storedHeight} pixels but its picture is ${w}×${h}; the file is damaged. Save it again as JPEG or PNG and upload it again.`,
+      );
     }
     // A view of the decoded pixels inside WASM memory (no copy). No photon call may happen while
     // it is in use: a memory growth would detach it.
     const pixels = decoded.get_image_data().data;
-    if (pixels.length !== w * h * 4) throw unreadable("This image could not be decoded (unexpected pixel data). Save it again as JPEG or PNG and upload it again.");
+    if (pixels.length !== w * h * 4)
+      throw unreadable("This image could not be decoded (unexpected pixel data). Save it again as JPEG or PNG and upload it again.");
     const rows = new RowPlanes(w, h, header.hasAlpha, header.orientation, full);
     for (let y = 0; y < h; y++) rows.push(pixels, y * w * 4, 4);
   } finally {
@@ -94,9 +97,21 @@ function photonDecode(bytes: Uint8Array, header: ImageHeader): PhotonImage {
     // had allocated: at most this decode's need, and never more than the memory beyond the base.
     const size = photonMemory?.buffer.byteLength ?? Infinity;
     leakedByPanics = Math.max(0, Math.min(leakedByPanics + need, size - WASM_BASE));
-    console.warn(JSON.stringify({ at: "imaging.decode_failed", type: header.type, bytes: bytes.length, error: String(err), leaked_bound: leakedByPanics, wasm_bytes: size }));
-    throw unreadable(`This ${KIND_NAMES[header.type]} file is damaged and could not be decoded. Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`, {
-      reason: "decode_failed",
-    });
+    console.warn(
+      JSON.stringify({
+        at: "imaging.decode_failed",
+        type: header.type,
+        bytes: bytes.length,
+        error: String(err),
+        leaked_bound: leakedByPanics,
+        wasm_bytes: size,
+      }),
+    );
+    throw unreadable(
+      `This ${KIND_NAMES[header.type]} file is damaged and could not be decoded. Open it in a photo editor, save it again as JPEG or PNG, and upload it again.`,
+      {
+        reason: "decode_failed",
+      },
+    );
   }
 }

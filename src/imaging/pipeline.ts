@@ -109,7 +109,8 @@ export function dctScale(spanX: number, spanY: number, tw: number, th: number): 
 function decodeBaseline(bytes: Uint8Array, header: ImageHeader, full: Planes) {
   const jpeg = readBaselineJpeg(bytes, IMAGE_LIMITS.maxSide);
   if ("unsupported" in jpeg) throw unreadable(`This JPEG could not be decoded (${jpeg.unsupported}). Save it again as a standard JPEG and upload it again.`);
-  if (jpeg.width !== header.storedWidth || jpeg.height !== header.storedHeight) throw unreadable("This JPEG file is damaged (inconsistent headers). Save it again as JPEG and upload it again.");
+  if (jpeg.width !== header.storedWidth || jpeg.height !== header.storedHeight)
+    throw unreadable("This JPEG file is damaged (inconsistent headers). Save it again as JPEG and upload it again.");
   const o = header.orientation;
   // Targets in stored orientation.
   const swap = o >= 5;
@@ -156,7 +157,8 @@ function decodeProfiledCmyk(bytes: Uint8Array, header: ImageHeader, full: Planes
   if (!embedded || !("bytes" in embedded)) return false;
   const jpeg = readBaselineJpeg(bytes, IMAGE_LIMITS.maxSide, { cmyk: true });
   if ("unsupported" in jpeg || jpeg.components.length !== 4) return false;
-  if (jpeg.width !== header.storedWidth || jpeg.height !== header.storedHeight) throw unreadable("This JPEG file is damaged (inconsistent headers). Save it again as JPEG and upload it again.");
+  if (jpeg.width !== header.storedWidth || jpeg.height !== header.storedHeight)
+    throw unreadable("This JPEG file is damaged (inconsistent headers). Save it again as JPEG and upload it again.");
   const o = header.orientation;
   const sw = o >= 5 ? full.height : full.width;
   const sh = o >= 5 ? full.width : full.height;
@@ -170,7 +172,17 @@ function decodeProfiledCmyk(bytes: Uint8Array, header: ImageHeader, full: Planes
     const n = dctScale(spanX, spanY, sw, sh);
     scales.push(n);
     const plane = planeSize(jpeg, c, n);
-    sinks.push(new PlaneResampler(plane.width, plane.height, { x: 0, y: 0, width: (spanX * n) / 8, height: (spanY * n) / 8 }, sw, sh, planes[c]!, orientation(o, sw, sh)));
+    sinks.push(
+      new PlaneResampler(
+        plane.width,
+        plane.height,
+        { x: 0, y: 0, width: (spanX * n) / 8, height: (spanY * n) / 8 },
+        sw,
+        sh,
+        planes[c]!,
+        orientation(o, sw, sh),
+      ),
+    );
   });
   decodeBaselineJpeg(bytes, jpeg, scales, (c, row, offset) => sinks[c]!.push(row, offset));
   cmykToPlanes(planes, jpeg.adobeTransform, embedded.bytes, full);

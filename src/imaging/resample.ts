@@ -252,22 +252,35 @@ function horizontal(src: Uint8Array, off: number, t: Taps, out: Float32Array, o:
     case 6:
       for (let x = 0, k = 0; x < tw; x++, k += 6) {
         const p = off + start[x]!;
-        out[o + x] = src[p]! * w[k]! + src[p + 1]! * w[k + 1]! + src[p + 2]! * w[k + 2]! + src[p + 3]! * w[k + 3]! + src[p + 4]! * w[k + 4]! + src[p + 5]! * w[k + 5]!;
+        out[o + x] =
+          src[p]! * w[k]! + src[p + 1]! * w[k + 1]! + src[p + 2]! * w[k + 2]! + src[p + 3]! * w[k + 3]! + src[p + 4]! * w[k + 4]! + src[p + 5]! * w[k + 5]!;
       }
       return;
     case 7:
       for (let x = 0, k = 0; x < tw; x++, k += 7) {
         const p = off + start[x]!;
         out[o + x] =
-          src[p]! * w[k]! + src[p + 1]! * w[k + 1]! + src[p + 2]! * w[k + 2]! + src[p + 3]! * w[k + 3]! + src[p + 4]! * w[k + 4]! + src[p + 5]! * w[k + 5]! + src[p + 6]! * w[k + 6]!;
+          src[p]! * w[k]! +
+          src[p + 1]! * w[k + 1]! +
+          src[p + 2]! * w[k + 2]! +
+          src[p + 3]! * w[k + 3]! +
+          src[p + 4]! * w[k + 4]! +
+          src[p + 5]! * w[k + 5]! +
+          src[p + 6]! * w[k + 6]!;
       }
       return;
     case 8:
       for (let x = 0, k = 0; x < tw; x++, k += 8) {
         const p = off + start[x]!;
         out[o + x] =
-          src[p]! * w[k]! + src[p + 1]! * w[k + 1]! + src[p + 2]! * w[k + 2]! + src[p + 3]! * w[k + 3]! +
-          src[p + 4]! * w[k + 4]! + src[p + 5]! * w[k + 5]! + src[p + 6]! * w[k + 6]! + src[p + 7]! * w[k + 7]!;
+          src[p]! * w[k]! +
+          src[p + 1]! * w[k + 1]! +
+          src[p + 2]! * w[k + 2]! +
+          src[p + 3]! * w[k + 3]! +
+          src[p + 4]! * w[k + 4]! +
+          src[p + 5]! * w[k + 5]! +
+          src[p + 6]! * w[k + 6]! +
+          src[p + 7]! * w[k + 7]!;
       }
       return;
     default:
@@ -288,10 +301,35 @@ const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0);
  * One output row of the vertical pass: out[q + x·col] = Σ_k ring[rows[k] + x] · w[wi + k], rounded
  * and clamped. Unrolled over the rows for n ≤ 8; more rows are summed four at a time into `acc`.
  */
-function vertical(ring: Float32Array, rows: Int32Array, w: Float64Array, wi: number, n: number, tw: number, acc: Float64Array, out: Uint8Array, q: number, col: number) {
-  const r0 = rows[0]!, r1 = rows[1]!, r2 = rows[2]!, r3 = rows[3]!, r4 = rows[4]!, r5 = rows[5]!, r6 = rows[6]!, r7 = rows[7]!;
+function vertical(
+  ring: Float32Array,
+  rows: Int32Array,
+  w: Float64Array,
+  wi: number,
+  n: number,
+  tw: number,
+  acc: Float64Array,
+  out: Uint8Array,
+  q: number,
+  col: number,
+) {
+  const r0 = rows[0]!,
+    r1 = rows[1]!,
+    r2 = rows[2]!,
+    r3 = rows[3]!,
+    r4 = rows[4]!,
+    r5 = rows[5]!,
+    r6 = rows[6]!,
+    r7 = rows[7]!;
   // (weights arrays have 8 spare entries at the end, so these reads stay in bounds)
-  const w0 = w[wi]!, w1 = w[wi + 1]!, w2 = w[wi + 2]!, w3 = w[wi + 3]!, w4 = w[wi + 4]!, w5 = w[wi + 5]!, w6 = w[wi + 6]!, w7 = w[wi + 7]!;
+  const w0 = w[wi]!,
+    w1 = w[wi + 1]!,
+    w2 = w[wi + 2]!,
+    w3 = w[wi + 3]!,
+    w4 = w[wi + 4]!,
+    w5 = w[wi + 5]!,
+    w6 = w[wi + 6]!,
+    w7 = w[wi + 7]!;
   switch (n) {
     case 1:
       for (let x = 0; x < tw; x++, q += col) out[q] = clampByte(ring[r0 + x]!);
@@ -306,7 +344,8 @@ function vertical(ring: Float32Array, rows: Int32Array, w: Float64Array, wi: num
       for (let x = 0; x < tw; x++, q += col) out[q] = clampByte(ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3);
       return;
     case 5:
-      for (let x = 0; x < tw; x++, q += col) out[q] = clampByte(ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3 + ring[r4 + x]! * w4);
+      for (let x = 0; x < tw; x++, q += col)
+        out[q] = clampByte(ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3 + ring[r4 + x]! * w4);
       return;
     case 6:
       for (let x = 0; x < tw; x++, q += col)
@@ -314,20 +353,35 @@ function vertical(ring: Float32Array, rows: Int32Array, w: Float64Array, wi: num
       return;
     case 7:
       for (let x = 0; x < tw; x++, q += col)
-        out[q] = clampByte(ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3 + ring[r4 + x]! * w4 + ring[r5 + x]! * w5 + ring[r6 + x]! * w6);
+        out[q] = clampByte(
+          ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3 + ring[r4 + x]! * w4 + ring[r5 + x]! * w5 + ring[r6 + x]! * w6,
+        );
       return;
     case 8:
       for (let x = 0; x < tw; x++, q += col)
         out[q] = clampByte(
-          ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3 + ring[r4 + x]! * w4 + ring[r5 + x]! * w5 + ring[r6 + x]! * w6 + ring[r7 + x]! * w7,
+          ring[r0 + x]! * w0 +
+            ring[r1 + x]! * w1 +
+            ring[r2 + x]! * w2 +
+            ring[r3 + x]! * w3 +
+            ring[r4 + x]! * w4 +
+            ring[r5 + x]! * w5 +
+            ring[r6 + x]! * w6 +
+            ring[r7 + x]! * w7,
         );
       return;
   }
   for (let x = 0; x < tw; x++) acc[x] = ring[r0 + x]! * w0 + ring[r1 + x]! * w1 + ring[r2 + x]! * w2 + ring[r3 + x]! * w3;
   let k = 4;
   for (; k + 4 <= n; k += 4) {
-    const a = rows[k]!, b = rows[k + 1]!, c = rows[k + 2]!, d = rows[k + 3]!;
-    const wa = w[wi + k]!, wb = w[wi + k + 1]!, wc = w[wi + k + 2]!, wd = w[wi + k + 3]!;
+    const a = rows[k]!,
+      b = rows[k + 1]!,
+      c = rows[k + 2]!,
+      d = rows[k + 3]!;
+    const wa = w[wi + k]!,
+      wb = w[wi + k + 1]!,
+      wc = w[wi + k + 2]!,
+      wd = w[wi + k + 3]!;
     for (let x = 0; x < tw; x++) acc[x]! += ring[a + x]! * wa + ring[b + x]! * wb + ring[c + x]! * wc + ring[d + x]! * wd;
   }
   for (; k < n; k++) {

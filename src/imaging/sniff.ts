@@ -39,12 +39,20 @@ export function sniffImageType(b: Uint8Array): Sniffed {
   }
   if (ascii(b, 0, 6) === "GIF87a" || ascii(b, 0, 6) === "GIF89a") return other("gif", `This file is a GIF image. ${SAVE_AS}`);
   if (ascii(b, 0, 5) === "%PDF-") return other("pdf", "This file is a PDF document, not a photo. Export the photo from it as JPEG or PNG and upload that.");
-  if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) || startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b]))
+  if (
+    startsWith(b, [0x49, 0x49, 0x2a, 0x00]) ||
+    startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]) ||
+    startsWith(b, [0x49, 0x49, 0x2b, 0x00]) ||
+    startsWith(b, [0x4d, 0x4d, 0x00, 0x2b])
+  )
     return other("tiff", `This file is a TIFF image (or a camera RAW file). ${SAVE_AS}`);
   if (ascii(b, 0, 2) === "BM" && b.length >= 26 && [12, 40, 52, 56, 64, 108, 124].includes(b[14]! | (b[15]! << 8)))
     return other("bmp", `This file is a BMP (Windows bitmap) image. ${SAVE_AS}`);
   if (ascii(b, 0, 4) === "PK\x03\x04" || ascii(b, 0, 4) === "PK\x05\x06")
-    return other("zip", "This file is a ZIP archive (or an Office document), not a photo. Unzip it and upload the photos inside, or use a bulk upload for archives.");
+    return other(
+      "zip",
+      "This file is a ZIP archive (or an Office document), not a photo. Unzip it and upload the photos inside, or use a bulk upload for archives.",
+    );
   if (startsWith(b, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20])) return other("jp2", `This file is a JPEG 2000 image. ${SAVE_AS}`);
   if (startsWith(b, [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20]) || startsWith(b, [0xff, 0x0a]))
     return other("jxl", `This file is a JPEG XL image. ${SAVE_AS}`);

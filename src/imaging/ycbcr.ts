@@ -56,8 +56,12 @@ export class RowPlanes {
       // Opaque: two pixels at a time, their chroma summed before it is stored.
       let x = 0;
       for (let p = off, c = 0; x + 1 < w; x += 2, p += 2 * channels, c += 3) {
-        const R0 = px[p]!, G0 = px[p + 1]!, B0 = px[p + 2]!;
-        const R1 = px[p + channels]!, G1 = px[p + channels + 1]!, B1 = px[p + channels + 2]!;
+        const R0 = px[p]!,
+          G0 = px[p + 1]!,
+          B0 = px[p + 2]!;
+        const R1 = px[p + channels]!,
+          G1 = px[p + channels + 1]!,
+          B1 = px[p + channels + 2]!;
         yRow[x] = 0.299 * R0 + 0.587 * G0 + 0.114 * B0 + 0.5;
         yRow[x + 1] = 0.299 * R1 + 0.587 * G1 + 0.114 * B1 + 0.5;
         sums[c]! += R0 + R1;
@@ -66,7 +70,9 @@ export class RowPlanes {
       }
       if (x < w) {
         const p = off + x * channels;
-        const R = px[p]!, G = px[p + 1]!, B = px[p + 2]!;
+        const R = px[p]!,
+          G = px[p + 1]!,
+          B = px[p + 2]!;
         yRow[x] = 0.299 * R + 0.587 * G + 0.114 * B + 0.5;
         const c = 3 * (x >> 1);
         sums[c]! += R;

@@ -9,8 +9,31 @@ import type { MappingProblem } from "./errors";
 import { clean, cmp, push, q } from "./text";
 
 const DOCUMENT_EXT = new Set([
-  "txt", "csv", "tsv", "pdf", "doc", "docx", "xls", "xlsx", "ods", "numbers", "pages", "key",
-  "zip", "rtf", "xml", "json", "html", "htm", "db", "ini", "lnk", "mov", "mp4", "m4v", "md",
+  "txt",
+  "csv",
+  "tsv",
+  "pdf",
+  "doc",
+  "docx",
+  "xls",
+  "xlsx",
+  "ods",
+  "numbers",
+  "pages",
+  "key",
+  "zip",
+  "rtf",
+  "xml",
+  "json",
+  "html",
+  "htm",
+  "db",
+  "ini",
+  "lnk",
+  "mov",
+  "mp4",
+  "m4v",
+  "md",
 ]);
 
 export function normPath(s: string): string {
@@ -43,7 +66,6 @@ export function typeName(ext: string): string {
   return ext ? ext.toUpperCase() : "without a file type";
 }
 
-
 // ───────────────────────────── received files ─────────────────────────────
 
 export type FileIndex = {
@@ -68,10 +90,7 @@ export function indexFiles(received: string[]): FileIndex {
   return idx;
 }
 
-export type FileLookup =
-  | { file: string; warning: MappingProblem | null }
-  | { file: null; ambiguous: string[] }
-  | { file: null; ambiguous: null };
+export type FileLookup = { file: string; warning: MappingProblem | null } | { file: null; ambiguous: string[] } | { file: null; ambiguous: null };
 
 /** Among candidates sharing a base name, the unique one whose folders match the reference's most (at least one folder). */
 function narrowByFolders(ref: string, candidates: string[]): string | null {

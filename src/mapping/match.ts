@@ -36,10 +36,7 @@ import { clean, listNames, push, q, short } from "./text";
  * after students). `fileName` is the mapping file's name (or path inside a zip); a received
  * file with exactly that name is not counted as a photo.
  */
-export type MappingSource =
-  | { kind: "table"; fileName: string; bytes: Uint8Array }
-  | { kind: "pspa"; fileName: string; bytes: Uint8Array }
-  | { kind: "none" };
+export type MappingSource = { kind: "table"; fileName: string; bytes: Uint8Array } | { kind: "pspa"; fileName: string; bytes: Uint8Array } | { kind: "none" };
 
 /** `csv` comma, `semicolon`, `tsv` tab, `pspa` index, `file_names` no mapping. */
 export type MappingFormat = "csv" | "semicolon" | "tsv" | "pspa" | "file_names";
@@ -261,12 +258,7 @@ function settleStatuses(rows: MappingRow[]): void {
 }
 
 /** Step 6: received photos no row refers to (unsupported ones are named as such). */
-function unreferencedFiles(
-  ctx: MatchContext,
-  candidates: Set<string>,
-  format: MappingFormat,
-  report: boolean,
-): { problems: MappingProblem[]; count: number } {
+function unreferencedFiles(ctx: MatchContext, candidates: Set<string>, format: MappingFormat, report: boolean): { problems: MappingProblem[]; count: number } {
   const problems: MappingProblem[] = [];
   let count = 0;
   for (const f of ctx.files.all) {

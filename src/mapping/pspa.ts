@@ -122,7 +122,9 @@ function isPspaHeader(cells: string[]): boolean {
 function toRow(lineNo: number, rawCells: string[], quoteError: boolean): PspaRow {
   const cells = rawCells.slice(0, COLS.length).map(clean);
   const get = (i: number) => cells[i] ?? "";
-  const folder = get(1).replace(/\\/g, "/").replace(/^\/+|\/+$/g, "");
+  const folder = get(1)
+    .replace(/\\/g, "/")
+    .replace(/^\/+|\/+$/g, "");
   const name = get(2).replace(/\\/g, "/");
   const row: PspaRow = {
     row: lineNo,
@@ -153,13 +155,17 @@ function toRow(lineNo: number, rawCells: string[], quoteError: boolean): PspaRow
     return bad(`Line ${lineNo} has a quote (") that is never closed, so the line could not be read. Remove the stray quote.`);
   }
   if (rawCells.length < 6) {
-    return bad(`Line ${lineNo} has ${rawCells.length} column${rawCells.length === 1 ? "" : "s"}; a PSPA index line needs at least 6 (Volume, Image Folder, Image File Name, Grade, Last Name, First Name), separated by tabs.`);
+    return bad(
+      `Line ${lineNo} has ${rawCells.length} column${rawCells.length === 1 ? "" : "s"}; a PSPA index line needs at least 6 (Volume, Image Folder, Image File Name, Grade, Last Name, First Name), separated by tabs.`,
+    );
   }
   if (!name) {
     return bad(`Line ${lineNo} has no image file name (third column), so no photo can be matched. Add the file name or remove the line.`);
   }
   if (!isStaffRow(row) && (normalizeName(row.last_name) === "" || normalizeName(row.first_name) === "")) {
-    return bad(`Line ${lineNo} ("${short(name)}") is missing the student's last or first name, so the student cannot be found. Add the name or remove the line.`);
+    return bad(
+      `Line ${lineNo} ("${short(name)}") is missing the student's last or first name, so the student cannot be found. Add the name or remove the line.`,
+    );
   }
   return row;
 }
@@ -214,7 +220,10 @@ export function normalizeGrade(s: string | null | undefined): string {
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
     .trim();
-  g = g.replace(/^(grade|grd|gr)\.?\s*/, "").replace(/\s*(grade|grd|gr)\.?$/, "").trim();
+  g = g
+    .replace(/^(grade|grd|gr)\.?\s*/, "")
+    .replace(/\s*(grade|grd|gr)\.?$/, "")
+    .trim();
   if (/^-?0*1$/.test(g) && g.startsWith("-")) return "PK";
   const num = /^0*(\d{1,2})\s*(st|nd|rd|th)?$/.exec(g);
   if (num) return num[1] === "0" ? "K" : String(Number(num[1]));
@@ -254,7 +263,11 @@ export function looksLikePspa(fileName: string, bytes: Uint8Array): boolean {
   if (b === "index.txt" || b === "master.txt") return true;
   const decoded = decodeMappingText(bytes.subarray(0, 64 * 1024));
   if (!decoded.ok) return false;
-  const lines = decoded.text.replace(/\r\n?/g, "\n").split("\n").slice(0, 40).filter((l) => l.trim() !== "");
+  const lines = decoded.text
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .slice(0, 40)
+    .filter((l) => l.trim() !== "");
   let pspa = 0;
   let data = 0;
   for (const l of lines) {

@@ -60,13 +60,14 @@ export function displayName(s: RosterStudent): string {
 
 function describeStudents(list: RosterStudent[], max = 3): string {
   const sorted = [...list].sort((a, b) => cmp(a.id, b.id));
-  const shown = sorted.slice(0, max).map((s) => `${displayName(s)} (ID ${clean(s.sis_id) || s.id})`).join(", ");
+  const shown = sorted
+    .slice(0, max)
+    .map((s) => `${displayName(s)} (ID ${clean(s.sis_id) || s.id})`)
+    .join(", ");
   return list.length > max ? `${shown} and ${list.length - max} more` : shown;
 }
 
-export type Lookup =
-  | { student: RosterStudent; warning: MappingProblem | null; problem?: undefined }
-  | { student?: undefined; problem: MappingProblem };
+export type Lookup = { student: RosterStudent; warning: MappingProblem | null; problem?: undefined } | { student?: undefined; problem: MappingProblem };
 
 export function lookupByIdentifier(idx: RosterIndex, identifier: string, row: number, file: string | null, noMapping: boolean): Lookup {
   const p = (code: string, message: string): MappingProblem => ({ row, file, code, message });
@@ -127,7 +128,7 @@ export function lookupPspa(idx: RosterIndex, r: PspaRow): Lookup {
   const who = `${r.first_name} ${r.last_name}`.trim();
   const gradeText = r.grade ? ` in grade ${r.grade}` : "";
   const key = nameKey(r.last_name, r.first_name);
-  const candidates = key ? idx.byName.get(key) ?? [] : [];
+  const candidates = key ? (idx.byName.get(key) ?? []) : [];
   if (candidates.length === 0) {
     return {
       problem: p(

@@ -26,7 +26,6 @@ export type TableParseResult = {
   problems: MappingProblem[];
 };
 
-
 /**
  * Reads `text` record by record with papaparse, as every mapping format is read: "\n" line ends
  * (callers normalise \r\n), `"` quotes, blank records kept so row numbers stay spreadsheet rows.
@@ -73,11 +72,7 @@ function readRecords(text: string, delimiter: string, maxNonBlank: number): { re
       cells: cells.slice(0, KEEP_CELLS),
       count: cells.length,
       filled: filledFieldCount(cells),
-      quoteError: errors.some((e) => e.code === "MissingQuotes")
-        ? "missing"
-        : errors.some((e) => e.type === "Quotes")
-          ? "invalid"
-          : null,
+      quoteError: errors.some((e) => e.code === "MissingQuotes") ? "missing" : errors.some((e) => e.type === "Quotes") ? "invalid" : null,
       longest,
     });
   });
@@ -107,11 +102,48 @@ function detectDelimiter(text: string): "," | ";" | "\t" {
 }
 
 const STRONG_LABEL_WORDS = new Set([
-  "email", "mail", "id", "ids", "sis", "student", "students", "identifier", "file", "filename",
-  "filenames", "files", "photo", "photos", "image", "images", "img", "picture", "pictures", "pic",
-  "pics", "path", "username", "login", "pupil",
+  "email",
+  "mail",
+  "id",
+  "ids",
+  "sis",
+  "student",
+  "students",
+  "identifier",
+  "file",
+  "filename",
+  "filenames",
+  "files",
+  "photo",
+  "photos",
+  "image",
+  "images",
+  "img",
+  "picture",
+  "pictures",
+  "pic",
+  "pics",
+  "path",
+  "username",
+  "login",
+  "pupil",
 ]);
-const FILE_LABEL_WORDS = new Set(["file", "filename", "filenames", "files", "photo", "photos", "image", "images", "img", "picture", "pictures", "pic", "pics", "path"]);
+const FILE_LABEL_WORDS = new Set([
+  "file",
+  "filename",
+  "filenames",
+  "files",
+  "photo",
+  "photos",
+  "image",
+  "images",
+  "img",
+  "picture",
+  "pictures",
+  "pic",
+  "pics",
+  "path",
+]);
 const ID_LABEL_WORDS = new Set(["email", "mail", "id", "ids", "sis", "student", "students", "identifier", "username", "login", "pupil"]);
 
 function labelWords(cell: string): string[] {
@@ -179,8 +211,10 @@ export function parseMappingTableText(input: string): TableParseResult {
     const w1 = labelWords(clean(first.cells[0]));
     const w2 = labelWords(clean(first.cells[1]));
     swapped =
-      w1.some((w) => FILE_LABEL_WORDS.has(w)) && !w1.some((w) => ID_LABEL_WORDS.has(w)) &&
-      w2.some((w) => ID_LABEL_WORDS.has(w)) && !w2.some((w) => FILE_LABEL_WORDS.has(w));
+      w1.some((w) => FILE_LABEL_WORDS.has(w)) &&
+      !w1.some((w) => ID_LABEL_WORDS.has(w)) &&
+      w2.some((w) => ID_LABEL_WORDS.has(w)) &&
+      !w2.some((w) => FILE_LABEL_WORDS.has(w));
   }
 
   const sep = delimiterName(delimiter);
@@ -206,12 +240,16 @@ export function parseMappingTableText(input: string): TableParseResult {
       return bad(`Row ${r.row} has only one value (${q(only)}). Each row needs the student's email or school ID, then ${sep}, then the photo's file name.`);
     }
     if (identifier === "" && file === "") {
-      return bad(`Row ${r.row} has nothing in its first two columns. Put the student's email or school ID in the first column and the photo's file name in the second.`);
+      return bad(
+        `Row ${r.row} has nothing in its first two columns. Put the student's email or school ID in the first column and the photo's file name in the second.`,
+      );
     }
     if (identifier === "") return bad(`Row ${r.row} has a file name (${q(file)}) but no student email or school ID. Add the student, or remove the row.`);
     if (file === "") return bad(`Row ${r.row} names a student (${q(identifier)}) but no photo file name. Add the file name, or remove the row.`);
     if (identifier.length > MAX_IDENTIFIER) {
-      return bad(`Row ${r.row} has a student value ${identifier.length.toLocaleString("en-US")} characters long, which is not an email or school ID. Check the row.`);
+      return bad(
+        `Row ${r.row} has a student value ${identifier.length.toLocaleString("en-US")} characters long, which is not an email or school ID. Check the row.`,
+      );
     }
     if (file.length > MAX_FILE_NAME) {
       return bad(`Row ${r.row} has a file name ${file.length.toLocaleString("en-US")} characters long, which is not a file name. Check the row.`);

@@ -182,10 +182,18 @@ function jsonShape(text: string, declaredJson: boolean): string | null {
  * is and what to send. `mediaType` is the type the body was declared with, if any.
  */
 export function decodeMappingText(bytes: Uint8Array, what = "mapping file", mediaType = ""): DecodedText {
-  const fail = (message: string, notText = false, detected: string | null = null): DecodedText => ({ ok: false, problem: badMapping(message), notText, detected });
-  if (bytes.length === 0) return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
+  const fail = (message: string, notText = false, detected: string | null = null): DecodedText => ({
+    ok: false,
+    problem: badMapping(message),
+    notText,
+    detected,
+  });
+  if (bytes.length === 0)
+    return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
   if (bytes.length > MAX_MAPPING_BYTES) {
-    return fail(`The ${what} is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is ${MAX_MAPPING_BYTES / 1048576} MB. Split it into smaller files and upload them one at a time.`);
+    return fail(
+      `The ${what} is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is ${MAX_MAPPING_BYTES / 1048576} MB. Split it into smaller files and upload them one at a time.`,
+    );
   }
   const sniffed = sniffNonTable(bytes);
   if (sniffed) {
@@ -198,8 +206,7 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
 
   let text: string | null;
   let encoding: "utf-8" | "utf-16le" | "utf-16be" | "windows-1252";
-  const utf16 = (le: boolean, body: Uint8Array) =>
-    decodeWith(le ? "utf-16le" : "utf-16be", body) ?? decodeUtf16Manually(body, le);
+  const utf16 = (le: boolean, body: Uint8Array) => decodeWith(le ? "utf-16le" : "utf-16be", body) ?? decodeUtf16Manually(body, le);
   if (startsWith(bytes, [0xff, 0xfe])) {
     encoding = "utf-16le";
     text = utf16(true, bytes.subarray(2));
@@ -248,7 +255,8 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
   if (controls > sample.length * 0.01) {
     return fail(`The ${what} is not text: it does not look like a CSV file (perhaps a spreadsheet or another program's file). ${SAVE_AS_CSV}`, true);
   }
-  if (text.trim() === "") return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
+  if (text.trim() === "")
+    return fail(`The ${what} is empty. Fill in one row per student (email or school ID, then the photo's file name) and upload it again.`);
   if (/^\s*<\?xml[\s?]/.test(text) && !/<svg[\s>]/i.test(text.slice(0, 4096))) {
     return fail(`The ${what} is ${NOT_A_TABLE.xml!.what}, not a CSV file. ${NOT_A_TABLE.xml!.todo}`, false, "xml");
   }
@@ -256,7 +264,6 @@ export function decodeMappingText(bytes: Uint8Array, what = "mapping file", medi
   if (json) return fail(`The ${what} is JSON (${json}), not a CSV table. ${ROWS_AS_CSV}`, false, "json");
   return { ok: true, text, encoding };
 }
-
 
 /**
  * As decodeMappingText, for a caller that refuses what is not a table outright instead of

@@ -52,9 +52,20 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     const job = parsed.data;
     try {
       if (job.kind === "process_row") {
-        await settleRow(env.DB, job, "failed", "processing_failed", "This photo could not be processed after several attempts. Upload it again for this student.");
+        await settleRow(
+          env.DB,
+          job,
+          "failed",
+          "processing_failed",
+          "This photo could not be processed after several attempts. Upload it again for this student.",
+        );
       } else if (job.kind === "extract_archive") {
-        await failArchive(env.DB, job.org, job.upload_id, "The zip file could not be unpacked after several attempts. Upload it again, or upload the folder instead.");
+        await failArchive(
+          env.DB,
+          job.org,
+          job.upload_id,
+          "The zip file could not be unpacked after several attempts. Upload it again, or upload the folder instead.",
+        );
       } else {
         // Deleting every photo must finish: run it once more here, and let this queue retry it.
         await deleteAllPhotosNow(env, job.org);

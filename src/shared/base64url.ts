@@ -16,7 +16,12 @@ export function base64urlToBytes(text: string): Uint8Array | null {
   const unpadded = text.replace(/=+$/, "");
   if (unpadded.length % 4 === 1) return null;
   try {
-    const bin = atob(unpadded.replaceAll("-", "+").replaceAll("_", "/").padEnd(Math.ceil(unpadded.length / 4) * 4, "="));
+    const bin = atob(
+      unpadded
+        .replaceAll("-", "+")
+        .replaceAll("_", "/")
+        .padEnd(Math.ceil(unpadded.length / 4) * 4, "="),
+    );
     return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
   } catch {
     return null;

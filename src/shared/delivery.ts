@@ -15,8 +15,24 @@ import { Unzip, UnzipInflate, type UnzipFile } from "fflate";
 export const IMAGE_EXT: ReadonlySet<string> = new Set(["jpg", "jpeg", "jpe", "jfif", "png", "webp"]);
 /** Photos in a format the server does not take: still sent, so the preview can say what to convert. */
 export const PHOTO_LIKE_EXT: ReadonlySet<string> = new Set([
-  "heic", "heif", "gif", "tif", "tiff", "bmp", "svg", "avif", "jxl", "psd",
-  "raw", "cr2", "cr3", "nef", "dng", "arw", "orf", "rw2",
+  "heic",
+  "heif",
+  "gif",
+  "tif",
+  "tiff",
+  "bmp",
+  "svg",
+  "avif",
+  "jxl",
+  "psd",
+  "raw",
+  "cr2",
+  "cr3",
+  "nef",
+  "dng",
+  "arw",
+  "orf",
+  "rw2",
 ]);
 
 function compare(a: string, b: string): number {

@@ -31,7 +31,8 @@ const PROBLEMS: Readonly<Record<string, ProblemWording>> = {
   unknown_student: {
     warning: false,
     title: "Student not found",
-    explain: "These rows name an email or school ID that is not in your roster. Check the spelling, or add the student to the roster, then upload the mapping file again.",
+    explain:
+      "These rows name an email or school ID that is not in your roster. Check the spelling, or add the student to the roster, then upload the mapping file again.",
     brief: "no student in your roster has this email or school ID (import the roster first, or fix the mapping)",
   },
   ambiguous_student: {
@@ -55,7 +56,8 @@ const PROBLEMS: Readonly<Record<string, ProblemWording>> = {
   unreferenced_file: {
     warning: true,
     title: "Pictures not named in the mapping file",
-    explain: "These pictures were added but no row of the mapping file mentions them (without a mapping file: they are not named after a student's email or school ID), so they will be left out. That is fine if they are extras.",
+    explain:
+      "These pictures were added but no row of the mapping file mentions them (without a mapping file: they are not named after a student's email or school ID), so they will be left out. That is fine if they are extras.",
     brief: "a photo was received but no mapping row uses it (or, without a mapping, it is named after nobody)",
   },
   unsupported_type: {
@@ -67,7 +69,8 @@ const PROBLEMS: Readonly<Record<string, ProblemWording>> = {
   bad_row: {
     warning: false,
     title: "Row cannot be read",
-    explain: "These rows of the mapping file are missing the student or the file name. Column 1 holds the student's email or school ID, column 2 the picture's file name.",
+    explain:
+      "These rows of the mapping file are missing the student or the file name. Column 1 holds the student's email or school ID, column 2 the picture's file name.",
     brief: "a row of the mapping file could not be read",
   },
   bad_mapping: {

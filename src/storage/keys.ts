@@ -10,8 +10,7 @@ import type { PhotoSize } from "../imaging/pipeline";
 export const orgPhotosPrefix = (org: string) => `orgs/${org}/photos/`;
 /** Every version of one student's photo. */
 export const studentPhotosPrefix = (org: string, studentId: string) => `${orgPhotosPrefix(org)}${encodeURIComponent(studentId)}/`;
-export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) =>
-  `${studentPhotosPrefix(org, studentId)}${version}/${size}.jpg`;
+export const photoKey = (org: string, studentId: string, version: string, size: PhotoSize) => `${studentPhotosPrefix(org, studentId)}${version}/${size}.jpg`;
 
 /** Every staged upload of the school. Staged bytes live beside, never among, the served photos. */
 export const orgUploadsPrefix = (org: string) => `orgs/${org}/uploads/`;

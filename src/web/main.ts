@@ -11,7 +11,6 @@ import { renderProfilePictures } from "./pages/profile-pictures/index";
 import { renderStudent } from "./pages/student";
 import { renderStudents } from "./pages/students";
 
-
 type PageDef = { render: (ctx: PageContext) => Promise<void> | void; admin: boolean };
 
 const PAGES: Record<string, PageDef> = {
@@ -37,7 +36,12 @@ function renderAccount(claims: Claims | null) {
   }
   replace(
     host,
-    h("span", { class: "account-chip", title: `Signed in as ${claims.sub}` }, h("span", { class: "account-org" }, claims.org), h("span", { class: "account-role" }, claims.role)),
+    h(
+      "span",
+      { class: "account-chip", title: `Signed in as ${claims.sub}` },
+      h("span", { class: "account-org" }, claims.org),
+      h("span", { class: "account-role" }, claims.role),
+    ),
     button("Sign out", {
       variant: "ghost",
       size: "sm",
@@ -91,7 +95,20 @@ function signIn(message?: string, tone: "info" | "danger" = "danger") {
         void start();
       },
     },
-    h("div", { class: "field" }, h("label", { for: "token" }, "Access token"), h("p", { class: "hint", id: "token-hint" }, "Your hall-pass app opens passpix with a token. To try passpix locally, run ", h("code", null, "npm run token -- --org demo --role admin"), " and paste what it prints."), field, error),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "token" }, "Access token"),
+      h(
+        "p",
+        { class: "hint", id: "token-hint" },
+        "Your hall-pass app opens passpix with a token. To try passpix locally, run ",
+        h("code", null, "npm run token -- --org demo --role admin"),
+        " and paste what it prints.",
+      ),
+      field,
+      error,
+    ),
     h("div", { class: "form-actions" }, button("Sign in", { variant: "primary", type: "submit", icon: "key" })),
   );
   replace(
@@ -105,7 +122,14 @@ function signIn(message?: string, tone: "info" | "danger" = "danger") {
         h("div", { class: "signin-icon" }, icon("lock")),
         h("h1", { id: "signin-title" }, "Sign in to passpix"),
         h("p", { class: "lead" }, "Your sign-in stays in this browser tab only and ends when you close it."),
-        message ? h("div", { class: `notice notice-${tone}`, role: tone === "danger" ? "alert" : "status" }, icon(tone === "danger" ? "alert" : "info", "icon notice-icon"), h("div", { class: "notice-body" }, h("p", { class: "notice-title" }, message))) : null,
+        message
+          ? h(
+              "div",
+              { class: `notice notice-${tone}`, role: tone === "danger" ? "alert" : "status" },
+              icon(tone === "danger" ? "alert" : "info", "icon notice-icon"),
+              h("div", { class: "notice-body" }, h("p", { class: "notice-title" }, message)),
+            )
+          : null,
         form,
       ),
     ),
@@ -125,7 +149,12 @@ function forbidden(claims: Claims | null, message?: string) {
         { class: "card signin-card", "aria-labelledby": "forbidden-title" },
         h("div", { class: "signin-icon signin-icon-warn" }, icon("lock")),
         h("h1", { id: "forbidden-title" }, "This page needs an admin account"),
-        h("p", { class: "lead" }, claims ? `You are signed in as ${claims.role === "teacher" ? "a teacher" : claims.role} at ${claims.org}. ` : "", message ?? "Ask your school's passpix administrator, or sign in with an admin token."),
+        h(
+          "p",
+          { class: "lead" },
+          claims ? `You are signed in as ${claims.role === "teacher" ? "a teacher" : claims.role} at ${claims.org}. ` : "",
+          message ?? "Ask your school's passpix administrator, or sign in with an admin token.",
+        ),
         h(
           "div",
           { class: "form-actions" },
@@ -179,7 +208,20 @@ async function start() {
   } catch (err) {
     if (ended) return;
     console.error(err);
-    replace(r, h("div", { class: "notice notice-danger", role: "alert" }, icon("alert", "icon notice-icon"), h("div", { class: "notice-body" }, h("p", { class: "notice-title" }, "This page could not be loaded."), h("p", { class: "notice-text" }, err instanceof Error ? err.message : String(err)))));
+    replace(
+      r,
+      h(
+        "div",
+        { class: "notice notice-danger", role: "alert" },
+        icon("alert", "icon notice-icon"),
+        h(
+          "div",
+          { class: "notice-body" },
+          h("p", { class: "notice-title" }, "This page could not be loaded."),
+          h("p", { class: "notice-text" }, err instanceof Error ? err.message : String(err)),
+        ),
+      ),
+    );
   }
 }
 

@@ -15,9 +15,23 @@ const D50: Xy = [0.3457, 0.3585];
 export const SRGB: RgbSpace = { name: "sRGB IEC61966-2.1", red: [0.64, 0.33], green: [0.3, 0.6], blue: [0.15, 0.06], white: D65, trc: "srgb" };
 export const DISPLAY_P3: RgbSpace = { name: "Display P3", red: [0.68, 0.32], green: [0.265, 0.69], blue: [0.15, 0.06], white: D65, trc: "srgb" };
 /** Adobe RGB (1998): gamma 563/256. */
-export const ADOBE_RGB: RgbSpace = { name: "Adobe RGB (1998)", red: [0.64, 0.33], green: [0.21, 0.71], blue: [0.15, 0.06], white: D65, trc: { gamma: 563 / 256 } };
+export const ADOBE_RGB: RgbSpace = {
+  name: "Adobe RGB (1998)",
+  red: [0.64, 0.33],
+  green: [0.21, 0.71],
+  blue: [0.15, 0.06],
+  white: D65,
+  trc: { gamma: 563 / 256 },
+};
 /** ProPhoto RGB (ROMM): D50 white, gamma 1.8. */
-export const PROPHOTO: RgbSpace = { name: "ProPhoto RGB", red: [0.7347, 0.2653], green: [0.1596, 0.8404], blue: [0.0366, 0.0001], white: D50, trc: { gamma: 1.8 } };
+export const PROPHOTO: RgbSpace = {
+  name: "ProPhoto RGB",
+  red: [0.7347, 0.2653],
+  green: [0.1596, 0.8404],
+  blue: [0.0366, 0.0001],
+  white: D50,
+  trc: { gamma: 1.8 },
+};
 
 type M3 = number[][];
 const mul = (a: M3, b: M3): M3 => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
@@ -26,7 +40,9 @@ function inv(m: M3): M3 {
   const [a, b, c] = m[0]! as [number, number, number];
   const [d, e, f] = m[1]! as [number, number, number];
   const [g, h, i] = m[2]! as [number, number, number];
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const A = e * i - f * h,
+    B = -(d * i - f * g),
+    C = d * h - e * g;
   const det = a * A + b * B + c * C;
   return [
     [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
@@ -53,7 +69,17 @@ const BRADFORD: M3 = [
 function adapt(from: Xy, to: Xy): M3 {
   const s = apply(BRADFORD, xyToXYZ(from));
   const d = apply(BRADFORD, xyToXYZ(to));
-  return mul(inv(BRADFORD), mul([[d[0]! / s[0]!, 0, 0], [0, d[1]! / s[1]!, 0], [0, 0, d[2]! / s[2]!]], BRADFORD));
+  return mul(
+    inv(BRADFORD),
+    mul(
+      [
+        [d[0]! / s[0]!, 0, 0],
+        [0, d[1]! / s[1]!, 0],
+        [0, 0, d[2]! / s[2]!],
+      ],
+      BRADFORD,
+    ),
+  );
 }
 
 const decode = (t: Trc, v: number) => (t === "srgb" ? (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4) : v ** t.gamma);
@@ -189,7 +215,9 @@ export function cmykProfile(): Uint8Array {
   const grid = 2;
   const clut: number[] = [];
   // The first input channel varies slowest.
-  for (let c = 0; c < grid; c++) for (let m = 0; m < grid; m++) for (let y = 0; y < grid; y++) for (let k = 0; k < grid; k++) clut.push(...apply(toXyz, pressLinear([c, m, y, k])).map((v) => Math.round(v * 32768)));
+  for (let c = 0; c < grid; c++)
+    for (let m = 0; m < grid; m++)
+      for (let y = 0; y < grid; y++) for (let k = 0; k < grid; k++) clut.push(...apply(toXyz, pressLinear([c, m, y, k])).map((v) => Math.round(v * 32768)));
   const lut = new DataView(new ArrayBuffer(52 + 4 * 2 * 2 + clut.length * 2 + 3 * 2 * 2));
   lut.setUint32(0, 0x6d667432); // 'mft2'
   lut.setUint8(8, 4);

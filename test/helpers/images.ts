@@ -70,14 +70,29 @@ export function storeForOrientation(display: Raster, orientation: number): Raste
       // Where the displayed pixel (x, y) lives in the stored picture (EXIF 2.3, tag 0x0112).
       let sx: number, sy: number;
       switch (orientation) {
-        case 2: [sx, sy] = [sw - 1 - x, y]; break;
-        case 3: [sx, sy] = [sw - 1 - x, sh - 1 - y]; break;
-        case 4: [sx, sy] = [x, sh - 1 - y]; break;
-        case 5: [sx, sy] = [y, x]; break; // transpose
-        case 6: [sx, sy] = [y, sh - 1 - x]; break; // stored picture must be turned 90° clockwise
-        case 7: [sx, sy] = [sw - 1 - y, sh - 1 - x]; break; // transverse
-        case 8: [sx, sy] = [sw - 1 - y, x]; break; // turned 90° counter-clockwise
-        default: [sx, sy] = [x, y];
+        case 2:
+          [sx, sy] = [sw - 1 - x, y];
+          break;
+        case 3:
+          [sx, sy] = [sw - 1 - x, sh - 1 - y];
+          break;
+        case 4:
+          [sx, sy] = [x, sh - 1 - y];
+          break;
+        case 5:
+          [sx, sy] = [y, x];
+          break; // transpose
+        case 6:
+          [sx, sy] = [y, sh - 1 - x];
+          break; // stored picture must be turned 90° clockwise
+        case 7:
+          [sx, sy] = [sw - 1 - y, sh - 1 - x];
+          break; // transverse
+        case 8:
+          [sx, sy] = [sw - 1 - y, x];
+          break; // turned 90° counter-clockwise
+        default:
+          [sx, sy] = [x, y];
       }
       out.set(display.data.subarray((y * W + x) * 4, (y * W + x) * 4 + 4), (sy * sw + sx) * 4);
     }
@@ -202,7 +217,14 @@ export function withJpegScans(bytes: Uint8Array, edit: (scans: JpegScan[]) => Jp
     const ns = bytes[at + 4]!;
     const components = Array.from({ length: ns }, (_, k): [number, number] => [bytes[at + 5 + 2 * k]!, bytes[at + 6 + 2 * k]!]);
     const sel = at + 5 + 2 * ns;
-    return { components, ss: bytes[sel]!, se: bytes[sel + 1]!, ah: bytes[sel + 2]! >> 4, al: bytes[sel + 2]! & 15, data: bytes.subarray(sel + 3, sos[i + 1] ?? eoi) };
+    return {
+      components,
+      ss: bytes[sel]!,
+      se: bytes[sel + 1]!,
+      ah: bytes[sel + 2]! >> 4,
+      al: bytes[sel + 2]! & 15,
+      data: bytes.subarray(sel + 3, sos[i + 1] ?? eoi),
+    };
   });
   const parts = [bytes.subarray(0, sos[0])];
   for (const s of edit(scans)) {
@@ -387,7 +409,14 @@ export async function encodePng(r: Raster, o: PngOptions = {}): Promise<Uint8Arr
   const bps = depth / 8;
   // The passes (one, or Adam7's seven): each a sub-picture of every dx-th pixel of every dy-th row.
   const passes = (o.interlace ? ADAM7_PASSES : [[0, 0, 1, 1] as [number, number, number, number]])
-    .map(([x0, y0, dx, dy]) => ({ x0, y0, dx, dy, w: r.width > x0 ? Math.ceil((r.width - x0) / dx) : 0, h: r.height > y0 ? Math.ceil((r.height - y0) / dy) : 0 }))
+    .map(([x0, y0, dx, dy]) => ({
+      x0,
+      y0,
+      dx,
+      dy,
+      w: r.width > x0 ? Math.ceil((r.width - x0) / dx) : 0,
+      h: r.height > y0 ? Math.ceil((r.height - y0) / dy) : 0,
+    }))
     .filter((p) => p.w > 0 && p.h > 0);
   const raw = new Uint8Array(passes.reduce((n, p) => n + p.h * (1 + p.w * channels * bps), 0));
   let o2 = 0;
@@ -400,7 +429,14 @@ export async function encodePng(r: Raster, o: PngOptions = {}): Promise<Uint8Arr
         const i = (y * r.width + x) * 4;
         const px = r.data;
         const gray = Math.round(0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]!);
-        const vals = colorType === 0 ? [gray] : colorType === 4 ? [gray, px[i + 3]!] : colorType === 2 ? [px[i]!, px[i + 1]!, px[i + 2]!] : [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+        const vals =
+          colorType === 0
+            ? [gray]
+            : colorType === 4
+              ? [gray, px[i + 3]!]
+              : colorType === 2
+                ? [px[i]!, px[i + 1]!, px[i + 2]!]
+                : [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
         for (const v of vals) {
           raw[o2++] = v;
           if (bps === 2) raw[o2++] = v;
@@ -429,7 +465,13 @@ export async function portraitPng(width = 640, height = 800, o: { seed?: number 
  * `exifPrefix` starts the chunk with JPEG's "Exif\0\0" (as libvips writes it); `flag: false`
  * leaves the VP8X flag that announces the EXIF chunk unset.
  */
-export function orientedWebp(simple: Uint8Array, width: number, height: number, orientation: number, o: { exifPrefix?: boolean; flag?: boolean } = {}): Uint8Array {
+export function orientedWebp(
+  simple: Uint8Array,
+  width: number,
+  height: number,
+  orientation: number,
+  o: { exifPrefix?: boolean; flag?: boolean } = {},
+): Uint8Array {
   const riffChunk = (fourcc: string, data: Uint8Array) => {
     const head = concat([ascii(fourcc), new Uint8Array(4)]);
     new DataView(head.buffer).setUint32(4, data.length, true);
@@ -441,7 +483,12 @@ export function orientedWebp(simple: Uint8Array, width: number, height: number, 
   dv.setUint16(4, width - 1, true); // 24-bit little-endian fields: the top bytes stay 0 here
   dv.setUint16(7, height - 1, true);
   const tiff = exifTiff({ orientation });
-  const body = concat([ascii("WEBP"), riffChunk("VP8X", vp8x), simple.subarray(12), riffChunk("EXIF", o.exifPrefix ? concat([ascii("Exif\0\0"), tiff]) : tiff)]);
+  const body = concat([
+    ascii("WEBP"),
+    riffChunk("VP8X", vp8x),
+    simple.subarray(12),
+    riffChunk("EXIF", o.exifPrefix ? concat([ascii("Exif\0\0"), tiff]) : tiff),
+  ]);
   const riff = concat([ascii("RIFF"), new Uint8Array(4), body]);
   new DataView(riff.buffer).setUint32(4, body.length, true);
   return riff;
@@ -462,7 +509,10 @@ export const FOREIGN_FILES: Record<string, () => Uint8Array> = {
   heic: () => realFile("heic"),
   avif: () => realFile("avif"),
   gif: () => realFile("gif"),
-  svg: () => ascii('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>\n'),
+  svg: () =>
+    ascii(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>\n',
+    ),
   pdf: () => ascii("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"),
   tiff: () => realFile("tiff"),
   bmp: () => {
@@ -498,34 +548,45 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 /** Real files, 64×80 quadrants (red, green / blue, yellow) unless noted, made with cjpeg/jpegtran, cwebp, heif-enc and ImageMagick. */
 export const REAL_FILES = {
   /** progressive JPEG, 4:2:0 */
-  progressiveJpeg: "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wgARCABQAEADASIAAhEBAxEB/8QAGAABAQEBAQAAAAAAAAAAAAAAAAcJBgj/xAAYAQEBAQEBAAAAAAAAAAAAAAAABgkIBf/aAAwDAQACEAMQAAABnIheqQLGInMcCOC204AsYicxwI44F1R2r3zgR6hWVxzz/GllGfI0394DQYZV3AGfI1UhwNBhlXcAf//EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEAAQUCIf/EABoRAAICAwAAAAAAAAAAAAAAABdkAOIwoqP/2gAIAQMBAT8BwFlPpSFlPpSDJrS8GTWl8P8A/8QAHREAAAUFAAAAAAAAAAAAAAAAABUXMGJkoaPh4//aAAgBAgEBPwFhGa3H0CM1uPoDqF9A6hfTP//EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEABj8CIf/EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEAAT8hIf/aAAwDAQACAAMAAAAQ/wD/AH3/AP8Afccf/wAIL74IL77/xAAUEQEAAAAAAAAAAAAAAAAAAABA/9oACAEDAQE/ECTNV//EABQRAQAAAAAAAAAAAAAAAAAAAED/2gAIAQIBAT8QJ3Zn/8QAFBABAAAAAAAAAAAAAAAAAAAAYP/aAAgBAQABPxAh/9k=",
+  progressiveJpeg:
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wgARCABQAEADASIAAhEBAxEB/8QAGAABAQEBAQAAAAAAAAAAAAAAAAcJBgj/xAAYAQEBAQEBAAAAAAAAAAAAAAAABgkIBf/aAAwDAQACEAMQAAABnIheqQLGInMcCOC204AsYicxwI44F1R2r3zgR6hWVxzz/GllGfI0394DQYZV3AGfI1UhwNBhlXcAf//EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEAAQUCIf/EABoRAAICAwAAAAAAAAAAAAAAABdkAOIwoqP/2gAIAQMBAT8BwFlPpSFlPpSDJrS8GTWl8P8A/8QAHREAAAUFAAAAAAAAAAAAAAAAABUXMGJkoaPh4//aAAgBAgEBPwFhGa3H0CM1uPoDqF9A6hfTP//EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEABj8CIf/EABQQAQAAAAAAAAAAAAAAAAAAAGD/2gAIAQEAAT8hIf/aAAwDAQACAAMAAAAQ/wD/AH3/AP8Afccf/wAIL74IL77/xAAUEQEAAAAAAAAAAAAAAAAAAABA/9oACAEDAQE/ECTNV//EABQRAQAAAAAAAAAAAAAAAAAAAED/2gAIAQIBAT8QJ3Zn/8QAFBABAAAAAAAAAAAAAAAAAAAAYP/aAAgBAQABPxAh/9k=",
   /** baseline JPEG, 4:2:0 */
-  jpeg420: "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wAARCABQAEADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwD50ooor8MP9UwooooA+xqKKK/Ej/mPCiiigD45ooor9tP+nAKKKKAPsaiiivxI/wCY8KKKKAPjmivAqK/1Q/4ky/6nf/lt/wDfB/tV/wATZ/8AUn/8uP8A7ge+0V4FRR/xJl/1O/8Ay2/++A/4mz/6k/8A5cf/AHA/UOivsqiv8dP9df8Apx/5N/8Aan+f/wDxLJ/1NP8Ayh/92PjWivsqij/XX/px/wCTf/ah/wASyf8AU0/8of8A3Y/nyooor/puPuwooooA/oNooor/AJVz9wCiiigD+fKiiiv+qg/DwooooA/oNooor/lXP3AKKKKAP//Z",
+  jpeg420:
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wAARCABQAEADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwD50ooor8MP9UwooooA+xqKKK/Ej/mPCiiigD45ooor9tP+nAKKKKAPsaiiivxI/wCY8KKKKAPjmivAqK/1Q/4ky/6nf/lt/wDfB/tV/wATZ/8AUn/8uP8A7ge+0V4FRR/xJl/1O/8Ay2/++A/4mz/6k/8A5cf/AHA/UOivsqiv8dP9df8Apx/5N/8Aan+f/wDxLJ/1NP8Ayh/92PjWivsqij/XX/px/wCTf/ah/wASyf8AU0/8of8A3Y/nyooor/puPuwooooA/oNooor/AJVz9wCiiigD+fKiiiv+qg/DwooooA/oNooor/lXP3AKKKKAP//Z",
   /** Adobe CMYK JPEG */
-  cmykJpeg: "/9j/7gAOQWRvYmUAZAAAAAAC/9sAQwADAgICAgIDAgICAwMDAwQGBAQEBAQIBgYFBgkICgoJCAkJCgwPDAoLDgsJCQ0RDQ4PEBAREAoMEhMSEBMPEBAQ/9sAQwEDAwMEAwQIBAQIEAsJCxAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ/8AAFAgAUABABAERAAIRAQMRAQQRAP/EABcAAQEBAQAAAAAAAAAAAAAAAAAICgn/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAGAEBAQEBAQAAAAAAAAAAAAAAAAcKCAn/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADgQBAAIRAxEEAAA/AKIXN5VOqYAAACOltacgAAABYqJMxoAAAAjpbWnIAAAAWKiTMaAAAAI6W1pyAAAAFiokzGgAAACOltacgAAABYqJMxoAAAAjpbWnIAAAAdQmcpw0AAAAM+TVQh4AAAA0Gsq64AAAADPk1UIeAAAANBrKuuAAAAAz5NVCHgAAADQayrrgAAAAM+TVQh4AAAA0Gsq64AAAADPk1UIeAAAAP//Z",
+  cmykJpeg:
+    "/9j/7gAOQWRvYmUAZAAAAAAC/9sAQwADAgICAgIDAgICAwMDAwQGBAQEBAQIBgYFBgkICgoJCAkJCgwPDAoLDgsJCQ0RDQ4PEBAREAoMEhMSEBMPEBAQ/9sAQwEDAwMEAwQIBAQIEAsJCxAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ/8AAFAgAUABABAERAAIRAQMRAQQRAP/EABcAAQEBAQAAAAAAAAAAAAAAAAAICgn/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAGAEBAQEBAQAAAAAAAAAAAAAAAAcKCAn/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADgQBAAIRAxEEAAA/AKIXN5VOqYAAACOltacgAAABYqJMxoAAAAjpbWnIAAAAWKiTMaAAAAI6W1pyAAAAFiokzGgAAACOltacgAAABYqJMxoAAAAjpbWnIAAAAdQmcpw0AAAAM+TVQh4AAAA0Gsq64AAAADPk1UIeAAAANBrKuuAAAAAz5NVCHgAAADQayrrgAAAAM+TVQh4AAAA0Gsq64AAAADPk1UIeAAAAP//Z",
   /** grayscale JPEG */
-  grayJpeg: "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCABQAEABAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/AOLooor0qiiivNaKKK9KooorzWiiivSqKKK81ooor0qiiivNaKKK9KooorwaiiivsWiiivjqiiivsWiiivjqiiivsWiiivjqiiivsWiiivjqiiivsWiiiv/Z",
+  grayJpeg:
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCABQAEABAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/AOLooor0qiiivNaKKK9KooorzWiiivSqKKK81ooor0qiiivNaKKK9KooorwaiiivsWiiivjqiiivsWiiivjqiiivsWiiivjqiiivsWiiivjqiiivsWiiiv/Z",
   /** lossy WebP (VP8) */
-  lossyWebp: "UklGRo4AAABXRUJQVlA4IIIAAACQBgCdASpAAFAAPjEUiEKiISEXNAAgAwSgDSqap+AfgBsIfAPwA/Wv+AV/4C5Ci6J1l+r3eHQ3ReI1PGQAAP73omCXy7b7tBlZdT1f+E8N6z4WICB77Zurd4stxf/QHlwAPP5vL68eNxQuhqPVMX//6kGn35kM2pORGwI4j8LA3AAA",
+  lossyWebp:
+    "UklGRo4AAABXRUJQVlA4IIIAAACQBgCdASpAAFAAPjEUiEKiISEXNAAgAwSgDSqap+AfgBsIfAPwA/Wv+AV/4C5Ci6J1l+r3eHQ3ReI1PGQAAP73omCXy7b7tBlZdT1f+E8N6z4WICB77Zurd4stxf/QHlwAPP5vL68eNxQuhqPVMX//6kGn35kM2pORGwI4j8LA3AAA",
   /** lossless WebP (VP8L) */
   losslessWebp: "UklGRjoAAABXRUJQVlA4TC0AAAAvP8ATAB8gEEjaH3qN+RcQFPk/2vwHXySASIDEk570pIkDpIj+T8Cx6Jvg0DcA",
   /** lossy WebP with alpha (VP8X+ALPH): red top-left quadrant, rest transparent */
-  alphaWebp: "UklGRqgAAABXRUJQVlA4WAoAAAAQAAAAPwAATwAAQUxQSBYAAAABDzD/ERFCLJjMXzqFzoj+T0AVfPMvVlA4IGwAAADQBQCdASpAAFAAPjEYiUMiIaEU3qwAIAMEsYBpNoAfgBpgPwA/YD+AAEQUaiy7hjSFIBk4oxwAAP73opTifJ7LP2HelHsJ3wN/8J1B+fVMCrwESvoSHn1r//6nIs1jiI2o0AfGZLXYQCAAAAA=",
+  alphaWebp:
+    "UklGRqgAAABXRUJQVlA4WAoAAAAQAAAAPwAATwAAQUxQSBYAAAABDzD/ERFCLJjMXzqFzoj+T0AVfPMvVlA4IGwAAADQBQCdASpAAFAAPjEYiUMiIaEU3qwAIAMEsYBpNoAfgBpgPwA/YD+AAEQUaiy7hjSFIBk4oxwAAP73opTifJ7LP2HelHsJ3wN/8J1B+fVMCrwESvoSHn1r//6nIs1jiI2o0AfGZLXYQCAAAAA=",
   /** lossless WebP with alpha: red top-left quadrant, rest transparent */
   alphaLosslessWebp: "UklGRigAAABXRUJQVlA4TBsAAAAvP8ATEA8Q8x/zHwyxYDJ/6RQ6I/o/AVXwzb8A",
   /**
    * lossless WebP written by sharp (libvips) with `.withMetadata({ orientation: 6 })`: stored 80×64
    * (VP8X, ICCP, VP8L, then an EXIF chunk starting "Exif\0\0"), the 64×80 quadrants once turned
    */
-  exifWebp: "UklGRvYCAABXRUJQVlA4WAoAAAAoAAAATwAAPwAASUNDUOABAAAAAAHgbGNtcwQgAABtbnRyUkdCIFhZWiAH4gADABQACQAOAB1hY3NwTVNGVAAAAABzYXdzY3RybAAAAAAAAAAAAAAAAAAA9tYAAQAAAADTLWhhbmR56b9WWj4BtoMjhVVG90+qAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApkZXNjAAAA/AAAACRjcHJ0AAABIAAAACJ3dHB0AAABRAAAABRjaGFkAAABWAAAACxyWFlaAAABhAAAABRnWFlaAAABmAAAABRiWFlaAAABrAAAABRyVFJDAAABwAAAACBnVFJDAAABwAAAACBiVFJDAAABwAAAACBtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAYAAAAcAEMAQwAwAABYWVogAAAAAAAA9tYAAQAAAADTLXNmMzIAAAAAAAEMPwAABd3///MmAAAHkAAA/ZL///uh///9ogAAA9wAAMBxWFlaIAAAAAAAAG+gAAA48gAAA49YWVogAAAAAAAAYpYAALeJAAAY2lhZWiAAAAAAAAAkoAAAD4UAALbEcGFyYQAAAAAAAwAAAAJmaQAA8qcAAA1ZAAAT0AAACltWUDhMLgAAAC9PwA8AHyAQSNofeo35FxAU+T/a/AdfJIBIgMSTnvSkjQGkiP5PQOGgaw4DXQNFWElGugAAAEV4aWYAAElJKgAIAAAABgASAQMAAQAAAAYAAAAaAQUAAQAAAFYAAAAbAQUAAQAAAF4AAAAoAQMAAQAAAAIAAAATAgMAAQAAAAEAAABphwQAAQAAAGYAAAAAAAAAOGMAAOgDAAA4YwAA6AMAAAYAAJAHAAQAAAAwMjEwAZEHAAQAAAABAgMAAKAHAAQAAAAwMTAwAaADAAEAAAD//wAAAqAEAAEAAABQAAAAA6AEAAEAAABAAAAAAAAAAA==",
+  exifWebp:
+    "UklGRvYCAABXRUJQVlA4WAoAAAAoAAAATwAAPwAASUNDUOABAAAAAAHgbGNtcwQgAABtbnRyUkdCIFhZWiAH4gADABQACQAOAB1hY3NwTVNGVAAAAABzYXdzY3RybAAAAAAAAAAAAAAAAAAA9tYAAQAAAADTLWhhbmR56b9WWj4BtoMjhVVG90+qAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApkZXNjAAAA/AAAACRjcHJ0AAABIAAAACJ3dHB0AAABRAAAABRjaGFkAAABWAAAACxyWFlaAAABhAAAABRnWFlaAAABmAAAABRiWFlaAAABrAAAABRyVFJDAAABwAAAACBnVFJDAAABwAAAACBiVFJDAAABwAAAACBtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAYAAAAcAEMAQwAwAABYWVogAAAAAAAA9tYAAQAAAADTLXNmMzIAAAAAAAEMPwAABd3///MmAAAHkAAA/ZL///uh///9ogAAA9wAAMBxWFlaIAAAAAAAAG+gAAA48gAAA49YWVogAAAAAAAAYpYAALeJAAAY2lhZWiAAAAAAAAAkoAAAD4UAALbEcGFyYQAAAAAAAwAAAAJmaQAA8qcAAA1ZAAAT0AAACltWUDhMLgAAAC9PwA8AHyAQSNofeo35FxAU+T/a/AdfJIBIgMSTnvSkjQGkiP5PQOGgaw4DXQNFWElGugAAAEV4aWYAAElJKgAIAAAABgASAQMAAQAAAAYAAAAaAQUAAQAAAFYAAAAbAQUAAQAAAF4AAAAoAQMAAQAAAAIAAAATAgMAAQAAAAEAAABphwQAAQAAAGYAAAAAAAAAOGMAAOgDAAA4YwAA6AMAAAYAAJAHAAQAAAAwMjEwAZEHAAQAAAABAgMAAKAHAAQAAAAwMTAwAaADAAEAAAD//wAAAqAEAAEAAABQAAAAA6AEAAEAAABAAAAAAAAAAA==",
   /** 16-bit RGB PNG */
-  png16: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQEAIAAAB2TThRAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABmJLR0T/7//v/+9oKdNKAAAAB3RJTUUH6gsYFTQRUgFuuwAAABBjYU52AAAAIAAAACgAAAAAAAAAANlhTOIAAADZSURBVHja7duxDQNACAAxyP47kx3SWK+cJwCdKNm7edru2xt89AD/rgBYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUA25mZlz9t7+529RS/6wKwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgDsC7mgCpnsjjxPAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
+  png16:
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQEAIAAAB2TThRAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABmJLR0T/7//v/+9oKdNKAAAAB3RJTUUH6gsYFTQRUgFuuwAAABBjYU52AAAAIAAAACgAAAAAAAAAANlhTOIAAADZSURBVHja7duxDQNACAAxyP47kx3SWK+cJwCdKNm7edru2xt89AD/rgBYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUA25mZlz9t7+529RS/6wKwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgCsAFgBsAJgBcAKgBUAKwBWAKwAWAGwAmAFwAqAFQArAFYArABYAbACYAXACoAVACsAVgDsC7mgCpnsjjxPAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
   /** Adam7-interlaced PNG */
-  interlacedPng: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQBAMAAAEsll7gAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAAD1BMVEX/AAAA/wAAAP///wD////1Tp3PAAAAAWJLR0QEj2jZUQAAAAd0SU1FB+oLGBU0EVIBbrsAAAAQY2FOdgAAACAAAAAoAAAAAAAAAADZYUziAAAAX0lEQVRIx2NgYBAUZMBGKCkZG2MlyNEBkgcrI8xQUgLpAWslzCDJZNo5g2Q3w6yB2zkoBZSgwBgKBq/AYAmx4SQwWOJ2OAmgA0E0MKpgVAG9FSihAWM0MKpgVAGdFQAALL3/Aap66XEAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjRUMjE6NTI6MTcrMDA6MDCMsgRrAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAw/e+81wAAAABJRU5ErkJggg==",
+  interlacedPng:
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQBAMAAAEsll7gAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAAD1BMVEX/AAAA/wAAAP///wD////1Tp3PAAAAAWJLR0QEj2jZUQAAAAd0SU1FB+oLGBU0EVIBbrsAAAAQY2FOdgAAACAAAAAoAAAAAAAAAADZYUziAAAAX0lEQVRIx2NgYBAUZMBGKCkZG2MlyNEBkgcrI8xQUgLpAWslzCDJZNo5g2Q3w6yB2zkoBZSgwBgKBq/AYAmx4SQwWOJ2OAmgA0E0MKpgVAG9FSihAWM0MKpgVAGdFQAALL3/Aap66XEAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjRUMjE6NTI6MTcrMDA6MDCMsgRrAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAw/e+81wAAAABJRU5ErkJggg==",
   /** palette PNG */
-  palettePng: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQBAMAAABbkW52AAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAAD1BMVEX/AAAA/wAAAP///wD////1Tp3PAAAAAWJLR0QEj2jZUQAAAAd0SU1FB+oLGBU0EVIBbrsAAAAQY2FOdgAAACAAAAAoAAAAAAAAAADZYUziAAAAKklEQVRIx+3KMQEAAAjDsFnAAhbw742/FtbcSWAgBoPBUB4WDgwGg6E8PCWG/wE1zyYmAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
+  palettePng:
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQBAMAAABbkW52AAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAAD1BMVEX/AAAA/wAAAP///wD////1Tp3PAAAAAWJLR0QEj2jZUQAAAAd0SU1FB+oLGBU0EVIBbrsAAAAQY2FOdgAAACAAAAAoAAAAAAAAAADZYUziAAAAKklEQVRIx+3KMQEAAAjDsFnAAhbw742/FtbcSWAgBoPBUB4WDgwGg6E8PCWG/wE1zyYmAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
   /** grayscale PNG */
-  grayPng: "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQCAAAAACM1CyZAAAABGdBTUEAALGPC/xhBQAAAAJiS0dEAO+aONzbAAAAB3RJTUUH6gsYFTQRUgFuuwAAABBjYU52AAAAIAAAACgAAAAAAAAAANlhTOIAAABDSURBVFjD7c/BCQAgDANA6wgO43zO6TRuYB8i9HH5JhwkZrtnJX1vjwEAAAAAAAAAVARiJINd/gIAAAAAAAAA4ANwAAXIAkGKXy/ZAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
+  grayPng:
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAABQCAAAAACM1CyZAAAABGdBTUEAALGPC/xhBQAAAAJiS0dEAO+aONzbAAAAB3RJTUUH6gsYFTQRUgFuuwAAABBjYU52AAAAIAAAACgAAAAAAAAAANlhTOIAAABDSURBVFjD7c/BCQAgDANA6wgO43zO6TRuYB8i9HH5JhwkZrtnJX1vjwEAAAAAAAAAVARiJINd/gIAAAAAAAAA4ANwAAXIAkGKXy/ZAAAAJXRFWHRkYXRlOmNyZWF0ZQAyMDI2LTExLTI0VDIxOjUyOjE3KzAwOjAwjLIEawAAACV0RVh0ZGF0ZTptb2RpZnkAMjAyNi0xMS0yNFQyMTo1MjoxNyswMDowMP3vvNcAAAAASUVORK5CYII=",
   /** HEIC */
   heic: "AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAUBtZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAAAA5waXRtAAAAAAABAAAAImlsb2MAAAAAREAAAQABAAAAAAFkAAEAAAAAAAABNgAAACNpaW5mAAAAAAABAAAAFWluZmUCAAAAAAEAAGh2YzEAAAAAwGlwcnAAAACiaXBjbwAAAHZodmNDAQQIAAAAAAAAAAAAHvAA/P36+gAADwMgAAEAF0ABDAH//wQIAAADAJ24AAADAAAeugJAIQABACpCAQEECAAAAwCduAAAAwAAHqAggUTZbqSSmubgQEDAgAAAAwCAAAADAIQiAAEAB0QBwXKwIkAAAAAUaXNwZQAAAAAAAABAAAAAUAAAABBwaXhpAAAAAAMKCgoAAAAWaXBtYQAAAAAAAAABAAEDgQKDAAABPm1kYXQAAAEyKAGvE4BOv7fFT//AP//6Er//////+zfvBzFgj//7KKP/4fM8Py5yUz/7IbPv53z7/5euMtdpsSj5qv/X3QbRWMKYSWi7WqoloukZ17pF13Cj0q+ylRy28olzxJ+N95gA+abwcT2Dve01sO6tN6Fg/nvc2+WKuf2hATbj5m997tYpLOakq8mobeBt4X+y+TBq2Cnv9EVkwNrvw0nKQGcK084c+lud9Z+5bxGpVAazKzz4/8qFz/+/pEdaH64k7NbPMqb67UmStm7U/PKldSs5ix/3f//w///9L//Im8/Yv6yX//836YX////uBrv915SDNMcULZwmAp6zTyaIIxAz7mFcRnAyPn5YYjSyexMiSfu45G0FKkoFUk/Zya75i8M5HycVstpQC0j+j7tjiirXmlP4",
   /** AVIF */
@@ -572,19 +633,25 @@ const ZZ = [
   15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 const Q_LUMA = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77,
-  24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103,
+  77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const Q_CHROMA = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
 ];
 /** Code-length counts of ITU T.81 Annex K (DC, AC luminance). */
 const DC_COUNTS = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
 const AC_COUNTS = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125];
 const DC_SYMBOLS = Array.from({ length: 12 }, (_, i) => i);
 /** All 162 AC symbols (EOB, ZRL, run/size with size 1–10), likelier ones (short runs, small sizes) first. */
-const AC_SYMBOLS = [0x00, ...Array.from({ length: 160 }, (_, i) => ((i % 16) << 4) | (1 + Math.floor(i / 16))).sort((a, b) => (a >> 4) + (a & 15) * 1.5 - ((b >> 4) + (b & 15) * 1.5) || a - b), 0xf0];
+const AC_SYMBOLS = [
+  0x00,
+  ...Array.from({ length: 160 }, (_, i) => ((i % 16) << 4) | (1 + Math.floor(i / 16))).sort(
+    (a, b) => (a >> 4) + (a & 15) * 1.5 - ((b >> 4) + (b & 15) * 1.5) || a - b,
+  ),
+  0xf0,
+];
 
 function huffCodes(counts: number[], symbols: number[]): Map<number, [number, number]> {
   const codes = new Map<number, [number, number]>();
@@ -610,10 +677,13 @@ const COS8 = Array.from({ length: 64 }, (_, i) => {
  * described above. Memory: one MCU row of pixels.
  */
 export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: number, y: number) => Color) | Raster, o: BaselineJpegOptions = {}): Uint8Array {
-  const px = typeof pixel === "function" ? pixel : (x: number, y: number): Color => {
-    const i = (y * pixel.width + x) * 4;
-    return [pixel.data[i]!, pixel.data[i + 1]!, pixel.data[i + 2]!];
-  };
+  const px =
+    typeof pixel === "function"
+      ? pixel
+      : (x: number, y: number): Color => {
+          const i = (y * pixel.width + x) * 4;
+          return [pixel.data[i]!, pixel.data[i + 1]!, pixel.data[i + 2]!];
+        };
   const sampling = o.sampling ?? "420";
   const gray = sampling === "gray";
   const [hs, vs] = ({ "444": [1, 1], "422": [2, 1], "420": [2, 2], "440": [1, 2], gray: [1, 1] } as const)[sampling];
@@ -638,7 +708,12 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
   out.push(nc);
   out.push(1, (hs << 4) | vs, 0);
   if (!gray) out.push(2, 0x11, 1, 3, 0x11, 1);
-  for (const [cls, counts, symbols] of [[0x00, DC_COUNTS, DC_SYMBOLS], [0x10, AC_COUNTS, AC_SYMBOLS], [0x01, DC_COUNTS, DC_SYMBOLS], [0x11, AC_COUNTS, AC_SYMBOLS]] as const) {
+  for (const [cls, counts, symbols] of [
+    [0x00, DC_COUNTS, DC_SYMBOLS],
+    [0x10, AC_COUNTS, AC_SYMBOLS],
+    [0x01, DC_COUNTS, DC_SYMBOLS],
+    [0x11, AC_COUNTS, AC_SYMBOLS],
+  ] as const) {
     if (gray && cls & 1) continue;
     word(0xffc4);
     word(2 + 17 + symbols.length);
@@ -764,7 +839,10 @@ export function encodeBaselineJpeg(width: number, height: number, pixel: ((x: nu
           for (let bx = 0; bx < (gray ? 1 : hs); bx++) encodeBlock(0, (x, y) => rowY[(by * 8 + y) * rw + mx * mcuW + bx * 8 + x]!);
         if (!gray) {
           // Chroma: the mean of each hs×vs cell.
-          for (const [c, plane] of [[1, rowCb], [2, rowCr]] as const) {
+          for (const [c, plane] of [
+            [1, rowCb],
+            [2, rowCr],
+          ] as const) {
             encodeBlock(c, (x, y) => {
               let s = 0;
               for (let dy = 0; dy < vs; dy++) for (let dx = 0; dx < hs; dx++) s += plane[(y * vs + dy) * rw + mx * mcuW + x * hs + dx]!;

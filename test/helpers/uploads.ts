@@ -13,7 +13,10 @@ export async function newUpload(admin: Caller): Promise<string> {
 }
 
 export async function putFile(admin: Caller, id: string, name: string, bytes: Uint8Array) {
-  const res = await admin("PUT", `/v1/uploads/${id}/files/${encodeURIComponent(name)}`, { body: bytes, headers: { "Content-Type": "application/octet-stream" } });
+  const res = await admin("PUT", `/v1/uploads/${id}/files/${encodeURIComponent(name)}`, {
+    body: bytes,
+    headers: { "Content-Type": "application/octet-stream" },
+  });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await json(res)).file;
 }
@@ -26,7 +29,10 @@ export async function putMapping(admin: Caller, id: string, text: string | Uint8
 
 export async function putArchive(admin: Caller, id: string, files: Record<string, Uint8Array>) {
   const zip = zipSync(files, { level: 1 });
-  const res = await admin("PUT", `/v1/uploads/${id}/archive`, { body: zip, headers: { "Content-Type": "application/zip", "Content-Length": String(zip.byteLength) } });
+  const res = await admin("PUT", `/v1/uploads/${id}/archive`, {
+    body: zip,
+    headers: { "Content-Type": "application/zip", "Content-Length": String(zip.byteLength) },
+  });
   expect(res.status, await res.clone().text()).toBe(202);
   return (await json(res)).upload;
 }
@@ -80,6 +86,14 @@ export async function reportRows(admin: Caller, id: string) {
   expect(header).toBe("row,identifier,file,student_id,status,code,message");
   return lines.map((l) => {
     const cells = l.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, "").replace(/^"|"$/g, "").replace(/""/g, '"'));
-    return { row: Number(cells[0]), identifier: cells[1], file: cells[2], student_id: cells[3] || null, status: cells[4], code: cells[5] || null, message: cells[6] || null };
+    return {
+      row: Number(cells[0]),
+      identifier: cells[1],
+      file: cells[2],
+      student_id: cells[3] || null,
+      status: cells[4],
+      code: cells[5] || null,
+      message: cells[6] || null,
+    };
   });
 }

@@ -23,9 +23,7 @@ export function auditStatement(db: D1Database, e: AuditEntry, at = nowIso(), onl
   const values = [e.org, at, e.actor, e.action, e.student_id ?? null, e.upload_id ?? null, e.details ? JSON.stringify(e.details) : null];
   const sql = "INSERT INTO audit_events (org, at, actor, action, student_id, upload_id, details) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7";
   if (onlyIfPhotoVersion === undefined) return db.prepare(sql).bind(...values);
-  return db
-    .prepare(`${sql} WHERE EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?5 AND photo_version = ?8)`)
-    .bind(...values, onlyIfPhotoVersion);
+  return db.prepare(`${sql} WHERE EXISTS (SELECT 1 FROM students WHERE org = ?1 AND id = ?5 AND photo_version = ?8)`).bind(...values, onlyIfPhotoVersion);
 }
 
 export type AuditRow = { seq: number; at: string; actor: string; action: string; student_id: string | null; upload_id: string | null; details: string | null };

@@ -10,7 +10,10 @@ export const listAuditRoute = createRoute({
   summary: "Who changed what, newest first",
   request: { query: PageQuery },
   responses: {
-    200: { description: "A page of events", content: { "application/json": { schema: z.object({ events: z.array(AuditEvent), next_cursor: z.string().nullable() }) } } },
+    200: {
+      description: "A page of events",
+      content: { "application/json": { schema: z.object({ events: z.array(AuditEvent), next_cursor: z.string().nullable() }) } },
+    },
     ...errors(400, 401, 403),
   },
 });

@@ -19,7 +19,10 @@ const minutesAgo = (nowMs: number, minutes: number) => new Date(nowMs - minutes 
 export async function resendStalledRows(env: Env, nowMs = Date.now(), stalledMinutes = 10) {
   const results = await selectStalledRows(env.DB, minutesAgo(nowMs, stalledMinutes));
   if (!results.length) return 0;
-  await enqueue(env.UPLOAD_QUEUE, results.map((r) => ({ kind: "process_row" as const, ...r })));
+  await enqueue(
+    env.UPLOAD_QUEUE,
+    results.map((r) => ({ kind: "process_row" as const, ...r })),
+  );
   const touch = rowTouch(env.DB);
   for (let i = 0; i < results.length; i += 500) {
     await env.DB.batch(results.slice(i, i + 500).map((r) => touch(r, nowIso())));

@@ -11,7 +11,15 @@ const gone = () => new ApiError(404, "not_found", "This photo is no longer avail
 // at once, give or take replica lag (typically well under a second).
 const CACHE_ORIGIN = "https://passpix-image-cache.internal";
 
-export type ImageRequest = { org: string; studentId: string; version: string; file: string; exp: string | undefined; sig: string | undefined; ifNoneMatch: string | undefined };
+export type ImageRequest = {
+  org: string;
+  studentId: string;
+  version: string;
+  file: string;
+  exp: string | undefined;
+  sig: string | undefined;
+  ifNoneMatch: string | undefined;
+};
 
 /** The answer to a signed image URL: checks the signature and that the version is still served, then the bytes (edge cache first). */
 export async function serveImage(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, req: ImageRequest): Promise<Response> {
@@ -27,10 +35,7 @@ export async function serveImage(env: Env, ctx: { waitUntil(promise: Promise<unk
   const key = photoKey(org, studentId, version, size);
   const cache = typeof caches !== "undefined" ? caches.default : null;
   const cacheKey = new Request(`${CACHE_ORIGIN}/${key}`);
-  const [current, cached] = await Promise.all([
-    isServedVersion(env.DB.withSession("first-unconstrained"), org, studentId, version),
-    cache?.match(cacheKey),
-  ]);
+  const [current, cached] = await Promise.all([isServedVersion(env.DB.withSession("first-unconstrained"), org, studentId, version), cache?.match(cacheKey)]);
   if (!current) {
     await cached?.body?.cancel();
     throw gone();

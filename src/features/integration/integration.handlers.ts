@@ -31,6 +31,9 @@ const MISSING_COLUMNS = ["id", "email", "sis_id", "first_name", "last_name", "gr
 
 integrationRouter.openapi(routes.missingCsvRoute, async (c) => {
   const rows = await listStudentsMissingPhotos(c.env.DB, c.get("principal").org);
-  const csv = toCsv(MISSING_COLUMNS, rows.map((s) => MISSING_COLUMNS.map((k) => s[k])));
+  const csv = toCsv(
+    MISSING_COLUMNS,
+    rows.map((s) => MISSING_COLUMNS.map((k) => s[k])),
+  );
   return csvResponse(csv, "students-missing-photos.csv");
 });

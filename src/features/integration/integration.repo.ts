@@ -10,7 +10,13 @@ export function setPhotosEnabledStatement(db: D1Database, org: string, enabled: 
 }
 
 export type LastUpload = { id: string; status: string; created_at: string; submitted_at: string | null; completed_at: string | null };
-type Counts = { student_count: number; photo_count: number; eligible_count: number | null; eligible_with_photo: number | null; warning_photo_count: number | null };
+type Counts = {
+  student_count: number;
+  photo_count: number;
+  eligible_count: number | null;
+  eligible_with_photo: number | null;
+  warning_photo_count: number | null;
+};
 
 /** The setting, the counts and the latest upload, in one round trip. */
 export async function selectIntegrationFacts(db: D1Database, org: string) {

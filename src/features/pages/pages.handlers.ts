@@ -42,10 +42,7 @@ const NAV: Array<{ key: Page["nav"]; href: string; label: string; admin: boolean
 const LOGO = `<svg class="brand-mark" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false"><rect width="32" height="32" rx="8" fill="currentColor"/><circle cx="16" cy="12.5" r="5" fill="#fff"/><path d="M7 26c1.4-4.6 5-7 9-7s7.6 2.4 9 7" fill="#fff"/></svg>`;
 
 function shell(page: Page) {
-  const links = NAV.map(
-    (n) =>
-      `<a href="${n.href}"${n.admin ? " data-admin" : ""}${n.key === page.nav ? ' aria-current="page"' : ""}>${n.label}</a>`,
-  ).join("");
+  const links = NAV.map((n) => `<a href="${n.href}"${n.admin ? " data-admin" : ""}${n.key === page.nav ? ' aria-current="page"' : ""}>${n.label}</a>`).join("");
   const title = page.key === "home" ? "passpix — profile pictures for hall passes" : `${page.title} · passpix`;
   return `<!doctype html>
 <html lang="en">

@@ -31,7 +31,8 @@ photosRouter.openapi(routes.putPhotoRoute, async (c) => {
     throw conflict("opted_out", "This student's family opted out of photos, so no photo can be stored. Change photo_opt_out in the roster first.");
   }
   const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.image.bytes, BODY_LIMITS.image.what);
-  if (bytes.byteLength === 0) throw badRequest("validation_failed", "The request body is empty: send the image file as the body.", [{ path: "body", message: "Empty body" }]);
+  if (bytes.byteLength === 0)
+    throw badRequest("validation_failed", "The request body is empty: send the image file as the body.", [{ path: "body", message: "Empty body" }]);
   const processed = processPortrait(bytes);
   await setStudentPhoto(c.env, org, id, processed, { actor: sub, source: "api", version: newVersionId() });
   const updated = await requireStudent(c.env.DB, org, id);

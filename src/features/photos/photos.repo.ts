@@ -86,10 +86,7 @@ export function deletePhotoChecksOfStudentStatement(db: D1Database, org: string,
 }
 
 export async function selectVersion(db: D1Database, org: string, studentId: string, version: string) {
-  return db
-    .prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3")
-    .bind(org, studentId, version)
-    .first<PhotoVersionRow>();
+  return db.prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(org, studentId, version).first<PhotoVersionRow>();
 }
 
 /** Whether the version's row (and so its bytes) is still kept. */
@@ -153,13 +150,19 @@ export async function selectLookupFacts(db: D1DatabaseSession, org: string, user
 /** Delete-all, rows first: from this transaction on, no photo of the school is served or restorable. */
 export function forgetAllPhotosStatements(db: D1Database, org: string, now: string) {
   return [
-    db.prepare("UPDATE students SET photo_version = NULL, restore_version = NULL, photo_updated_at = ?2 WHERE org = ?1 AND (photo_version IS NOT NULL OR restore_version IS NOT NULL)").bind(org, now),
+    db
+      .prepare(
+        "UPDATE students SET photo_version = NULL, restore_version = NULL, photo_updated_at = ?2 WHERE org = ?1 AND (photo_version IS NOT NULL OR restore_version IS NOT NULL)",
+      )
+      .bind(org, now),
     db.prepare("DELETE FROM photo_versions WHERE org = ?1").bind(org),
     db.prepare("DELETE FROM photo_checks WHERE org = ?1").bind(org),
     db.prepare("DELETE FROM upload_files WHERE org = ?1").bind(org),
     db.prepare("UPDATE uploads SET status = 'cancelled', completed_at = ?2 WHERE org = ?1 AND status = 'draft'").bind(org, now),
     db
-      .prepare("UPDATE upload_rows SET status = 'skipped', code = 'deleted_by_support', message = 'Every photo of the school was deleted by support before this row was processed.', updated_at = ?2 WHERE org = ?1 AND status = 'pending'")
+      .prepare(
+        "UPDATE upload_rows SET status = 'skipped', code = 'deleted_by_support', message = 'Every photo of the school was deleted by support before this row was processed.', updated_at = ?2 WHERE org = ?1 AND status = 'pending'",
+      )
       .bind(org, now),
   ];
 }
@@ -173,8 +176,25 @@ export async function selectProcessingUploadIds(db: D1Database, org: string) {
 // Photo checks (photo_checks): a version's fingerprint bands and its warnings
 
 export type PhotoWarning = { code: string; message: string; details: Record<string, unknown> };
-export type NewChecks = { org: string; student_id: string; version: string; fingerprint: string; signature: string; bands: readonly number[]; upload_id: string | null; upload_row: number | null; warnings: PhotoWarning[] };
-export type HashCandidate = { student_id: string; version: string; fingerprint: string; signature: string; upload_id: string | null; upload_row: number | null };
+export type NewChecks = {
+  org: string;
+  student_id: string;
+  version: string;
+  fingerprint: string;
+  signature: string;
+  bands: readonly number[];
+  upload_id: string | null;
+  upload_row: number | null;
+  warnings: PhotoWarning[];
+};
+export type HashCandidate = {
+  student_id: string;
+  version: string;
+  fingerprint: string;
+  signature: string;
+  upload_id: string | null;
+  upload_row: number | null;
+};
 
 /** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. */
 export async function insertChecks(db: D1Database, c: NewChecks) {
@@ -183,7 +203,20 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
       `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings)
        VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
     )
-    .bind(c.org, c.student_id, c.version, c.fingerprint, c.bands[0], c.bands[1], c.bands[2], c.bands[3], c.upload_id, c.upload_row, JSON.stringify(c.warnings), c.signature)
+    .bind(
+      c.org,
+      c.student_id,
+      c.version,
+      c.fingerprint,
+      c.bands[0],
+      c.bands[1],
+      c.bands[2],
+      c.bands[3],
+      c.upload_id,
+      c.upload_row,
+      JSON.stringify(c.warnings),
+      c.signature,
+    )
     .run();
 }
 

@@ -130,7 +130,10 @@ export async function restoreStudentPhoto(db: D1Database, org: string, studentId
   const student = await requireStudent(db, org, studentId);
   const version = await restorableVersion(db, student);
   if (!version) {
-    throw conflict("nothing_to_restore", "There is no earlier photo to restore for this student (none was replaced or deleted, or it is older than the retention window).");
+    throw conflict(
+      "nothing_to_restore",
+      "There is no earlier photo to restore for this student (none was replaced or deleted, or it is older than the retention window).",
+    );
   }
   const now = nowIso();
   await db.batch([

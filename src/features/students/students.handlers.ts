@@ -25,25 +25,25 @@ studentsRouter.use("/v1/students/*", requireRole(...ADMINS));
 // in the answer, not a 400 for the whole roster, and CSV and JSON rows share one row schema.
 studentsRouter.openAPIRegistry.registerPath(routes.importStudentsRoute);
 studentsRouter.post("/v1/students/import", async (c) => {
-    const { org, sub } = c.get("principal");
-    const type = mediaType(c.req.raw);
-    let rows: { row: number; values: Record<string, unknown> }[];
-    if (type === "application/json") {
-      const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
-      if (!body || typeof body !== "object" || !Array.isArray(body.students)) {
-        throw validationFailed([{ path: "students", message: "Expected an array of students" }], "request body");
-      }
-      rows = body.students.map((values, i) => ({
-        row: i + 1,
-        values: values && typeof values === "object" ? (values as Record<string, unknown>) : {},
-      }));
-    } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
-      const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
-      rows = parseRosterCsv(new TextDecoder().decode(bytes));
-    } else {
-      throw unsupportedMediaType(type, "text/csv or application/json");
+  const { org, sub } = c.get("principal");
+  const type = mediaType(c.req.raw);
+  let rows: { row: number; values: Record<string, unknown> }[];
+  if (type === "application/json") {
+    const body = (await readJsonLimited(c.req.raw, BODY_LIMITS.roster.bytes)) as { students?: unknown };
+    if (!body || typeof body !== "object" || !Array.isArray(body.students)) {
+      throw validationFailed([{ path: "students", message: "Expected an array of students" }], "request body");
     }
-    return c.json(await importRoster(c.env.DB, org, sub, rows), 200);
+    rows = body.students.map((values, i) => ({
+      row: i + 1,
+      values: values && typeof values === "object" ? (values as Record<string, unknown>) : {},
+    }));
+  } else if (["text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"].includes(type)) {
+    const bytes = await readBodyLimited(c.req.raw, BODY_LIMITS.roster.bytes, BODY_LIMITS.roster.what);
+    rows = parseRosterCsv(new TextDecoder().decode(bytes));
+  } else {
+    throw unsupportedMediaType(type, "text/csv or application/json");
+  }
+  return c.json(await importRoster(c.env.DB, org, sub, rows), 200);
 });
 
 studentsRouter.openapi(routes.listStudentsRoute, async (c) => {

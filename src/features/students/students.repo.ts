@@ -70,7 +70,12 @@ export async function selectStudentsPage(db: D1Database, org: string, query: Stu
     return `?${params.length}`;
   };
   if (query.q?.trim()) {
-    const like = bind(`%${query.q.trim().toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+    const like = bind(
+      `%${query.q
+        .trim()
+        .toLowerCase()
+        .replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`,
+    );
     where.push(
       `(lower(coalesce(first_name,'') || ' ' || coalesce(last_name,'')) LIKE ${like} ESCAPE '\\' OR lower(coalesce(last_name,'') || ', ' || coalesce(first_name,'')) LIKE ${like} ESCAPE '\\' OR email_lower LIKE ${like} ESCAPE '\\' OR lower(sis_id) LIKE ${like} ESCAPE '\\' OR lower(id) LIKE ${like} ESCAPE '\\')`,
     );

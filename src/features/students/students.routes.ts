@@ -12,12 +12,17 @@ export const importStudentsRoute = createRoute({
     body: {
       required: true,
       content: {
-        "text/csv": { schema: z.string().openapi({ example: "id,email,sis_id,first_name,last_name,grade,homeroom\nstu_1,ada@school.org,001234,Ada,Lovelace,9,101" }) },
+        "text/csv": {
+          schema: z.string().openapi({ example: "id,email,sis_id,first_name,last_name,grade,homeroom\nstu_1,ada@school.org,001234,Ada,Lovelace,9,101" }),
+        },
         "application/json": { schema: z.object({ students: z.array(StudentImportRow) }) },
       },
     },
   },
-  responses: { 200: { description: "Counts and one problem per refused row", content: { "application/json": { schema: ImportResult } } }, ...errors(400, 401, 403, 413, 415) },
+  responses: {
+    200: { description: "Counts and one problem per refused row", content: { "application/json": { schema: ImportResult } } },
+    ...errors(400, 401, 403, 413, 415),
+  },
 });
 
 export const listStudentsRoute = createRoute({
@@ -28,11 +33,17 @@ export const listStudentsRoute = createRoute({
   request: {
     query: PageQuery.extend({
       q: z.string().max(200).optional().openapi({ description: "Matches name, email, sis_id or id" }),
-      has_photo: z.enum(["true", "false"]).optional().transform((v) => (v === undefined ? undefined : v === "true")),
+      has_photo: z
+        .enum(["true", "false"])
+        .optional()
+        .transform((v) => (v === undefined ? undefined : v === "true")),
     }),
   },
   responses: {
-    200: { description: "A page of students", content: { "application/json": { schema: z.object({ students: z.array(Student), next_cursor: z.string().nullable() }) } } },
+    200: {
+      description: "A page of students",
+      content: { "application/json": { schema: z.object({ students: z.array(Student), next_cursor: z.string().nullable() }) } },
+    },
     ...errors(400, 401, 403),
   },
 });

@@ -37,8 +37,7 @@ export function toStudent(r: StudentRecord): Student {
   };
 }
 
-export const fullName = (s: { first_name: string | null; last_name: string | null }) =>
-  [s.first_name, s.last_name].filter(Boolean).join(" ") || null;
+export const fullName = (s: { first_name: string | null; last_name: string | null }) => [s.first_name, s.last_name].filter(Boolean).join(" ") || null;
 
 export async function requireStudent(db: D1Database, org: string, studentId: string) {
   const student = await selectStudent(db, org, studentId);
@@ -59,12 +58,20 @@ type Problem = { row: number; code: string; message: string };
 export function parseRosterCsv(text: string): RawRow[] {
   const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { skipEmptyLines: "greedy" });
   const [header, ...lines] = parsed.data;
-  if (!header) throw badRequest("validation_failed", "The CSV is empty: it needs a header row and one row per student.", [{ path: "body", message: "Empty CSV" }]);
-  const columns = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, "_"));
+  if (!header)
+    throw badRequest("validation_failed", "The CSV is empty: it needs a header row and one row per student.", [{ path: "body", message: "Empty CSV" }]);
+  const columns = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, "_"),
+  );
   if (!columns.includes("id")) {
-    throw badRequest("validation_failed", `The CSV's header must name an id column; it names: ${columns.join(", ") || "nothing"}. Columns: ${STUDENT_CSV_COLUMNS.join(",")}.`, [
-      { path: "id", message: "Missing id column" },
-    ]);
+    throw badRequest(
+      "validation_failed",
+      `The CSV's header must name an id column; it names: ${columns.join(", ") || "nothing"}. Columns: ${STUDENT_CSV_COLUMNS.join(",")}.`,
+      [{ path: "id", message: "Missing id column" }],
+    );
   }
   // Spreadsheet row numbers: the header is row 1. Greedy empty-line skipping would shift them, so
   // papaparse's own line count is not used; blank lines are rare in rosters and only shift later numbers.
@@ -94,13 +101,19 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
     }
     const parsed = StudentImportRow.safeParse(values);
     if (!parsed.success) {
-      const detail = zodIssues(parsed.error.issues).map((i) => `${i.path || "row"}: ${i.message}`).join("; ");
+      const detail = zodIssues(parsed.error.issues)
+        .map((i) => `${i.path || "row"}: ${i.message}`)
+        .join("; ");
       problems.push({ row, code: "bad_row", message: `Row ${row} was not imported — ${detail}.` });
       continue;
     }
     const earlier = valid.get(parsed.data.id);
     if (earlier) {
-      problems.push({ row, code: "duplicate_student", message: `Row ${row} repeats student id ${parsed.data.id} from row ${earlier.row}; only row ${earlier.row} was imported.` });
+      problems.push({
+        row,
+        code: "duplicate_student",
+        message: `Row ${row} repeats student id ${parsed.data.id} from row ${earlier.row}; only row ${earlier.row} was imported.`,
+      });
       continue;
     }
     valid.set(parsed.data.id, { row, data: parsed.data });
@@ -123,8 +136,13 @@ export async function importStudents(db: D1Database, org: string, raw: RawRow[])
     const optOut = s.photo_opt_out ? 1 : 0;
     if (before) {
       const same =
-        before.email === s.email && before.sis_id === s.sis_id && before.first_name === s.first_name && before.last_name === s.last_name &&
-        before.grade === s.grade && before.homeroom === s.homeroom && before.photo_opt_out === optOut;
+        before.email === s.email &&
+        before.sis_id === s.sis_id &&
+        before.first_name === s.first_name &&
+        before.last_name === s.last_name &&
+        before.grade === s.grade &&
+        before.homeroom === s.homeroom &&
+        before.photo_opt_out === optOut;
       if (same) {
         unchanged++;
         continue;
@@ -149,8 +167,7 @@ export async function listStudents(db: D1Database, org: string, query: StudentLi
   const results = await selectStudentsPage(db, org, { q: query.q, hasPhoto: query.hasPhoto, limit: query.limit, after });
   const page = results.slice(0, query.limit);
   const last = page.at(-1);
-  const next_cursor =
-    results.length > query.limit && last ? encodeCursor([last.sort_last, last.sort_first, last.id]) : null;
+  const next_cursor = results.length > query.limit && last ? encodeCursor([last.sort_last, last.sort_first, last.id]) : null;
   return { students: page.map(toStudent), next_cursor };
 }
 

@@ -131,7 +131,15 @@ export async function readDirectory(bucket: R2Bucket, key: string): Promise<Dire
     if (next > dir.byteLength) return { ok: false, reason: "no_directory" };
     // fflate's own rule, so names read the same as before: UTF-8 when flagged, else Latin-1.
     const name = strFromU8(dir.subarray(p + 46, p + 46 + nameLength), !(flags & 0x800));
-    const entry: DirectoryEntry = { name, flags, method: u16(dir, p + 10), crc: u32(dir, p + 16), compressedSize: u32(dir, p + 20), size: u32(dir, p + 24), offset: u32(dir, p + 42) };
+    const entry: DirectoryEntry = {
+      name,
+      flags,
+      method: u16(dir, p + 10),
+      crc: u32(dir, p + 16),
+      compressedSize: u32(dir, p + 20),
+      size: u32(dir, p + 24),
+      offset: u32(dir, p + 42),
+    };
     readZip64Extra(dir.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), entry);
     p = next;
     if (isJunkEntry(name)) continue;
@@ -170,10 +178,7 @@ function entryLimit(name: string) {
 /** Archives are not unpacked inside archives: one level, what the admin sees in their file manager. */
 const isNestedArchive = (name: string) => /\.(zip|zipx|7z|rar|tar|tgz|gz|bz2|xz)$/i.test(name);
 
-type Outcome =
-  | { kind: "bytes"; data: Uint8Array }
-  | { kind: "skip" }
-  | { kind: "problem"; code: string; message: string; bytes: number };
+type Outcome = { kind: "bytes"; data: Uint8Array } | { kind: "skip" } | { kind: "problem"; code: string; message: string; bytes: number };
 
 const nestedArchive = (name: string, bytes: number): Outcome => ({
   kind: "problem",
@@ -191,7 +196,8 @@ const unreadable = (bytes: number): Outcome => ({
   kind: "problem",
   code: "image_unreadable",
   bytes,
-  message: "This file is stored in the zip with a compression method (or encryption) we cannot read. Zip the folder again with your computer's built-in zip tool.",
+  message:
+    "This file is stored in the zip with a compression method (or encryption) we cannot read. Zip the folder again with your computer's built-in zip tool.",
 });
 const damaged = (e: DirectoryEntry, why: string): Outcome => ({
   kind: "problem",
@@ -265,7 +271,12 @@ async function stageOutcome(env: Env, org: string, upload: UploadRow, name: stri
     if (outcome.kind === "bytes") await stageFile(env, org, upload, name, outcome.data, false);
     // Recorded without bytes, so the preview names the problem against the row that wanted this file.
     else if (outcome.kind === "problem") {
-      await recordUploadFile(env.DB, org, upload.id, { name: normalizeFileName(name), bytes: outcome.bytes, type: null, problem: { code: outcome.code, message: outcome.message } });
+      await recordUploadFile(env.DB, org, upload.id, {
+        name: normalizeFileName(name),
+        bytes: outcome.bytes,
+        type: null,
+        problem: { code: outcome.code, message: outcome.message },
+      });
     }
   } catch (err) {
     // an unusable entry name is skipped, never fatal for the archive
@@ -316,7 +327,13 @@ export async function extractArchive(env: Env, org: string, uploadId: string, fr
   await env.PHOTOS.delete(key);
 }
 
-type StreamEntry = { name: string; chunks: Uint8Array[]; size: number; dropped: "too_large" | "unsupported_compression" | "nested_archive" | null; done: boolean };
+type StreamEntry = {
+  name: string;
+  chunks: Uint8Array[];
+  size: number;
+  dropped: "too_large" | "unsupported_compression" | "nested_archive" | null;
+  done: boolean;
+};
 
 const join = (chunks: Uint8Array[], size: number) => {
   if (chunks.length === 1) return chunks[0]!;
@@ -414,7 +431,12 @@ async function recoverArchive(env: Env, org: string, upload: UploadRow) {
   failure ??= "The zip file ends early (it may not have finished uploading or downloading).";
   if (count === 0) return failArchive(env.DB, org, upload.id, "The zip file holds no files (or is not a zip file).");
   const kept = photos === 1 ? "1 photo was read whole and kept" : `${photos} photos were read whole and kept`;
-  return failArchive(env.DB, org, upload.id, `${failure} Only ${kept}; the rest of the zip is missing. Download the zip file again (or create it again) and upload it.`);
+  return failArchive(
+    env.DB,
+    org,
+    upload.id,
+    `${failure} Only ${kept}; the rest of the zip is missing. Download the zip file again (or create it again) and upload it.`,
+  );
 }
 
 function streamOutcome(e: StreamEntry): Outcome {

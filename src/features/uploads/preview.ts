@@ -9,7 +9,15 @@ import { stagedFileKey, stagedMappingKey } from "../../storage/keys";
 import { decodeCursor, encodeCursor } from "../common.schemas";
 import { listRoster } from "../students/students.service";
 import type { Upload, UploadCounts, UploadProblem } from "./uploads.schemas";
-import { countRowsByStatus, selectCheckWarnings, selectFailedRows, selectUploadFiles, selectUploadsPage, type UploadFileRow, type UploadRow } from "./uploads.repo";
+import {
+  countRowsByStatus,
+  selectCheckWarnings,
+  selectFailedRows,
+  selectUploadFiles,
+  selectUploadsPage,
+  type UploadFileRow,
+  type UploadRow,
+} from "./uploads.repo";
 import { UPLOAD_LIMITS } from "./uploads.service";
 
 /** The mapping uploaded explicitly wins; else a PSPA index or a single CSV among the received files; else file names. */
@@ -38,7 +46,11 @@ const isBlocking = (code: string) => !MAPPING_WARNING_CODES.has(code);
 export async function buildPreview(env: Env, upload: UploadRow): Promise<MappingPreview> {
   const files = await selectUploadFiles(env.DB, upload.org, upload.id);
   const [source, roster] = await Promise.all([resolveMappingSource(env, upload, files), listRoster(env.DB, upload.org)]);
-  const preview = matchMappingRows(source, roster, files.map((f) => f.name));
+  const preview = matchMappingRows(
+    source,
+    roster,
+    files.map((f) => f.name),
+  );
   const fileProblems = new Map(files.filter((f) => f.problem_code).map((f) => [f.name, f]));
   for (const row of preview.rows) {
     const bad = row.matched_file ? fileProblems.get(row.matched_file) : undefined;
@@ -62,7 +74,12 @@ function addArchiveProblems(upload: UploadRow, files: UploadFileRow[], preview: 
   const named = new Set(preview.problems.filter((p) => ARCHIVE_PROBLEM_CODES.has(p.code)).map((p) => p.file));
   const found: UploadProblem[] = [];
   if (upload.archive_status === "failed") {
-    found.push({ row: null, file: null, code: "archive_incomplete", message: upload.archive_message ?? "The zip file could not be unpacked. Upload it again." });
+    found.push({
+      row: null,
+      file: null,
+      code: "archive_incomplete",
+      message: upload.archive_message ?? "The zip file could not be unpacked. Upload it again.",
+    });
   }
   for (const f of files) {
     if (!f.problem_code || !ARCHIVE_PROBLEM_CODES.has(f.problem_code) || named.has(f.name)) continue;
@@ -109,7 +126,11 @@ export async function describeUpload(env: Env, upload: UploadRow): Promise<Uploa
     return toApi({ ...upload, format }, { ...countsFromPreview(preview), processed: 0, failed: 0, pending: 0 }, preview.problems);
   }
   if (upload.status === "cancelled" && !upload.frozen_counts) {
-    return toApi(upload, { rows: 0, matched: 0, unmatched: 0, files_received: 0, missing_files: 0, unreferenced_files: 0, processed: 0, failed: 0, pending: 0 }, []);
+    return toApi(
+      upload,
+      { rows: 0, matched: 0, unmatched: 0, files_received: 0, missing_files: 0, unreferenced_files: 0, processed: 0, failed: 0, pending: 0 },
+      [],
+    );
   }
   const frozen = JSON.parse(upload.frozen_counts ?? "{}") as Omit<UploadCounts, "processed" | "failed" | "pending">;
   const live = await liveRowCounts(env.DB, upload.org, upload.id);

@@ -4,7 +4,14 @@ import { processPortrait } from "../../imaging/pipeline";
 import { setStudentPhoto } from "../photos/photos.service";
 import type { StudentRecord } from "../students/students.repo";
 import { stagedFileKey } from "../../storage/keys";
-import { finalizeStatement, insertRowWarningStatement, readRowForProcessing, rowProcessedStatement, settleRowStatement, type UploadRowRecord } from "./uploads.repo";
+import {
+  finalizeStatement,
+  insertRowWarningStatement,
+  readRowForProcessing,
+  rowProcessedStatement,
+  settleRowStatement,
+  type UploadRowRecord,
+} from "./uploads.repo";
 
 type RowRef = { org: string; upload_id: string; row: number };
 
@@ -37,7 +44,8 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   if (upload.status !== "processing") return;
 
   if (!student) return settleRow(db, ref, "failed", "unknown_student", "The student was removed from the roster after the upload was submitted.");
-  if (student.photo_opt_out) return settleRow(db, ref, "skipped", "opted_out", "The student opted out of photos after the upload was submitted; no photo was stored.");
+  if (student.photo_opt_out)
+    return settleRow(db, ref, "skipped", "opted_out", "The student opted out of photos after the upload was submitted; no photo was stored.");
 
   const object = row.matched_file ? await env.PHOTOS.get(stagedFileKey(ref.org, ref.upload_id, row.matched_file)) : null;
   if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);

@@ -13,7 +13,15 @@ function reportNote(outcome: RowNote | null, warnings: RowNote[]): { code: strin
   return { code: first.code, message: [first.message, ...rest.map((w) => `Also ${w.code}: ${w.message}`)].join(" ") };
 }
 
-export type ReportLine = { row: number; identifier: string; file: string; student_id: string | null; status: string; code: string | null; message: string | null };
+export type ReportLine = {
+  row: number;
+  identifier: string;
+  file: string;
+  student_id: string | null;
+  status: string;
+  code: string | null;
+  message: string | null;
+};
 
 /** One line per mapping row: the preview's verdict for a draft, the processing outcome after submit. */
 export async function reportLines(env: Env, upload: UploadRow): Promise<ReportLine[]> {

@@ -44,7 +44,10 @@ export async function submitUpload(env: Env, org: string, id: string, actor: str
   const rows = freezeRows(preview, id);
   const ready = rows.filter((r) => r.status === "pending");
   if (!ready.length) {
-    throw conflict("nothing_to_process", "No row has both a matched student and its photo file. Check the problems in the preview, fix the mapping or add the files, then submit again.");
+    throw conflict(
+      "nothing_to_process",
+      "No row has both a matched student and its photo file. Check the problems in the preview, fix the mapping or add the files, then submit again.",
+    );
   }
   const now = nowIso();
   const rowProblems = preview.problems;
@@ -56,6 +59,9 @@ export async function submitUpload(env: Env, org: string, id: string, actor: str
     auditStatement(env.DB, { org, actor, action: "upload.submit", upload_id: id, details: { rows: rows.length, ready: ready.length } }, now),
   );
   await env.DB.batch(statements);
-  await enqueue(env.UPLOAD_QUEUE, ready.map((r) => ({ kind: "process_row" as const, org, upload_id: id, row: r.row })));
+  await enqueue(
+    env.UPLOAD_QUEUE,
+    ready.map((r) => ({ kind: "process_row" as const, org, upload_id: id, row: r.row })),
+  );
   return requireUpload(env.DB, org, id);
 }

@@ -97,7 +97,11 @@ uploadsRouter.openapi(routes.putArchiveRoute, async (c) => {
   }
   const declared = Number(c.req.header("Content-Length") ?? NaN);
   if (!Number.isFinite(declared) || !c.req.raw.body) {
-    throw new ApiError(411, "length_required", "Send the zip file with a Content-Length header (every browser and curl do; chunked uploads are not accepted for archives).");
+    throw new ApiError(
+      411,
+      "length_required",
+      "Send the zip file with a Content-Length header (every browser and curl do; chunked uploads are not accepted for archives).",
+    );
   }
   // Past the plan's cap the platform refuses the body with its own page; the contract's 413 says
   // what works instead (the pages and the CLI unpack a zip locally and send its photos one by one).
@@ -137,7 +141,13 @@ const REPORT_COLUMNS = ["row", "identifier", "file", "student_id", "status", "co
 uploadsRouter.openapi(routes.reportRoute, async (c) => {
   const upload = await requireUpload(c.env.DB, c.get("principal").org, c.req.valid("param").id);
   const lines = await reportLines(c.env, upload);
-  return csvResponse(toCsv(REPORT_COLUMNS, lines.map((l) => REPORT_COLUMNS.map((k) => l[k]))), `passpix-upload-${upload.id}-report.csv`);
+  return csvResponse(
+    toCsv(
+      REPORT_COLUMNS,
+      lines.map((l) => REPORT_COLUMNS.map((k) => l[k])),
+    ),
+    `passpix-upload-${upload.id}-report.csv`,
+  );
 });
 
 uploadsRouter.openapi(routes.revertRoute, async (c) => {
@@ -156,7 +166,9 @@ uploadsRouter.openapi(routes.cancelRoute, async (c) => {
 uploadsRouter.openapi(routes.deleteAllRoute, async (c) => {
   const { org, sub } = c.get("principal");
   if (c.req.valid("query").confirm !== org) {
-    throw badRequest("validation_failed", `To delete every photo of the school, pass confirm=${org} (the school's id).`, [{ path: "confirm", message: "Must equal your org" }]);
+    throw badRequest("validation_failed", `To delete every photo of the school, pass confirm=${org} (the school's id).`, [
+      { path: "confirm", message: "Must equal your org" },
+    ]);
   }
   await requestDeleteAllPhotos(c.env, org, sub);
   return c.json({ status: "deleting" as const, requested_at: nowIso() }, 202);

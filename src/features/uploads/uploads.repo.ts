@@ -234,7 +234,13 @@ export function insertRowsStatements<R extends { row: number; warnings: unknown[
  * A photo check's warning on a frozen row, beside the preview's (seq after theirs). The key is one
  * per code and row, so a redelivered message, or both rows of a duplicate pair finding it, write it once.
  */
-export function insertRowWarningStatement(db: D1Database, org: string, uploadId: string, row: number, warning: { code: string; message: string; details: unknown }) {
+export function insertRowWarningStatement(
+  db: D1Database,
+  org: string,
+  uploadId: string,
+  row: number,
+  warning: { code: string; message: string; details: unknown },
+) {
   return db
     .prepare(
       `INSERT INTO upload_row_warnings (org, upload_id, row, seq, code, message, details)
@@ -244,7 +250,16 @@ export function insertRowWarningStatement(db: D1Database, org: string, uploadId:
     .bind(org, uploadId, row, warning.code, warning.message, JSON.stringify(warning.details));
 }
 
-export type ReportRowRecord = { row: number; identifier: string; file: string; student_id: string | null; status: string; code: string | null; message: string | null; warnings: string };
+export type ReportRowRecord = {
+  row: number;
+  identifier: string;
+  file: string;
+  student_id: string | null;
+  status: string;
+  code: string | null;
+  message: string | null;
+  warnings: string;
+};
 
 /** Every frozen row in row order, its warnings as a JSON array of `{code, message}`. */
 export async function selectReportRows(db: D1Database, org: string, uploadId: string) {
@@ -302,7 +317,9 @@ export async function readRowForProcessing(db: D1Database, ref: RowRef) {
          WHERE r.org = ?1 AND r.upload_id = ?2 AND r.row = ?3`,
       )
       .bind(ref.org, ref.upload_id, ref.row),
-    db.prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'").bind(ref.org, ref.upload_id, ref.row),
+    db
+      .prepare("UPDATE upload_rows SET attempts = attempts + 1 WHERE org = ?1 AND upload_id = ?2 AND row = ?3 AND status = 'pending'")
+      .bind(ref.org, ref.upload_id, ref.row),
   ]);
   return { rowRes, uploadRes, studentRes };
 }

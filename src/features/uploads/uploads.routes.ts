@@ -86,7 +86,10 @@ export const listFilesRoute = createRoute({
   tags: ["Uploads"],
   summary: "The files the upload holds, by name: what a client resuming an upload need not send again",
   request: { params: Params, query: PageQuery },
-  responses: { 200: json(z.object({ files: z.array(ReceivedFile), next_cursor: z.string().nullable() }), "A page of files, in name order"), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: json(z.object({ files: z.array(ReceivedFile), next_cursor: z.string().nullable() }), "A page of files, in name order"),
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 export const putArchiveRoute = createRoute({

@@ -79,7 +79,10 @@ export async function requireUpload(db: D1Database, org: string, id: string) {
 
 export function requireDraft(upload: UploadRow) {
   if (upload.status !== "draft") {
-    throw conflict("upload_not_draft", `This upload is ${upload.status.replaceAll("_", " ")}; files and mappings can only be changed before it is submitted. Start a new upload instead.`);
+    throw conflict(
+      "upload_not_draft",
+      `This upload is ${upload.status.replaceAll("_", " ")}; files and mappings can only be changed before it is submitted. Start a new upload instead.`,
+    );
   }
 }
 
@@ -175,7 +178,10 @@ export async function finalizeIfDone(db: D1Database, org: string, uploadId: stri
 export async function cancelUpload(env: Env, org: string, id: string, actor: string) {
   const upload = await requireUpload(env.DB, org, id);
   if (upload.status !== "draft") {
-    throw conflict("upload_not_draft", `This upload is ${upload.status.replaceAll("_", " ")}: only a draft can be cancelled. To take back photos it set, use revert.`);
+    throw conflict(
+      "upload_not_draft",
+      `This upload is ${upload.status.replaceAll("_", " ")}: only a draft can be cancelled. To take back photos it set, use revert.`,
+    );
   }
   await env.DB.batch([...cancelUploadStatements(env.DB, org, id, nowIso()), auditStatement(env.DB, { org, actor, action: "upload.cancel", upload_id: id })]);
   await deleteR2Prefix(env.PHOTOS, stagingPrefix(org, id));
@@ -190,14 +196,17 @@ export async function revertUpload(env: Env, org: string, id: string, actor: str
   if (!["completed", "completed_with_errors", "failed"].includes(upload.status)) {
     throw conflict(
       "upload_not_finished",
-      upload.status === "reverted" ? "This upload was already reverted." : `This upload is ${upload.status.replaceAll("_", " ")}; only a finished upload can be reverted.`,
+      upload.status === "reverted"
+        ? "This upload was already reverted."
+        : `This upload is ${upload.status.replaceAll("_", " ")}; only a finished upload can be reverted.`,
     );
   }
   const now = nowIso();
   const db = env.DB;
   const changed = await selectRevertibleRows(db, org, id);
   const statements: D1PreparedStatement[] = [];
-  for (const c of changed) statements.push(...revertStudentStatements(db, org, c.student_id, c.new_version, c.previous_exists ? c.previous_version : null, now));
+  for (const c of changed)
+    statements.push(...revertStudentStatements(db, org, c.student_id, c.new_version, c.previous_exists ? c.previous_version : null, now));
   for (let i = 0; i < statements.length; i += 450) await db.batch(statements.slice(i, i + 450));
   await db.batch([
     markRevertedStatement(db, org, id, now),

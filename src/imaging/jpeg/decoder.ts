@@ -76,9 +76,10 @@ export type BaselineJpeg = {
 /** Why a JPEG cannot go through this decoder (it may still be one photon can decode). */
 export type NotBaseline = { unsupported: string };
 
-
 function damaged(what: string): ImagingError {
-  return unreadable(`This JPEG file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as JPEG, and upload it again.`, { reason: "corrupt" });
+  return unreadable(`This JPEG file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as JPEG, and upload it again.`, {
+    reason: "corrupt",
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +162,15 @@ export function readBaselineJpeg(b: Uint8Array, maxSide: number, o: { cmyk?: boo
     if (segLen < 2 || end > len) throw damaged("a segment that runs past the end of the file");
     if (marker === 0xe0 && segLen >= 7 && b[start] === 0x4a && b[start + 1] === 0x46 && b[start + 2] === 0x49 && b[start + 3] === 0x46 && b[start + 4] === 0) {
       sawJfif = true;
-    } else if (marker === 0xee && segLen >= 14 && b[start] === 0x41 && b[start + 1] === 0x64 && b[start + 2] === 0x6f && b[start + 3] === 0x62 && b[start + 4] === 0x65) {
+    } else if (
+      marker === 0xee &&
+      segLen >= 14 &&
+      b[start] === 0x41 &&
+      b[start + 1] === 0x64 &&
+      b[start + 2] === 0x6f &&
+      b[start + 3] === 0x62 &&
+      b[start + 4] === 0x65
+    ) {
       adobeTransform = b[start + 11]!;
     } else if (marker === 0xdb) {
       for (let p = start; p < end; ) {

@@ -150,7 +150,8 @@ export function parseJpeg(b: Uint8Array): ImageHeader {
   const nf = frame.components.length;
   // Three components coded as R, G, B rather than Y, Cb, Cr (libjpeg's rule).
   const rgb = nf === 3 && (adobeTransform === 0 || (!jfif && adobeTransform < 0 && frame.components.map((c) => c.id).join() === "82,71,66"));
-  const baseline = (frame.marker === 0xc0 || frame.marker === 0xc1) && (nf === 1 || (nf === 3 && !rgb)) && scans === 1 && firstScan?.components === nf && firstScan.hadHuffman;
+  const baseline =
+    (frame.marker === 0xc0 || frame.marker === 0xc1) && (nf === 1 || (nf === 3 && !rgb)) && scans === 1 && firstScan?.components === nf && firstScan.hadHuffman;
   if (baseline) {
     checkBaselineDimensions(frame.width, frame.height);
     return headerOf("jpeg", frame.width, frame.height, orientation, false, frame.cost, "baseline-jpeg");
@@ -162,9 +163,12 @@ export function parseJpeg(b: Uint8Array): ImageHeader {
 function parseJpegFrame(b: Uint8Array, marker: number, start: number, segLen: number): JpegFrame {
   const variant = SOF_NAMES[marker];
   if (variant) {
-    throw unreadable(`This JPEG uses ${variant} coding, which we cannot read. Open it in a photo editor, save it again as a standard JPEG, and upload it again.`, {
-      reason: "unsupported_variant",
-    });
+    throw unreadable(
+      `This JPEG uses ${variant} coding, which we cannot read. Open it in a photo editor, save it again as a standard JPEG, and upload it again.`,
+      {
+        reason: "unsupported_variant",
+      },
+    );
   }
   if (segLen < 8) throw corrupt("JPEG", "a short frame header");
   const precision = b[start]!;

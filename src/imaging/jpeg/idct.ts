@@ -50,7 +50,14 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
   for (let c = 0; c < 8; c++) {
     if (blk[8 + c] === 0 && blk[16 + c] === 0 && blk[24 + c] === 0 && blk[32 + c] === 0 && blk[40 + c] === 0 && blk[48 + c] === 0 && blk[56 + c] === 0) {
       const dc = blk[c]! * q[c]!;
-      ws[c] = dc; ws[8 + c] = dc; ws[16 + c] = dc; ws[24 + c] = dc; ws[32 + c] = dc; ws[40 + c] = dc; ws[48 + c] = dc; ws[56 + c] = dc;
+      ws[c] = dc;
+      ws[8 + c] = dc;
+      ws[16 + c] = dc;
+      ws[24 + c] = dc;
+      ws[32 + c] = dc;
+      ws[40 + c] = dc;
+      ws[48 + c] = dc;
+      ws[56 + c] = dc;
       continue;
     }
     let t0 = blk[c]! * q[c]!;
@@ -76,8 +83,8 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     t7 = z11 + z13;
     t11 = (z11 - z13) * 1.414213562;
     const z5 = (z10 + z12) * 1.847759065;
-    t10 = z5 - z12 * 1.082392200;
-    t12 = z5 - z10 * 2.613125930;
+    t10 = z5 - z12 * 1.0823922;
+    t12 = z5 - z10 * 2.61312593;
     t6 = t12 - t7;
     t5 = t11 - t6;
     t4 = t10 - t5;
@@ -106,8 +113,8 @@ export function idct8(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     const t7 = z11 + z13;
     t11 = (z11 - z13) * 1.414213562;
     const z5 = (z10 + z12) * 1.847759065;
-    t10 = z5 - z12 * 1.082392200;
-    t12 = z5 - z10 * 2.613125930;
+    t10 = z5 - z12 * 1.0823922;
+    t12 = z5 - z10 * 2.61312593;
     const t6 = t12 - t7;
     const t5 = t11 - t6;
     const t4 = t10 - t5;
@@ -137,7 +144,10 @@ export function idct4(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
     if (c === 4) continue;
     const a0 = blk[c]! * q[c]!;
     if (blk[8 + c] === 0 && blk[16 + c] === 0 && blk[24 + c] === 0 && blk[40 + c] === 0 && blk[48 + c] === 0 && blk[56 + c] === 0) {
-      ws[c] = a0; ws[8 + c] = a0; ws[16 + c] = a0; ws[24 + c] = a0;
+      ws[c] = a0;
+      ws[8 + c] = a0;
+      ws[16 + c] = a0;
+      ws[24 + c] = a0;
       continue;
     }
     const e = (blk[16 + c]! * q[16 + c]! - blk[48 + c]! * q[48 + c]!) * R2;
@@ -166,7 +176,10 @@ export function idct4(blk: Int32Array, q: Float32Array, out: Uint8Array, off: nu
 
 /** 2×2 output (1/4 scale): out = [A0 + O, A0 − O] with O = A1 + A3 + A5 + A7 (folded inputs). */
 export function idct2(blk: Int32Array, q: Float32Array, out: Uint8Array, off: number, stride: number) {
-  let c0e = 0, c0o = 0, c1e = 0, c1o = 0;
+  let c0e = 0,
+    c0o = 0,
+    c1e = 0,
+    c1o = 0;
   for (const c of [0, 1, 3, 5, 7]) {
     const e = blk[c]! * q[c]!;
     const o = blk[8 + c]! * q[8 + c]! + blk[24 + c]! * q[24 + c]! + blk[40 + c]! * q[40 + c]! + blk[56 + c]! * q[56 + c]!;

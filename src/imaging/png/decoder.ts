@@ -52,7 +52,10 @@ export function verifyPngImageData(header: ImageHeader): void {
     const rows = h > y0 ? Math.ceil((h - y0) / dy) : 0;
     if (cols > 0 && rows > 0) passes.push({ rows, stride: 1 + Math.ceil((cols * bitsPerPixel) / 8) });
   }
-  let pass = 0, row = 0, off = 0, badFilter = false;
+  let pass = 0,
+    row = 0,
+    off = 0,
+    badFilter = false;
   const inflater = new Unzlib((chunk) => {
     let i = 0;
     while (i < chunk.length && pass < passes.length) {
@@ -79,12 +82,13 @@ export function verifyPngImageData(header: ImageHeader): void {
   if (pass < passes.length) throw corrupt("PNG", "its image data is incomplete");
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // PNG (not interlaced): inflated by zlib (native), unfiltered and converted row by row in JS
 
 function pngDamaged(what: string): ImagingError {
-  return unreadable(`This PNG file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as PNG or JPEG, and upload it again.`, { reason: "corrupt" });
+  return unreadable(`This PNG file is damaged and cannot be read (${what}). Open it in a photo editor, save it again as PNG or JPEG, and upload it again.`, {
+    reason: "corrupt",
+  });
 }
 
 /**
@@ -133,7 +137,9 @@ function unfilter(r: Uint8Array, at: number, prev: number, len: number, bpp: num
     case 1:
       if (bpp === 3) {
         // The running sums in locals: no reloading of what was just written.
-        let a = 0, b = 0, c = 0;
+        let a = 0,
+          b = 0,
+          c = 0;
         for (let i = at, end = at + len - 2; i < end; i += 3) {
           a = (a + r[i]!) & 255;
           b = (b + r[i + 1]!) & 255;
@@ -143,7 +149,10 @@ function unfilter(r: Uint8Array, at: number, prev: number, len: number, bpp: num
           r[i + 2] = c;
         }
       } else if (bpp === 4) {
-        let a = 0, b = 0, c = 0, d = 0;
+        let a = 0,
+          b = 0,
+          c = 0,
+          d = 0;
         for (let i = at, end = at + len - 3; i < end; i += 4) {
           a = (a + r[i]!) & 255;
           b = (b + r[i + 1]!) & 255;
@@ -188,7 +197,16 @@ function unfilter(r: Uint8Array, at: number, prev: number, len: number, bpp: num
  * high byte; low depths are scaled to 0…255; tRNS gives the alpha of a grey/RGB value or of
  * palette entries).
  */
-function expandPngRow(r: Uint8Array, at: number, w: number, depth: number, colorType: number, palette: Uint8Array | null, trns: Uint8Array | null, out: Uint8Array) {
+function expandPngRow(
+  r: Uint8Array,
+  at: number,
+  w: number,
+  depth: number,
+  colorType: number,
+  palette: Uint8Array | null,
+  trns: Uint8Array | null,
+  out: Uint8Array,
+) {
   const sample = (i: number): number => {
     // The i-th sample of the row, at the file's depth.
     if (depth === 8) return r[at + i]!;
@@ -201,7 +219,10 @@ function expandPngRow(r: Uint8Array, at: number, w: number, depth: number, color
   const to8 = depth === 16 ? (v: number) => v >> 8 : depth === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / ((1 << depth) - 1));
   const trnsValue = (k: number) => (trns && trns.length >= 2 * (k + 1) ? (trns[2 * k]! << 8) | trns[2 * k + 1]! : -1);
   for (let x = 0, o = 0; x < w; x++, o += 4) {
-    let R: number, G: number, B: number, A = 255;
+    let R: number,
+      G: number,
+      B: number,
+      A = 255;
     switch (colorType) {
       case 0: {
         const v = sample(x);
@@ -210,7 +231,9 @@ function expandPngRow(r: Uint8Array, at: number, w: number, depth: number, color
         break;
       }
       case 2: {
-        const rv = sample(3 * x), gv = sample(3 * x + 1), bv = sample(3 * x + 2);
+        const rv = sample(3 * x),
+          gv = sample(3 * x + 1),
+          bv = sample(3 * x + 2);
         R = to8(rv);
         G = to8(gv);
         B = to8(bv);

@@ -52,8 +52,25 @@ export function parsePng(b: Uint8Array): ImageHeader {
         if (width > 0x7fffffff || height > 0x7fffffff) throw corrupt("PNG", "impossible dimensions");
         ihdr = { width, height, depth, colorType, interlaced: b[data + 12] === 1 };
         if (ihdr.interlaced)
-          checkWhole("png", width, height, len, depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, depth === 16 ? WHOLE_KINDS.png16Interlaced : WHOLE_KINDS.pngInterlaced);
-        else checkWhole("png", width, height, len, DECODE_COST.standard, depth === 16 ? WHOLE_KINDS.png16 : WHOLE_KINDS.png, pngPixelLimit(colorType, depth), IMAGE_LIMITS.png);
+          checkWhole(
+            "png",
+            width,
+            height,
+            len,
+            depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard,
+            depth === 16 ? WHOLE_KINDS.png16Interlaced : WHOLE_KINDS.pngInterlaced,
+          );
+        else
+          checkWhole(
+            "png",
+            width,
+            height,
+            len,
+            DECODE_COST.standard,
+            depth === 16 ? WHOLE_KINDS.png16 : WHOLE_KINDS.png,
+            pngPixelLimit(colorType, depth),
+            IMAGE_LIMITS.png,
+          );
         break;
       }
       case "PLTE":
@@ -80,7 +97,7 @@ export function parsePng(b: Uint8Array): ImageHeader {
           if (size >= 2) {
             const cmf = b[data]!;
             const flg = b[data + 1]!;
-            if ((cmf & 0x0f) !== 8 || (cmf << 8 | flg) % 31 !== 0) throw corrupt("PNG", "invalid compressed image data");
+            if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0) throw corrupt("PNG", "invalid compressed image data");
           }
         }
         idats.push(b.subarray(data, end));
@@ -92,9 +109,12 @@ export function parsePng(b: Uint8Array): ImageHeader {
       default:
         // Uppercase first letter = critical: the decoder must understand it (Apple's CgBI is one).
         if (type.charCodeAt(0) < 0x61 && !PNG_KNOWN_CRITICAL.has(type)) {
-          throw unreadable(`This PNG uses a non-standard variant (chunk ${type}, e.g. an Apple-optimized PNG) that we cannot read. Open it in a photo editor, save it again as PNG or JPEG, and upload it again.`, {
-            reason: "unsupported_variant",
-          });
+          throw unreadable(
+            `This PNG uses a non-standard variant (chunk ${type}, e.g. an Apple-optimized PNG) that we cannot read. Open it in a photo editor, save it again as PNG or JPEG, and upload it again.`,
+            {
+              reason: "unsupported_variant",
+            },
+          );
         }
     }
     pos = end + 4;
@@ -105,7 +125,16 @@ export function parsePng(b: Uint8Array): ImageHeader {
   if (!sawEnd) throw truncated("PNG");
   const hasAlpha = ihdr.colorType === 4 || ihdr.colorType === 6 || trns !== null;
   const layout: PngLayout = { depth: ihdr.depth, colorType: ihdr.colorType, interlaced: ihdr.interlaced, palette, trns, iccp, idats };
-  return headerOf("png", ihdr.width, ihdr.height, orientation, hasAlpha, ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard, ihdr.interlaced ? "photon" : "png", layout);
+  return headerOf(
+    "png",
+    ihdr.width,
+    ihdr.height,
+    orientation,
+    hasAlpha,
+    ihdr.depth === 16 ? DECODE_COST.png16 : DECODE_COST.standard,
+    ihdr.interlaced ? "photon" : "png",
+    layout,
+  );
 }
 
 /** Samples a pixel per colour type. */

@@ -12,7 +12,6 @@ import { headerOf, type ImageHeader } from "../image-info";
 import { checkWhole, DECODE_COST, WHOLE_KINDS } from "../limits";
 import { ACCEPTED_TYPES } from "../sniff";
 
-
 /** What a WebP's chunks say, before any limit: the pages read it too (images.ts, the orientation). */
 export type WebpLayout = { width: number; height: number; hasAlpha: boolean; orientation: number };
 

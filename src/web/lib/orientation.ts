@@ -40,13 +40,21 @@ export function orientedSize(o: number, w: number, h: number): [number, number] 
  */
 export function orientationTransform(o: number, width: number, height: number): [number, number, number, number, number, number] {
   switch (o) {
-    case 2: return [-1, 0, 0, 1, width, 0];
-    case 3: return [-1, 0, 0, -1, width, height];
-    case 4: return [1, 0, 0, -1, 0, height];
-    case 5: return [0, 1, 1, 0, 0, 0];
-    case 6: return [0, 1, -1, 0, width, 0];
-    case 7: return [0, -1, -1, 0, width, height];
-    case 8: return [0, -1, 1, 0, 0, height];
-    default: return [1, 0, 0, 1, 0, 0];
+    case 2:
+      return [-1, 0, 0, 1, width, 0];
+    case 3:
+      return [-1, 0, 0, -1, width, height];
+    case 4:
+      return [1, 0, 0, -1, 0, height];
+    case 5:
+      return [0, 1, 1, 0, 0, 0];
+    case 6:
+      return [0, 1, -1, 0, width, 0];
+    case 7:
+      return [0, -1, -1, 0, width, height];
+    case 8:
+      return [0, -1, 1, 0, 0, height];
+    default:
+      return [1, 0, 0, 1, 0, 0];
   }
 }

@@ -7,7 +7,16 @@ type Variant = "primary" | "secondary" | "ghost" | "danger" | "danger-ghost";
 
 export function button(
   label: string,
-  opts: { variant?: Variant; icon?: IconName; onClick?: (e: MouseEvent) => void; type?: "button" | "submit"; disabled?: boolean; ariaLabel?: string; focusKey?: string; size?: "sm" } = {},
+  opts: {
+    variant?: Variant;
+    icon?: IconName;
+    onClick?: (e: MouseEvent) => void;
+    type?: "button" | "submit";
+    disabled?: boolean;
+    ariaLabel?: string;
+    focusKey?: string;
+    size?: "sm";
+  } = {},
 ): HTMLButtonElement {
   return h(
     "button",
@@ -47,7 +56,13 @@ export function notice(tone: Tone, title: Child, body?: Child, actions?: Child):
     "div",
     { class: `notice notice-${tone}`, role: tone === "danger" ? "alert" : null },
     icon(TONE_ICON[tone], "icon notice-icon"),
-    h("div", { class: "notice-body" }, h("p", { class: "notice-title" }, title), body ? h("div", { class: "notice-text" }, body) : null, actions ? h("div", { class: "notice-actions" }, actions) : null),
+    h(
+      "div",
+      { class: "notice-body" },
+      h("p", { class: "notice-title" }, title),
+      body ? h("div", { class: "notice-text" }, body) : null,
+      actions ? h("div", { class: "notice-actions" }, actions) : null,
+    ),
   );
 }
 
@@ -175,6 +190,11 @@ export function pageHead(title: string, lead?: Child, actions?: Child, crumbs?: 
           ),
         )
       : null,
-    h("div", { class: "page-head-row" }, h("div", { class: "page-head-text" }, h("h1", null, title), lead ? h("p", { class: "lead" }, lead) : null), actions ? h("div", { class: "page-head-actions" }, actions) : null),
+    h(
+      "div",
+      { class: "page-head-row" },
+      h("div", { class: "page-head-text" }, h("h1", null, title), lead ? h("p", { class: "lead" }, lead) : null),
+      actions ? h("div", { class: "page-head-actions" }, actions) : null,
+    ),
   );
 }

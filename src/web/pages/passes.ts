@@ -16,7 +16,14 @@ const MAX_IDS = 500;
 function passesFromUrl(): { passes: Pass[]; demo: boolean } {
   const raw = new URLSearchParams(location.search).get("students");
   if (raw !== null) {
-    const ids = [...new Set(raw.split(",").map((s) => s.trim()).filter(Boolean))].slice(0, MAX_IDS);
+    const ids = [
+      ...new Set(
+        raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ].slice(0, MAX_IDS);
     return { passes: ids.map((id) => ({ student_id: id, from: "", to: "", teacher: "", type: "Student request", limit: 0, startedAt: null })), demo: false };
   }
   const now = Date.now();
@@ -47,11 +54,7 @@ export async function renderPasses({ claims, root }: PageContext) {
   const listHost = h("div", { class: "passes-host" }, spinner("Loading passes…"));
   const subtitle = h("span");
 
-  root.append(
-    pageHead("Active passes", subtitle, switchEl),
-    reasonHost,
-    listHost,
-  );
+  root.append(pageHead("Active passes", subtitle, switchEl), reasonHost, listHost);
 
   toggle.addEventListener("change", async () => {
     const hide = toggle.checked;
@@ -88,13 +91,26 @@ export async function renderPasses({ claims, root }: PageContext) {
   function renderReason() {
     const isTeacher = claims.role === "teacher";
     if (!isTeacher) {
-      replace(reasonHost, notice("info", "You are viewing as an admin: you always see photos, so you can review them.", "Teachers see them only when photos are enabled for the school and they have not hidden them."));
+      replace(
+        reasonHost,
+        notice(
+          "info",
+          "You are viewing as an admin: you always see photos, so you can review them.",
+          "Teachers see them only when photos are enabled for the school and they have not hidden them.",
+        ),
+      );
       return;
     }
     if (lookup.reason === "disabled") {
       replace(
         reasonHost,
-        notice("neutral", "Your school has turned profile pictures off.", prefs.hide_profile_pictures ? "You have also hidden them for yourself." : "Names are shown instead. Your school's passpix administrator can turn them on."),
+        notice(
+          "neutral",
+          "Your school has turned profile pictures off.",
+          prefs.hide_profile_pictures
+            ? "You have also hidden them for yourself."
+            : "Names are shown instead. Your school's passpix administrator can turn them on.",
+        ),
       );
     } else if (lookup.reason === "hidden_by_user") {
       replace(reasonHost, notice("neutral", "You have hidden profile pictures.", "Only you are affected. Turn off “Hide profile pictures” to see them again."));
@@ -110,7 +126,16 @@ export async function renderPasses({ claims, root }: PageContext) {
       : "No one is out of class right now.";
     renderReason();
     if (!passes.length) {
-      replace(listHost, h("div", { class: "card empty" }, icon("checkCircle", "icon empty-icon"), h("p", { class: "empty-title" }, "No active passes"), h("p", { class: "muted" }, "Students on a pass appear here.")));
+      replace(
+        listHost,
+        h(
+          "div",
+          { class: "card empty" },
+          icon("checkCircle", "icon empty-icon"),
+          h("p", { class: "empty-title" }, "No active passes"),
+          h("p", { class: "muted" }, "Students on a pass appear here."),
+        ),
+      );
       return;
     }
     replace(
@@ -122,7 +147,11 @@ export async function renderPasses({ claims, root }: PageContext) {
           const name = nameOf(p.student_id);
           const display = name ?? "Unknown student";
           const url = lookup.photos[p.student_id] ?? null;
-          const timer = h("span", { class: "pass-timer-value", "data-started": p.startedAt ?? "" }, p.startedAt ? fmtElapsed((Date.now() - p.startedAt) / 1000) : "Active");
+          const timer = h(
+            "span",
+            { class: "pass-timer-value", "data-started": p.startedAt ?? "" },
+            p.startedAt ? fmtElapsed((Date.now() - p.startedAt) / 1000) : "Active",
+          );
           return h(
             "li",
             { class: "pass-card", "data-limit": p.limit || null },

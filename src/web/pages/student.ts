@@ -55,7 +55,9 @@ export async function renderStudent({ root }: PageContext) {
   render();
 
   function studentLine() {
-    return [student.grade ? `Grade ${student.grade}` : null, student.homeroom ? `Homeroom ${student.homeroom}` : null, student.email].filter(Boolean).join(" · ");
+    return [student.grade ? `Grade ${student.grade}` : null, student.homeroom ? `Homeroom ${student.homeroom}` : null, student.email]
+      .filter(Boolean)
+      .join(" · ");
   }
 
   function say(kind: "ok" | "error", text: string, title?: string) {
@@ -121,7 +123,9 @@ export async function renderStudent({ root }: PageContext) {
 
   /** Offered only when the API says there is a photo to bring back (can_restore). */
   function restoreButton() {
-    return student.can_restore ? button("Restore photo", { size: "sm", icon: "undo", onClick: (e) => void restore(e.currentTarget as HTMLButtonElement) }) : null;
+    return student.can_restore
+      ? button("Restore photo", { size: "sm", icon: "undo", onClick: (e) => void restore(e.currentTarget as HTMLButtonElement) })
+      : null;
   }
 
   /**

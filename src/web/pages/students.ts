@@ -77,13 +77,22 @@ export async function renderStudents({ root }: PageContext) {
   const more = h("div", { class: "load-more" });
 
   root.append(
-    pageHead("Students", "Find a student to add, replace or remove their photo. Use “Missing photo” to plan a retake day.", exportBtn, [{ label: "Admin" }, { label: "Students" }]),
+    pageHead("Students", "Find a student to add, replace or remove their photo. Use “Missing photo” to plan a retake day.", exportBtn, [
+      { label: "Admin" },
+      { label: "Students" },
+    ]),
     card(
       { class: "students-card", label: "Students" },
       h(
         "form",
         { class: "toolbar", role: "search", onsubmit: (e: SubmitEvent) => (e.preventDefault(), (q = search.value.trim()), void load()) },
-        h("div", { class: "search-field" }, h("label", { for: "student-search", class: "visually-hidden" }, "Search students"), icon("search", "icon search-icon"), search),
+        h(
+          "div",
+          { class: "search-field" },
+          h("label", { for: "student-search", class: "visually-hidden" }, "Search students"),
+          icon("search", "icon search-icon"),
+          search,
+        ),
         filterGroup,
       ),
       summary,
@@ -149,7 +158,15 @@ export async function renderStudents({ root }: PageContext) {
           { class: "empty" },
           icon(filter === "false" && !q ? "checkCircle" : "search", "icon empty-icon"),
           h("p", { class: "empty-title" }, filter === "false" && !q ? "Every student has a photo" : "No students found"),
-          h("p", { class: "muted" }, q ? "Try part of the name, the email or the school ID." : filter === "false" ? "Students whose families opted out are not listed." : "Import the roster first (POST /v1/students/import)."),
+          h(
+            "p",
+            { class: "muted" },
+            q
+              ? "Try part of the name, the email or the school ID."
+              : filter === "false"
+                ? "Students whose families opted out are not listed."
+                : "Import the roster first (POST /v1/students/import).",
+          ),
         ),
       );
     } else {
@@ -165,7 +182,16 @@ export async function renderStudents({ root }: PageContext) {
             h(
               "thead",
               null,
-              h("tr", null, h("th", { scope: "col" }, "Student"), h("th", { scope: "col", class: "col-optional" }, "Email"), h("th", { scope: "col", class: "col-wide" }, "School ID"), h("th", { scope: "col", class: "num col-wide" }, "Grade"), h("th", { scope: "col", class: "col-optional" }, "Homeroom"), h("th", { scope: "col" }, "Photo")),
+              h(
+                "tr",
+                null,
+                h("th", { scope: "col" }, "Student"),
+                h("th", { scope: "col", class: "col-optional" }, "Email"),
+                h("th", { scope: "col", class: "col-wide" }, "School ID"),
+                h("th", { scope: "col", class: "num col-wide" }, "Grade"),
+                h("th", { scope: "col", class: "col-optional" }, "Homeroom"),
+                h("th", { scope: "col" }, "Photo"),
+              ),
             ),
             h(
               "tbody",
@@ -182,7 +208,12 @@ export async function renderStudents({ root }: PageContext) {
                       "a",
                       { class: "student-link", href: `/admin/students/${encodeURIComponent(s.id)}` },
                       avatar(name, photos[s.id], "sm"),
-                      h("span", { class: "student-who" }, h("span", { class: "student-name" }, name), h("span", { class: "student-sub" }, [s.grade ? `Grade ${s.grade}` : null, s.sis_id].filter(Boolean).join(" · "))),
+                      h(
+                        "span",
+                        { class: "student-who" },
+                        h("span", { class: "student-name" }, name),
+                        h("span", { class: "student-sub" }, [s.grade ? `Grade ${s.grade}` : null, s.sis_id].filter(Boolean).join(" · ")),
+                      ),
                     ),
                   ),
                   h("td", { class: "col-optional muted" }, s.email ?? "—"),

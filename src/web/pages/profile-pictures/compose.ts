@@ -32,7 +32,13 @@ export function compose(ps: PageState) {
     folderInput,
     h("span", { class: "dropzone-icon", "aria-hidden": "true" }, icon("folder")),
     h("span", { class: "dropzone-title", id: photosTitle }, "Photos"),
-    h("span", { class: "dropzone-text", id: photosHint }, "Drag the folder of pictures here, or ", h("span", { class: "link-like" }, "choose a folder"), ". JPEG, PNG or WebP; a mapping file or INDEX.TXT inside it is found automatically."),
+    h(
+      "span",
+      { class: "dropzone-text", id: photosHint },
+      "Drag the folder of pictures here, or ",
+      h("span", { class: "link-like" }, "choose a folder"),
+      ". JPEG, PNG or WebP; a mapping file or INDEX.TXT inside it is found automatically.",
+    ),
   );
   for (const type of ["dragenter", "dragover"]) {
     drop.addEventListener(type, (e) => {
@@ -67,7 +73,14 @@ export function compose(ps: PageState) {
       input.value = "";
     },
   });
-  const filesAlt = h("p", { class: "dropzone-alt" }, "No folder at hand? ", filesInput, h("label", { for: "photo-files-input", class: "link-like" }, "Choose pictures"), " one by one.");
+  const filesAlt = h(
+    "p",
+    { class: "dropzone-alt" },
+    "No folder at hand? ",
+    filesInput,
+    h("label", { for: "photo-files-input", class: "link-like" }, "Choose pictures"),
+    " one by one.",
+  );
 
   const zipInput = h("input", {
     type: "file",
@@ -103,7 +116,18 @@ export function compose(ps: PageState) {
     h(
       "div",
       { class: "card-head" },
-      h("div", null, h("h2", { class: "card-title", tabindex: "-1" }, ps.resumed ? "Finish your upload" : "New upload"), h("p", { class: "muted" }, ps.resumed && ps.current ? `Started ${fmtRelative(ps.current.created_at)}. Add more files, or review and submit it.` : "Nothing changes for students or teachers until you submit and enable.")),
+      h(
+        "div",
+        null,
+        h("h2", { class: "card-title", tabindex: "-1" }, ps.resumed ? "Finish your upload" : "New upload"),
+        h(
+          "p",
+          { class: "muted" },
+          ps.resumed && ps.current
+            ? `Started ${fmtRelative(ps.current.created_at)}. Add more files, or review and submit it.`
+            : "Nothing changes for students or teachers until you submit and enable.",
+        ),
+      ),
       ps.current ? button("Cancel upload", { variant: "ghost", icon: "x", onClick: (e) => void cancelDraft(ps, e.currentTarget as HTMLButtonElement) }) : null,
     ),
     stepper(hasContent ? 1 : 0),
@@ -125,10 +149,19 @@ export function compose(ps: PageState) {
           "div",
           { class: "field" },
           h("label", { for: "mapping-input" }, icon("table", "icon icon-label"), "Mapping file ", h("span", { class: "optional" }, "(optional)")),
-          h("p", { class: "hint", id: "mapping-hint" }, "CSV: the student's email or school ID, then the picture's file name. Without one, pictures named after a school ID or email still match."),
+          h(
+            "p",
+            { class: "hint", id: "mapping-hint" },
+            "CSV: the student's email or school ID, then the picture's file name. Without one, pictures named after a school ID or email still match.",
+          ),
           mappingInput,
           ps.mappingNote,
-          button("Download template", { variant: "ghost", size: "sm", icon: "download", onClick: (e) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/uploads/template.csv", "passpix-mapping-template.csv") }),
+          button("Download template", {
+            variant: "ghost",
+            size: "sm",
+            icon: "download",
+            onClick: (e) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/uploads/template.csv", "passpix-mapping-template.csv"),
+          }),
         ),
       ),
     ),
@@ -139,4 +172,3 @@ export function compose(ps: PageState) {
   if (ps.current) renderPreview(ps, ps.current);
   return body;
 }
-

@@ -20,7 +20,19 @@ export function renderHistory(ps: PageState) {
           h(
             "table",
             { class: "table history-table" },
-            h("thead", null, h("tr", null, h("th", { scope: "col" }, "Started"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col", class: "num" }, "Photos added"), h("th", { scope: "col", class: "num" }, "Problems"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+            h(
+              "thead",
+              null,
+              h(
+                "tr",
+                null,
+                h("th", { scope: "col" }, "Started"),
+                h("th", { scope: "col" }, "Status"),
+                h("th", { scope: "col", class: "num" }, "Photos added"),
+                h("th", { scope: "col", class: "num" }, "Problems"),
+                h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
+              ),
+            ),
             h(
               "tbody",
               null,
@@ -41,7 +53,12 @@ export function renderHistory(ps: PageState) {
                     { class: "actions-cell" },
                     u.status === "cancelled" || isCurrent
                       ? null
-                      : button(isDraft ? "Continue" : "View", { size: "sm", variant: "ghost", ariaLabel: `${isDraft ? "Continue" : "View"} the upload of ${fmtDateTime(u.created_at)}`, onClick: () => void openUpload(ps, u) }),
+                      : button(isDraft ? "Continue" : "View", {
+                          size: "sm",
+                          variant: "ghost",
+                          ariaLabel: `${isDraft ? "Continue" : "View"} the upload of ${fmtDateTime(u.created_at)}`,
+                          onClick: () => void openUpload(ps, u),
+                        }),
                   ),
                 );
               }),

@@ -22,12 +22,11 @@ export async function renderProfilePictures({ root }: PageContext) {
   const workspace = h("div", { class: "workspace" });
   const historyEl = card({ class: "history-card", id: "history" });
   root.append(
-    pageHead(
-      "Profile Pictures",
-      "Students' photos on hall passes help staff see at a glance who is out of class.",
-      null,
-      [{ label: "Admin" }, { label: "Integrations" }, { label: "Profile Pictures" }],
-    ),
+    pageHead("Profile Pictures", "Students' photos on hall passes help staff see at a glance who is out of class.", null, [
+      { label: "Admin" },
+      { label: "Integrations" },
+      { label: "Profile Pictures" },
+    ]),
     statusEl,
     workspace,
     historyEl,
@@ -123,7 +122,8 @@ function renderStatus(ps: PageState) {
   }
 
   const actions: Child[] = [];
-  if (s.can_enable) actions.push(button("Enable", { variant: "primary", icon: "power", onClick: (e) => void enable(ps, e.currentTarget as HTMLButtonElement) }));
+  if (s.can_enable)
+    actions.push(button("Enable", { variant: "primary", icon: "power", onClick: (e) => void enable(ps, e.currentTarget as HTMLButtonElement) }));
   if (!busyUpload) {
     actions.push(
       button(hasUploads || s.photo_count ? "New upload" : "Set up", {
@@ -133,7 +133,8 @@ function renderStatus(ps: PageState) {
       }),
     );
   }
-  if (s.enabled) actions.push(button("Disable photos", { variant: "danger-ghost", icon: "eyeOff", onClick: (e) => void disable(ps, e.currentTarget as HTMLButtonElement) }));
+  if (s.enabled)
+    actions.push(button("Disable photos", { variant: "danger-ghost", icon: "eyeOff", onClick: (e) => void disable(ps, e.currentTarget as HTMLButtonElement) }));
 
   const meterLabel = uid("cov");
   replace(
@@ -144,7 +145,12 @@ function renderStatus(ps: PageState) {
       h(
         "div",
         { class: "status-main" },
-        h("div", { class: "status-kicker" }, h("span", { class: `dot dot-${tone}`, "aria-hidden": "true" }), s.enabled ? "On" : s.photo_count ? "Off" : "Not set up"),
+        h(
+          "div",
+          { class: "status-kicker" },
+          h("span", { class: `dot dot-${tone}`, "aria-hidden": "true" }),
+          s.enabled ? "On" : s.photo_count ? "Off" : "Not set up",
+        ),
         h("h2", { class: "status-title" }, headline),
         h("p", { class: "status-sub" }, sub),
         actions.length ? h("div", { class: "status-actions" }, actions) : null,
@@ -152,10 +158,23 @@ function renderStatus(ps: PageState) {
       h(
         "div",
         { class: "coverage" },
-        h("div", { class: "coverage-head" }, h("span", { class: "coverage-pct" }, `${pct}%`), h("span", { class: "coverage-label", id: meterLabel }, "photo coverage")),
         h(
           "div",
-          { class: "meter", role: "meter", "aria-labelledby": meterLabel, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct, "aria-valuetext": `${pct}%` },
+          { class: "coverage-head" },
+          h("span", { class: "coverage-pct" }, `${pct}%`),
+          h("span", { class: "coverage-label", id: meterLabel }, "photo coverage"),
+        ),
+        h(
+          "div",
+          {
+            class: "meter",
+            role: "meter",
+            "aria-labelledby": meterLabel,
+            "aria-valuemin": 0,
+            "aria-valuemax": 100,
+            "aria-valuenow": pct,
+            "aria-valuetext": `${pct}%`,
+          },
           meterFill(pct),
         ),
         h(
@@ -165,13 +184,27 @@ function renderStatus(ps: PageState) {
             (s.student_count > s.eligible_count ? ` · ${fmtNumber(s.student_count - s.eligible_count)} opted out` : ""),
         ),
         // The photo checks' count: photos stored but worth a look (possible duplicate, too dark…).
-        s.warning_photo_count ? h("p", { class: "coverage-text", "data-warning-count": String(s.warning_photo_count) }, `${plural(s.warning_photo_count, "photo")} with warnings to check`) : null,
+        s.warning_photo_count
+          ? h(
+              "p",
+              { class: "coverage-text", "data-warning-count": String(s.warning_photo_count) },
+              `${plural(s.warning_photo_count, "photo")} with warnings to check`,
+            )
+          : null,
         h(
           "p",
           { class: "coverage-links" },
           h("a", { href: "/admin/students?has_photo=false" }, "Students without a photo"),
           h("span", { "aria-hidden": "true" }, " · "),
-          h("button", { type: "button", class: "link", onclick: (e: MouseEvent) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/integration/missing.csv", "students-missing-photos.csv") }, "Download the list (CSV)"),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              onclick: (e: MouseEvent) => void downloadFile(e.currentTarget as HTMLButtonElement, "/v1/integration/missing.csv", "students-missing-photos.csv"),
+            },
+            "Download the list (CSV)",
+          ),
         ),
       ),
     ),
@@ -243,12 +276,20 @@ function renderWorkspace(ps: PageState) {
   }
 }
 
-
 function onboarding() {
   const steps: Array<[string, string]> = [
-    ["Get the pictures", "Download your students' pictures from your photography vendor (for example Lifetouch) and unzip them into one folder, or keep the zip file."],
-    ["Add a mapping file", "A spreadsheet (CSV) with each student's email or school ID in the first column and the picture's file name in the second. Vendor index files (INDEX.TXT) work as they are."],
-    ["Review, submit, turn on", "Check the matches before anything changes, submit, and press Enable when you are happy. Teachers can hide photos for themselves."],
+    [
+      "Get the pictures",
+      "Download your students' pictures from your photography vendor (for example Lifetouch) and unzip them into one folder, or keep the zip file.",
+    ],
+    [
+      "Add a mapping file",
+      "A spreadsheet (CSV) with each student's email or school ID in the first column and the picture's file name in the second. Vendor index files (INDEX.TXT) work as they are.",
+    ],
+    [
+      "Review, submit, turn on",
+      "Check the matches before anything changes, submit, and press Enable when you are happy. Teachers can hide photos for themselves.",
+    ],
   ];
   return card(
     { class: "onboarding", label: "How it works" },
@@ -256,7 +297,9 @@ function onboarding() {
     h(
       "ol",
       { class: "howto" },
-      steps.map(([t, d], i) => h("li", null, h("span", { class: "howto-num", "aria-hidden": "true" }, String(i + 1)), h("div", null, h("h3", null, t), h("p", null, d)))),
+      steps.map(([t, d], i) =>
+        h("li", null, h("span", { class: "howto-num", "aria-hidden": "true" }, String(i + 1)), h("div", null, h("h3", null, t), h("p", null, d))),
+      ),
     ),
     h("p", { class: "muted small" }, "Supported pictures: JPEG, PNG and WebP. Large pictures are made smaller in your browser before they are sent."),
   );

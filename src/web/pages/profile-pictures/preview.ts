@@ -62,13 +62,23 @@ export function renderPreview(ps: PageState, u: Upload) {
             ? `Mapping file found among the files: ${plural(c.rows, "row")}.`
             : "";
 
-  const submitBtn = button("Submit upload", { variant: "primary", icon: "upload", disabled: !canSubmit, onClick: (e) => void submit(ps, e.currentTarget as HTMLButtonElement) });
+  const submitBtn = button("Submit upload", {
+    variant: "primary",
+    icon: "upload",
+    disabled: !canSubmit,
+    onClick: (e) => void submit(ps, e.currentTarget as HTMLButtonElement),
+  });
   replace(
     ps.previewHost,
     h(
       "section",
       { class: "preview", "aria-labelledby": "preview-title" },
-      h("div", { class: "section-head" }, h("h3", { id: "preview-title" }, "Review before submitting"), h("span", { class: "muted small" }, `${plural(c.files_received, "file")} received`)),
+      h(
+        "div",
+        { class: "section-head" },
+        h("h3", { id: "preview-title" }, "Review before submitting"),
+        h("span", { class: "muted small" }, `${plural(c.files_received, "file")} received`),
+      ),
       source ? h("p", { class: "muted" }, source) : null,
       h(
         "div",
@@ -83,7 +93,16 @@ export function renderPreview(ps: PageState, u: Upload) {
         "div",
         { class: "submit-bar" },
         h("p", { class: canSubmit ? "submit-why" : "submit-why is-blocked", id: "submit-why" }, why),
-        h("div", { class: "submit-actions" }, button("Download preview (CSV)", { variant: "ghost", icon: "download", onClick: (e) => void downloadReport(ps, e.currentTarget as HTMLButtonElement, u) }), submitBtn),
+        h(
+          "div",
+          { class: "submit-actions" },
+          button("Download preview (CSV)", {
+            variant: "ghost",
+            icon: "download",
+            onClick: (e) => void downloadReport(ps, e.currentTarget as HTMLButtonElement, u),
+          }),
+          submitBtn,
+        ),
       ),
     ),
   );
@@ -115,9 +134,16 @@ function problemGroups(problems: UploadProblem[], truncated: boolean) {
         h(
           "ul",
           { class: "problem-list" },
-          list.slice(0, 50).map((p) =>
-            h("li", null, h("span", { class: "problem-where" }, [p.row !== null ? `Row ${p.row}` : null, p.file].filter(Boolean).join(" · ") || "Upload"), h("span", null, p.message)),
-          ),
+          list
+            .slice(0, 50)
+            .map((p) =>
+              h(
+                "li",
+                null,
+                h("span", { class: "problem-where" }, [p.row !== null ? `Row ${p.row}` : null, p.file].filter(Boolean).join(" · ") || "Upload"),
+                h("span", null, p.message),
+              ),
+            ),
           list.length > 50 ? h("li", { class: "muted" }, `and ${fmtNumber(list.length - 50)} more — download the CSV for every row.`) : null,
         ),
       );

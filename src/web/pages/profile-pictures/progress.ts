@@ -17,10 +17,23 @@ export function processing(ps: PageState) {
   schedulePoll(ps);
   return card(
     { class: "processing", label: "Processing" },
-    h("div", { class: "card-head" }, h("div", null, h("h2", { class: "card-title", tabindex: "-1" }, "Processing your upload"), h("p", { class: "muted" }, `Submitted ${fmtRelative(u.submitted_at)}.`))),
+    h(
+      "div",
+      { class: "card-head" },
+      h(
+        "div",
+        null,
+        h("h2", { class: "card-title", tabindex: "-1" }, "Processing your upload"),
+        h("p", { class: "muted" }, `Submitted ${fmtRelative(u.submitted_at)}.`),
+      ),
+    ),
     stepper(2),
     bar.el,
-    notice("info", "You can close this page.", "Processing continues on our side and usually takes a few minutes. When you come back, this page shows where it got to."),
+    notice(
+      "info",
+      "You can close this page.",
+      "Processing continues on our side and usually takes a few minutes. When you come back, this page shows where it got to.",
+    ),
   );
 }
 
@@ -40,7 +53,10 @@ export function schedulePoll(ps: PageState, delay = 1500) {
       ps.views.workspace();
       ps.workspace.querySelector<HTMLElement>("h2")?.focus();
       const label = statusLabel(ps.current.status);
-      toast(`Upload ${label.text.toLowerCase()}: ${plural(ps.current.counts.processed, "photo")} added.`, label.tone === "danger" ? "danger" : label.tone === "warning" ? "warning" : "success");
+      toast(
+        `Upload ${label.text.toLowerCase()}: ${plural(ps.current.counts.processed, "photo")} added.`,
+        label.tone === "danger" ? "danger" : label.tone === "warning" ? "warning" : "success",
+      );
     } else {
       const c = ps.current.counts;
       const total = c.processed + c.failed + c.pending;

@@ -16,16 +16,18 @@ export function report(ps: PageState) {
   const label = statusLabel(u.status);
   const skipped = Math.max(0, c.rows - c.processed - c.failed - c.pending);
   const headline =
-    u.status === "reverted"
-      ? "This upload was undone"
-      : u.status === "failed"
-        ? "No photos could be added"
-        : `${plural(c.processed, "photo")} added`;
+    u.status === "reverted" ? "This upload was undone" : u.status === "failed" ? "No photos could be added" : `${plural(c.processed, "photo")} added`;
   const tableHost = h("div", { class: "report-table-host" }, spinner("Loading the report…"));
-  const undoBtn = REVERTABLE.has(u.status) ? button("Undo this upload", { variant: "danger-ghost", icon: "undo", onClick: (e) => void undo(ps, e.currentTarget as HTMLButtonElement) }) : null;
+  const undoBtn = REVERTABLE.has(u.status)
+    ? button("Undo this upload", { variant: "danger-ghost", icon: "undo", onClick: (e) => void undo(ps, e.currentTarget as HTMLButtonElement) })
+    : null;
   const readyNote =
     u.status !== "reverted" && ps.integration.can_enable
-      ? notice("success", "These photos are ready for teachers.", "Teachers do not see them yet. Press Enable at the top of the page when you are happy with them.")
+      ? notice(
+          "success",
+          "These photos are ready for teachers.",
+          "Teachers do not see them yet. Press Enable at the top of the page when you are happy with them.",
+        )
       : u.status !== "reverted" && ps.integration.enabled && c.processed
         ? notice("success", "Teachers see these photos on hall passes now.")
         : null;
@@ -38,7 +40,12 @@ export function report(ps: PageState) {
       h(
         "div",
         null,
-        h("div", { class: "report-kicker" }, badge(label.text, label.tone), h("span", { class: "muted small" }, `Uploaded ${fmtDateTime(u.submitted_at ?? u.created_at)}`)),
+        h(
+          "div",
+          { class: "report-kicker" },
+          badge(label.text, label.tone),
+          h("span", { class: "muted small" }, `Uploaded ${fmtDateTime(u.submitted_at ?? u.created_at)}`),
+        ),
         h("h2", { class: "card-title", tabindex: "-1" }, headline),
       ),
       h("div", { class: "card-head-actions" }, undoBtn),
@@ -92,7 +99,8 @@ export async function resolvePeople(ps: PageState, ids: string[]) {
 /** The photo checks' warnings by row (the upload's problems that carry details: the checks' only). */
 function checkWarningsByRow(u: Upload) {
   const byRow = new Map<number, { code: string; student_id?: string | null; details: Record<string, unknown> }[]>();
-  for (const p of u.problems) if (p.details && p.row !== null) byRow.set(p.row, [...(byRow.get(p.row) ?? []), { code: p.code, student_id: p.student_id, details: p.details }]);
+  for (const p of u.problems)
+    if (p.details && p.row !== null) byRow.set(p.row, [...(byRow.get(p.row) ?? []), { code: p.code, student_id: p.student_id, details: p.details }]);
   return byRow;
 }
 
@@ -101,7 +109,12 @@ function duplicatePair(ps: PageState, studentId: string | null, otherId: string)
   const side = (id: string) => {
     const who = ps.people.get(id);
     const name = who?.name ?? id;
-    return h("a", { class: "duplicate-side", href: `/admin/students/${encodeURIComponent(id)}` }, avatar(name, who?.photo, "md"), h("span", { class: "small" }, name));
+    return h(
+      "a",
+      { class: "duplicate-side", href: `/admin/students/${encodeURIComponent(id)}` },
+      avatar(name, who?.photo, "md"),
+      h("span", { class: "small" }, name),
+    );
   };
   return h("div", { class: "duplicate-pair", "data-duplicate-of": otherId }, studentId ? side(studentId) : null, side(otherId));
 }
@@ -161,7 +174,11 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
       h("h3", null, "Row by row"),
       filter,
       warningFilter,
-      button("Download report (CSV)", { variant: "secondary", icon: "download", onClick: (e) => void downloadReport(ps, e.currentTarget as HTMLButtonElement, u) }),
+      button("Download report (CSV)", {
+        variant: "secondary",
+        icon: "download",
+        onClick: (e) => void downloadReport(ps, e.currentTarget as HTMLButtonElement, u),
+      }),
     ),
     all.length === 0
       ? h("p", { class: "muted" }, "This upload has no rows.")
@@ -172,15 +189,36 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
             "table",
             { class: "table report-table" },
             h("caption", { class: "visually-hidden" }, `Report of the upload of ${fmtDateTime(u.created_at)}`),
-            h("thead", null, h("tr", null, h("th", { scope: "col", class: "num" }, "Row"), h("th", { scope: "col" }, "Student"), h("th", { scope: "col" }, "File"), h("th", { scope: "col" }, "Result"), h("th", { scope: "col" }, "Details"))),
+            h(
+              "thead",
+              null,
+              h(
+                "tr",
+                null,
+                h("th", { scope: "col", class: "num" }, "Row"),
+                h("th", { scope: "col" }, "Student"),
+                h("th", { scope: "col" }, "File"),
+                h("th", { scope: "col" }, "Result"),
+                h("th", { scope: "col" }, "Details"),
+              ),
+            ),
             h(
               "tbody",
               null,
               slice.map((r) => {
-                const result = r.status === "processed" ? badge("Added", "success") : r.status === "failed" ? badge("Failed", "danger") : r.status === "pending" ? badge("Waiting", "info") : badge(r.status === "ready" ? "Ready" : "Skipped", isWarning(r.code) || r.status === "ready" ? "neutral" : "warning");
+                const result =
+                  r.status === "processed"
+                    ? badge("Added", "success")
+                    : r.status === "failed"
+                      ? badge("Failed", "danger")
+                      : r.status === "pending"
+                        ? badge("Waiting", "info")
+                        : badge(r.status === "ready" ? "Ready" : "Skipped", isWarning(r.code) || r.status === "ready" ? "neutral" : "warning");
                 const duplicate = (checks.get(Number(r.row)) ?? []).find((w) => w.code === "possible_duplicate" && typeof w.details.student_id === "string");
                 const details = [
-                  r.message ? [h("strong", null, problemInfo(r.code).title), h("span", { class: "muted" }, ` — ${r.message}`)] : h("span", { class: "muted" }, r.status === "processed" ? "Photo added." : "—"),
+                  r.message
+                    ? [h("strong", null, problemInfo(r.code).title), h("span", { class: "muted" }, ` — ${r.message}`)]
+                    : h("span", { class: "muted" }, r.status === "processed" ? "Photo added." : "—"),
                   duplicate ? duplicatePair(ps, r.student_id || null, duplicate.details.student_id as string) : null,
                 ];
                 return h(
@@ -200,11 +238,21 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
       ? h(
           "div",
           { class: "pager" },
-          h("span", { class: "muted small" }, `Rows ${fmtNumber(ps.reportPage * REPORT_PAGE + 1)}–${fmtNumber(Math.min(rows.length, (ps.reportPage + 1) * REPORT_PAGE))} of ${fmtNumber(rows.length)}`),
+          h(
+            "span",
+            { class: "muted small" },
+            `Rows ${fmtNumber(ps.reportPage * REPORT_PAGE + 1)}–${fmtNumber(Math.min(rows.length, (ps.reportPage + 1) * REPORT_PAGE))} of ${fmtNumber(rows.length)}`,
+          ),
           h(
             "div",
             { class: "pager-buttons" },
-            button("Previous", { size: "sm", icon: "chevronLeft", disabled: ps.reportPage === 0, focusKey: "prev", onClick: () => ((ps.reportPage -= 1), rerender()) }),
+            button("Previous", {
+              size: "sm",
+              icon: "chevronLeft",
+              disabled: ps.reportPage === 0,
+              focusKey: "prev",
+              onClick: () => ((ps.reportPage -= 1), rerender()),
+            }),
             button("Next", { size: "sm", disabled: ps.reportPage >= pages - 1, focusKey: "next", onClick: () => ((ps.reportPage += 1), rerender()) }),
           ),
         )
@@ -227,7 +275,8 @@ export function studentCell(ps: PageState, r: ReportRow) {
 
 export async function downloadReport(ps: PageState, btn: HTMLButtonElement, u: Upload) {
   try {
-    const text = u.status !== "draft" && ps.reportFor === `${u.id}:${u.status}` ? ps.reportText : await busy(btn, () => getText(`/v1/uploads/${u.id}/report.csv`));
+    const text =
+      u.status !== "draft" && ps.reportFor === `${u.id}:${u.status}` ? ps.reportText : await busy(btn, () => getText(`/v1/uploads/${u.id}/report.csv`));
     saveBlob(new Blob([text], { type: "text/csv;charset=utf-8" }), `passpix-upload-${u.id}-${u.status === "draft" ? "preview" : "report"}.csv`);
   } catch (err) {
     toast(messageOf(err), "danger");

@@ -25,7 +25,8 @@ export async function createDraft(ps: PageState): Promise<string> {
   void loadHistory(ps).then(() => renderHistory(ps));
   // the Cancel button appears now that there is something to cancel
   const head = ps.workspace.querySelector(".compose .card-head");
-  if (head && !head.querySelector("button")) head.append(button("Cancel upload", { variant: "ghost", icon: "x", onClick: (e) => void cancelDraft(ps, e.currentTarget as HTMLButtonElement) }));
+  if (head && !head.querySelector("button"))
+    head.append(button("Cancel upload", { variant: "ghost", icon: "x", onClick: (e) => void cancelDraft(ps, e.currentTarget as HTMLButtonElement) }));
   return ps.current.id;
 }
 
@@ -146,10 +147,15 @@ export function renderTransfer(ps: PageState) {
     ps.transferBar ??= progressBar("Uploading photos");
     const finished = !ps.uploader.busy;
     const label = finished ? (s.failed ? "Some files did not upload" : "Photos uploaded") : "Uploading photos";
-    ps.transferBar.update(finished ? 100 : s.percent, `${fmtNumber(s.done)} of ${plural(s.total, "file")}${s.failed ? ` · ${fmtNumber(s.failed)} failed` : ""}`, label);
+    ps.transferBar.update(
+      finished ? 100 : s.percent,
+      `${fmtNumber(s.done)} of ${plural(s.total, "file")}${s.failed ? ` · ${fmtNumber(s.failed)} failed` : ""}`,
+      label,
+    );
     ps.transferBar.setTone(finished && s.failed ? "warning" : "default");
     blocks.push(ps.transferBar.el);
-    if (s.resized) blocks.push(h("p", { class: "muted small" }, `${plural(s.resized, "large picture was", "large pictures were")} made smaller before sending.`));
+    if (s.resized)
+      blocks.push(h("p", { class: "muted small" }, `${plural(s.resized, "large picture was", "large pictures were")} made smaller before sending.`));
     const failed = ps.uploader.items.filter((i) => i.state === "failed");
     if (failed.length && finished) {
       blocks.push(
@@ -176,13 +182,23 @@ export function renderTransfer(ps: PageState) {
     }
   }
   if (ps.uploader && ps.uploader.items.some((i) => i.already)) {
-    blocks.push(h("p", { class: "muted small" }, `${plural(ps.uploader.stats().already, "file was", "files were")} already received earlier and not sent again.`));
+    blocks.push(
+      h("p", { class: "muted small" }, `${plural(ps.uploader.stats().already, "file was", "files were")} already received earlier and not sent again.`),
+    );
   }
   if (ps.zipState) {
     const z = ps.zipState;
-    if (z.phase === "unpacking") blocks.push(h("p", { class: "muted small zip-status" }, `Unpacking ${z.name} on this computer; its pictures are sent one by one.`));
+    if (z.phase === "unpacking")
+      blocks.push(h("p", { class: "muted small zip-status" }, `Unpacking ${z.name} on this computer; its pictures are sent one by one.`));
     if (z.phase === "done") blocks.push(h("p", { class: "muted small zip-status" }, `${z.name} unpacked.`));
-    if (z.phase === "failed") blocks.push(notice("danger", `${z.name} could not be read to the end`, `${z.error ?? "The zip file could not be unpacked."} Pictures read before the problem were kept.`));
+    if (z.phase === "failed")
+      blocks.push(
+        notice(
+          "danger",
+          `${z.name} could not be read to the end`,
+          `${z.error ?? "The zip file could not be unpacked."} Pictures read before the problem were kept.`,
+        ),
+      );
     if (z.skipped.length) {
       const why: Record<ZipSkipped["reason"], string> = {
         not_needed: "not a picture or a mapping file",
@@ -204,7 +220,14 @@ export function renderTransfer(ps: PageState) {
     }
   }
   // Update the bar in place (keeps screen readers and layout calm); rebuild only the rest.
-  if (ps.transferBar && blocks[0] === ps.transferBar.el && ps.transferHost.firstChild === ps.transferBar.el && ps.transferHost.childNodes.length === blocks.length && !ps.zipState) return;
+  if (
+    ps.transferBar &&
+    blocks[0] === ps.transferBar.el &&
+    ps.transferHost.firstChild === ps.transferBar.el &&
+    ps.transferHost.childNodes.length === blocks.length &&
+    !ps.zipState
+  )
+    return;
   replace(ps.transferHost, blocks);
 }
 
