@@ -148,6 +148,33 @@ CREATE TABLE IF NOT EXISTS upload_row_warnings (
   PRIMARY KEY (org, upload_id, row, code)
 ) WITHOUT ROWID;
 
+-- Photo checks (issue 13): each version's perceptual fingerprint, split into four 16-bit bands
+-- so that near matches are found through an index (any two fingerprints within 3 bits share a
+-- band exactly; the Hamming distance is then computed on the few candidates), and the warnings the
+-- checks gave it (`{code, message, details}`, JSON). upload_row names the bulk-upload row that
+-- wrote it, so a duplicate within one upload can be reported on the later row. Kept and purged
+-- with its version.
+CREATE TABLE IF NOT EXISTS photo_checks (
+  org TEXT NOT NULL,
+  student_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  -- the verification of a fingerprint match (src/imaging/checks.ts signature), hex
+  signature TEXT NOT NULL,
+  band0 INTEGER NOT NULL,
+  band1 INTEGER NOT NULL,
+  band2 INTEGER NOT NULL,
+  band3 INTEGER NOT NULL,
+  upload_id TEXT,
+  upload_row INTEGER,
+  warnings TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (org, student_id, version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS photo_checks_band0 ON photo_checks (org, band0);
+CREATE INDEX IF NOT EXISTS photo_checks_band1 ON photo_checks (org, band1);
+CREATE INDEX IF NOT EXISTS photo_checks_band2 ON photo_checks (org, band2);
+CREATE INDEX IF NOT EXISTS photo_checks_band3 ON photo_checks (org, band3);
+
 -- The migrations this snapshot contains, in wrangler's own table (the same definition
 -- `wrangler d1 migrations apply` creates), so that a database made from this file later takes
 -- only the migrations added after it. A new migration adds its line here in the same change.
@@ -158,4 +185,5 @@ CREATE TABLE IF NOT EXISTS d1_migrations(
 );
 INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0001_initial.sql'),
-  ('0002_photo_versions_unserved_at.sql');
+  ('0002_photo_versions_unserved_at.sql'),
+  ('0003_photo_checks.sql');

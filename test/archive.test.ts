@@ -117,7 +117,7 @@ describe("a zip cut short or damaged (issue 9.1)", () => {
     expect(done.counts).toMatchObject({ processed: 1 });
     const report = await reportRows(admin, id);
     expect(report.map((r) => [r.file, r.status, r.code])).toEqual([
-      ["001234.jpg", "processed", null],
+      ["001234.jpg", "processed", "low_resolution"], // a small fixture: smaller than the card (issue 13)
       ["001235.jpg", "skipped", "archive_incomplete"],
       ["001236.jpg", "skipped", "archive_incomplete"],
     ]);

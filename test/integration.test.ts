@@ -10,6 +10,7 @@ describe("integration state, preferences and audit", () => {
       enabled: false,
       can_enable: false,
       photo_count: 0,
+      warning_photo_count: 0,
       student_count: 4,
       eligible_count: 3,
       eligible_photo_count: 0,

@@ -12,12 +12,18 @@ import { describeProblems, plainWords } from "../scripts/upload/summary.mjs";
 describe("problem codes and their wording (src/shared/problem-codes.ts)", () => {
   it("the server's warnings are the ones the pages and the CLI show as warnings", () => {
     expect([...MAPPING_WARNING_CODES].sort()).toEqual([
+      "blank_image",
       "duplicate_student",
       "file_extension_assumed",
       "grade_not_checked",
       "leading_zeros_ignored",
+      "low_resolution",
+      "not_a_portrait",
       "not_a_student",
       "opted_out",
+      "possible_duplicate",
+      "too_bright",
+      "too_dark",
       "unreferenced_file",
     ]);
     for (const code of ["unknown_student", "missing_file", "duplicate_file", ...MAPPING_WARNING_CODES]) {

@@ -74,6 +74,19 @@ export function printSummary({ final, report, say, url }) {
   say(`  Processed ${String(c.processed ?? by.processed ?? 0).padStart(6)}  photos now on students' profiles`);
   say(`  Failed    ${String(c.failed ?? by.failed ?? 0).padStart(6)}${by.failed ? `  (${codes("failed")})` : ""}`);
   say(`  Skipped   ${String(by.skipped ?? 0).padStart(6)}${by.skipped ? `  (${codes("skipped")})` : ""}`);
+  // The photo checks' warnings (the only problems with details): the photo was stored, the admin should look.
+  const checks = (final.problems ?? []).filter((p) => p.details);
+  if (checks.length) {
+    const byCode = new Map();
+    for (const p of checks) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1);
+    const list = [...byCode.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(", ");
+    say(`  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}  photos to look at (${list})`);
+    for (const p of checks.slice(0, 10))
+      say(`    row ${p.row}, ${p.file ?? ""}: ${plainWords(p.code)}${p.details.student_id ? ` (same as ${p.details.student_id})` : ""}`);
+  }
   const failures = report.lines.filter((l) => l.status === "failed").slice(0, 10);
   if (failures.length) {
     say("  First failures:");

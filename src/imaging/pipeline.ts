@@ -35,6 +35,7 @@
  * inner loops are unrolled for the usual tap counts, and nothing is done per pixel that can be done
  * per row or per picture.
  */
+import { checkPhoto, type PhotoChecks } from "./checks";
 import { cmykToPlanes, colourManage } from "./colour";
 import { encodeJpeg420 } from "./encode";
 import { cropAndResize, fitInside, orientation } from "./geometry";
@@ -61,7 +62,8 @@ export const RENDITIONS: Readonly<Record<PhotoSize, { width: number; height: num
 
 export const JPEG_QUALITY = 84;
 
-export type ProcessedPhoto = { info: ImageInfo; renditions: Record<PhotoSize, Uint8Array> };
+/** `checks`: the fingerprint and quality findings (checks.ts), measured on planes already in hand. */
+export type ProcessedPhoto = { info: ImageInfo; renditions: Record<PhotoSize, Uint8Array>; checks: PhotoChecks };
 
 /**
  * Validates, decodes once, and renders thumb/card/full as JPEG. Throws the ImagingErrors of
@@ -86,6 +88,7 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
   return {
     info,
+    checks: checkPhoto(full, thumb, card, info),
     renditions: { thumb: encodeJpeg420(thumb, JPEG_QUALITY), card: encodeJpeg420(card, JPEG_QUALITY), full: encodeJpeg420(full, JPEG_QUALITY) },
   };
 }

@@ -157,6 +157,43 @@ const PROBLEMS: Readonly<Record<string, ProblemWording>> = {
     explain: "Something went wrong while preparing this picture. Try adding it again; if it keeps failing, save it as JPEG first.",
     brief: "the photo could not be processed (try again; if it keeps failing, save it as JPEG)",
   },
+  // The photo checks (src/imaging/checks.ts measures, src/features/photos/checks.service.ts decides).
+  possible_duplicate: {
+    warning: true,
+    title: "Same picture as another student's",
+    explain: "This picture is the same as, or nearly the same as, another student's photo. Check that each student has their own picture.",
+    brief: "the same or a nearly identical picture is another student's photo",
+  },
+  low_resolution: {
+    warning: true,
+    title: "Picture too small",
+    explain: "This picture is smaller than the ID card size (320 × 400 pixels), so it will look blurry. Use the original, larger picture if you have it.",
+    brief: "the picture is smaller than the card size (320 × 400), so it would be enlarged",
+  },
+  too_dark: {
+    warning: true,
+    title: "Picture too dark",
+    explain: "This picture is very dark; the student may be hard to recognise. Check it, and retake it if needed.",
+    brief: "the picture is very dark",
+  },
+  too_bright: {
+    warning: true,
+    title: "Picture too bright",
+    explain: "This picture is very bright (washed out); the student may be hard to recognise. Check it, and retake it if needed.",
+    brief: "the picture is very bright (washed out)",
+  },
+  blank_image: {
+    warning: true,
+    title: "Picture almost blank",
+    explain: "This picture is almost one colour: there may be no one in it. Check that it is the right file.",
+    brief: "the picture is almost one colour (blank)",
+  },
+  not_a_portrait: {
+    warning: true,
+    title: "Not a portrait",
+    explain: "This picture is wider than it is tall, like a group photo or a scanned page. Check that it shows just this student.",
+    brief: "the picture is wider than tall (a group photo or a scanned page?)",
+  },
   server_error: {
     warning: false,
     title: "Picture could not be processed",

@@ -10,7 +10,13 @@ export function setPhotosEnabledStatement(db: D1Database, org: string, enabled: 
 }
 
 export type LastUpload = { id: string; status: string; created_at: string; submitted_at: string | null; completed_at: string | null };
-type Counts = { student_count: number; photo_count: number; eligible_count: number | null; eligible_with_photo: number | null };
+type Counts = {
+  student_count: number;
+  photo_count: number;
+  eligible_count: number | null;
+  eligible_with_photo: number | null;
+  warning_photo_count: number | null;
+};
 
 /** The setting, the counts and the latest upload, in one round trip. */
 export async function selectIntegrationFacts(db: D1Database, org: string) {
@@ -21,8 +27,11 @@ export async function selectIntegrationFacts(db: D1Database, org: string) {
         `SELECT count(*) AS student_count,
                 count(photo_version) AS photo_count,
                 sum(CASE WHEN photo_opt_out = 0 THEN 1 ELSE 0 END) AS eligible_count,
-                sum(CASE WHEN photo_opt_out = 0 AND photo_version IS NOT NULL THEN 1 ELSE 0 END) AS eligible_with_photo
-         FROM students WHERE org = ?1`,
+                sum(CASE WHEN photo_opt_out = 0 AND photo_version IS NOT NULL THEN 1 ELSE 0 END) AS eligible_with_photo,
+                sum(CASE WHEN photo_version IS NOT NULL AND EXISTS (
+                      SELECT 1 FROM photo_checks c WHERE c.org = s.org AND c.student_id = s.id AND c.version = s.photo_version AND c.warnings <> '[]'
+                    ) THEN 1 ELSE 0 END) AS warning_photo_count
+         FROM students s WHERE org = ?1`,
       )
       .bind(org),
     db

@@ -16,6 +16,8 @@ export async function getIntegrationState(db: D1Database, org: string) {
     eligible_count: eligible,
     eligible_photo_count: eligibleWithPhoto,
     // Share of students who should have a photo (not opted out) and do, 0–1.
+    // Current photos the checks warned about (possible duplicate, too dark…): what the admin should look at.
+    warning_photo_count: c.warning_photo_count ?? 0,
     coverage: eligible ? Math.round((eligibleWithPhoto / eligible) * 1000) / 1000 : 0,
     last_upload: lastUpload,
   };

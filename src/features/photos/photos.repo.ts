@@ -82,6 +82,10 @@ export function deletePhotoVersionsOfStudentStatement(db: D1Database, org: strin
   return db.prepare("DELETE FROM photo_versions WHERE org = ?1 AND student_id = ?2").bind(org, studentId);
 }
 
+export function deletePhotoChecksOfStudentStatement(db: D1Database, org: string, studentId: string) {
+  return db.prepare("DELETE FROM photo_checks WHERE org = ?1 AND student_id = ?2").bind(org, studentId);
+}
+
 export async function selectVersion(db: D1Database, org: string, studentId: string, version: string) {
   return db.prepare("SELECT * FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(org, studentId, version).first<PhotoVersionRow>();
 }
@@ -114,6 +118,7 @@ export async function selectPurgeableVersions(db: D1Database, cutoff: string, ma
 /** Forgets a purged version: its row, and a restore pointer that named it. */
 export function forgetVersionStatements(db: D1Database, v: VersionRef) {
   return [
+    db.prepare("DELETE FROM photo_checks WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(v.org, v.student_id, v.version),
     db.prepare("DELETE FROM photo_versions WHERE org = ?1 AND student_id = ?2 AND version = ?3").bind(v.org, v.student_id, v.version),
     db.prepare("UPDATE students SET restore_version = NULL WHERE org = ?1 AND id = ?2 AND restore_version = ?3").bind(v.org, v.student_id, v.version),
   ];
@@ -152,6 +157,7 @@ export function forgetAllPhotosStatements(db: D1Database, org: string, now: stri
       )
       .bind(org, now),
     db.prepare("DELETE FROM photo_versions WHERE org = ?1").bind(org),
+    db.prepare("DELETE FROM photo_checks WHERE org = ?1").bind(org),
     db.prepare("DELETE FROM upload_files WHERE org = ?1").bind(org),
     db.prepare("UPDATE uploads SET status = 'cancelled', completed_at = ?2 WHERE org = ?1 AND status = 'draft'").bind(org, now),
     db
@@ -204,4 +210,104 @@ export async function selectStudentsWithRetiredVersions(db: D1Database, from: st
     .bind(from, to, max)
     .all<{ org: string; student_id: string }>();
   return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photo checks (photo_checks): a version's fingerprint bands and its warnings
+
+export type PhotoWarning = { code: string; message: string; details: Record<string, unknown> };
+export type NewChecks = {
+  org: string;
+  student_id: string;
+  version: string;
+  fingerprint: string;
+  signature: string;
+  bands: readonly number[];
+  upload_id: string | null;
+  upload_row: number | null;
+  warnings: PhotoWarning[];
+};
+export type HashCandidate = {
+  student_id: string;
+  version: string;
+  fingerprint: string;
+  signature: string;
+  upload_id: string | null;
+  upload_row: number | null;
+};
+
+/** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. */
+export async function insertChecks(db: D1Database, c: NewChecks) {
+  await db
+    .prepare(
+      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings)
+       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
+    )
+    .bind(
+      c.org,
+      c.student_id,
+      c.version,
+      c.fingerprint,
+      c.bands[0],
+      c.bands[1],
+      c.bands[2],
+      c.bands[3],
+      c.upload_id,
+      c.upload_row,
+      JSON.stringify(c.warnings),
+      c.signature,
+    )
+    .run();
+}
+
+/**
+ * Other students' photos sharing at least one fingerprint band: their current photos, and any
+ * version written by `uploadId` (rows of the same upload not yet committed). A UNION of four
+ * covering-index searches, one per band (checked with EXPLAIN QUERY PLAN: an OR over the bands
+ * would scan the school's rows instead), so the cost is the handful of candidates, not the
+ * school's photos.
+ */
+export async function selectHashCandidates(db: D1Database, org: string, studentId: string, bands: readonly number[], uploadId: string | null) {
+  const { results } = await db
+    .prepare(
+      `WITH cand AS (
+         SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band0 = ?3
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 = ?4
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 = ?5
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 = ?6)
+       SELECT c.student_id, c.version, c.fingerprint, c.signature, c.upload_id, c.upload_row
+       FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
+       WHERE c.student_id <> ?2
+         AND ((?7 IS NOT NULL AND c.upload_id = ?7)
+              OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
+       LIMIT 500`,
+    )
+    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId)
+    .all<HashCandidate>();
+  return results;
+}
+
+/** Adds a warning to a version's checks unless one with its code is there already (idempotent). */
+export function addVersionWarningStatement(db: D1Database, org: string, studentId: string, version: string, warning: PhotoWarning) {
+  return db
+    .prepare(
+      `UPDATE photo_checks SET warnings = json_insert(warnings, '$[#]', json(?4))
+       WHERE org = ?1 AND student_id = ?2 AND version = ?3
+         AND NOT EXISTS (SELECT 1 FROM json_each(photo_checks.warnings) w WHERE w.value ->> 'code' = ?5)`,
+    )
+    .bind(org, studentId, version, JSON.stringify(warning), warning.code);
+}
+
+export type DescribedVersion = PhotoVersionRow & { warnings: string | null };
+
+/** A version with its checks' warnings (JSON; null for a version from before the checks). */
+export async function selectVersionWithWarnings(db: D1Database, org: string, studentId: string, version: string) {
+  return db
+    .prepare(
+      `SELECT v.*, c.warnings FROM photo_versions v
+       LEFT JOIN photo_checks c ON c.org = v.org AND c.student_id = v.student_id AND c.version = v.version
+       WHERE v.org = ?1 AND v.student_id = ?2 AND v.version = ?3`,
+    )
+    .bind(org, studentId, version)
+    .first<DescribedVersion>();
 }

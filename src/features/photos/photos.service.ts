@@ -15,10 +15,12 @@ import {
   restorePointerStatement,
   retireAllVersionsStatement,
   selectPurgeableVersions,
-  selectVersion,
+  selectVersionWithWarnings,
   versionKept,
+  type PhotoWarning,
 } from "./photos.repo";
 import { syncPhotoObjects } from "./photo-objects";
+import { runPhotoChecks, type ChecksOutcome } from "./checks.service";
 import { signPhotoUrl, urlExpiry } from "./signed-urls";
 
 export type { PhotoVersionRow } from "./photos.repo";
@@ -32,10 +34,14 @@ export type SetPhotoOptions = {
   source: "api" | "upload";
   version: string;
   uploadId?: string | null;
+  /** The bulk-upload row setting it (the duplicate check reports a pair within an upload on the later row). */
+  uploadRow?: number | null;
   /** Move the pointer only if the current version is still this one (bulk rows: never undo a newer change). */
   expectedCurrent?: string | null;
   /** Statements that must commit in the same transaction as the pointer move. */
   alsoInTransaction?: D1PreparedStatement[];
+  /** More of them, from the checks' outcome (a bulk row records its warnings, and those of later rows, with its outcome). */
+  afterChecks?: (outcome: ChecksOutcome) => D1PreparedStatement[];
 };
 
 /**
@@ -44,7 +50,10 @@ export type SetPhotoOptions = {
  * moves), then one transaction moves the pointer, then the replaced version's bytes move to the
  * retired space (syncPhotoObjects; see photo-objects.ts for why in this order). A crash before
  * the pointer moves leaves the old photo served and an orphan the retention purge removes.
- * Returns whether the pointer moved (false: the expected current version had changed).
+ * The photo checks run between the version row and the bytes (checks.service.ts); their
+ * warnings commit with the pointer move.
+ * Returns whether the pointer moved (false: the expected current version had changed) and the
+ * photo's warnings.
  */
 export async function setStudentPhoto(env: Env, org: string, studentId: string, processed: ProcessedPhoto, opts: SetPhotoOptions) {
   const { DB: db, PHOTOS: bucket } = env;
@@ -61,6 +70,11 @@ export async function setStudentPhoto(env: Env, org: string, studentId: string, 
     bytes,
     created_at: now,
   });
+  const checks = await runPhotoChecks(
+    db,
+    { org, studentId, version: opts.version, uploadId: opts.uploadId ?? null, uploadRow: opts.uploadRow ?? null },
+    processed.checks,
+  );
   await Promise.all(
     PHOTO_SIZES.map((size) =>
       bucket.put(photoKey(org, studentId, opts.version, size), processed.renditions[size], {
@@ -85,12 +99,14 @@ export async function setStudentPhoto(env: Env, org: string, studentId: string, 
   const [moved] = await db.batch([
     movePointerStatement(db, org, studentId, opts.version, now, opts.expectedCurrent),
     ...pointerFollowers(db, org, studentId, opts.version, now),
+    ...checks.statements,
     ...(opts.alsoInTransaction ?? []),
+    ...(opts.afterChecks?.(checks) ?? []),
     audit,
   ]);
   // Also when the pointer did not move: the new bytes then leave the served space again.
   await syncPhotoObjects(env, org, [studentId]);
-  return (moved?.meta.changes ?? 0) > 0;
+  return { moved: (moved?.meta.changes ?? 0) > 0, warnings: checks.warnings };
 }
 
 /** Stops lookups handing out the photo at once, its URLs once its bytes move to the retired space; they stay restorable for the retention window. */
@@ -140,7 +156,7 @@ export async function restoreStudentPhoto(env: Pick<Env, "DB" | "PHOTOS">, org: 
 /** The `photo` object of the API for a student's current version, with signed URLs (admin routes only: review URLs). */
 export async function describePhoto(env: Env, origin: string, student: StudentRecord) {
   if (!student.photo_version) return null;
-  const v = await selectVersion(env.DB, student.org, student.id, student.photo_version);
+  const v = await selectVersionWithWarnings(env.DB, student.org, student.id, student.photo_version);
   if (!v) return null;
   const exp = urlExpiry(Date.now(), Number(env.URL_TTL_SECONDS));
   const [thumb, card, full] = await Promise.all(
@@ -161,6 +177,7 @@ export async function describePhoto(env: Env, origin: string, student: StudentRe
     width: v.width,
     height: v.height,
     urls: { thumb: thumb!, card: card!, full: full! },
+    warnings: JSON.parse(v.warnings ?? "[]") as PhotoWarning[],
   };
 }
 

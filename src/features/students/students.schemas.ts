@@ -90,6 +90,10 @@ export const Photo = z
     width: z.number().int().openapi({ description: "Width of the picture as received (after EXIF orientation)" }),
     height: z.number().int(),
     urls: z.object({ thumb: z.string().url(), card: z.string().url(), full: z.string().url() }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) })).openapi({
+      description:
+        "What the photo checks found on this photo (it is stored and served anyway): possible_duplicate (details.student_id), low_resolution, too_dark, too_bright, blank_image, not_a_portrait",
+    }),
   })
   .openapi("Photo");
 

@@ -5,7 +5,7 @@ import { studentPhotosPrefix, studentRetiredPrefix } from "../../storage/keys";
 import { auditStatement } from "../audit/audit.repo";
 import { decodeCursor, encodeCursor, nowIso } from "../common.schemas";
 import { retirePhotoObjects, syncPhotoObjects } from "../photos/photo-objects";
-import { deletePhotoVersionsOfStudentStatement } from "../photos/photos.repo";
+import { deletePhotoChecksOfStudentStatement, deletePhotoVersionsOfStudentStatement } from "../photos/photos.repo";
 import { deleteR2Prefix } from "../../storage/bucket";
 import {
   deleteStudentStatement,
@@ -253,6 +253,7 @@ export async function deleteStudent(env: Env, org: string, studentId: string, ac
   await env.DB.batch([
     deleteStudentStatement(env.DB, org, studentId),
     deletePhotoVersionsOfStudentStatement(env.DB, org, studentId),
+    deletePhotoChecksOfStudentStatement(env.DB, org, studentId),
     auditStatement(env.DB, { org, actor, action: "student.delete", student_id: studentId, details: { had_photo: student.photo_version !== null } }),
   ]);
   await deleteR2Prefix(env.PHOTOS, studentPhotosPrefix(org, studentId));

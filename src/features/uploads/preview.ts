@@ -9,7 +9,15 @@ import { stagedFileKey, stagedMappingKey } from "../../storage/keys";
 import { decodeCursor, encodeCursor } from "../common.schemas";
 import { listRoster } from "../students/students.service";
 import type { Upload, UploadCounts, UploadProblem } from "./uploads.schemas";
-import { countRowsByStatus, selectFailedRows, selectUploadFiles, selectUploadsPage, type UploadFileRow, type UploadRow } from "./uploads.repo";
+import {
+  countRowsByStatus,
+  selectCheckWarnings,
+  selectFailedRows,
+  selectUploadFiles,
+  selectUploadsPage,
+  type UploadFileRow,
+  type UploadRow,
+} from "./uploads.repo";
 import { UPLOAD_LIMITS } from "./uploads.service";
 
 /** The mapping uploaded explicitly wins; else a PSPA index or a single CSV among the received files; else file names. */
@@ -126,8 +134,11 @@ export async function describeUpload(env: Env, upload: UploadRow): Promise<Uploa
   }
   const frozen = JSON.parse(upload.frozen_counts ?? "{}") as Omit<UploadCounts, "processed" | "failed" | "pending">;
   const live = await liveRowCounts(env.DB, upload.org, upload.id);
-  const failures = await selectFailedRows(env.DB, upload.org, upload.id, UPLOAD_LIMITS.maxListedProblems);
-  const problems = [...(JSON.parse(upload.frozen_problems ?? "[]") as UploadProblem[]), ...failures];
+  const [failures, checks] = await Promise.all([
+    selectFailedRows(env.DB, upload.org, upload.id, UPLOAD_LIMITS.maxListedProblems),
+    selectCheckWarnings(env.DB, upload.org, upload.id, UPLOAD_LIMITS.maxListedProblems),
+  ]);
+  const problems = [...(JSON.parse(upload.frozen_problems ?? "[]") as UploadProblem[]), ...failures, ...checks];
   return toApi(upload, { ...frozen, ...live }, problems);
 }
 

@@ -4,7 +4,14 @@ import { processPortrait } from "../../imaging/pipeline";
 import { setStudentPhoto } from "../photos/photos.service";
 import type { StudentRecord } from "../students/students.repo";
 import { stagedFileKey } from "../../storage/keys";
-import { finalizeStatement, readRowForProcessing, rowProcessedStatement, settleRowStatement, type UploadRowRecord } from "./uploads.repo";
+import {
+  finalizeStatement,
+  insertRowWarningStatement,
+  readRowForProcessing,
+  rowProcessedStatement,
+  settleRowStatement,
+  type UploadRowRecord,
+} from "./uploads.repo";
 
 type RowRef = { org: string; upload_id: string; row: number };
 
@@ -55,13 +62,19 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   }
 
   const previous = student.photo_version;
-  const moved = await setStudentPhoto(env, ref.org, student.id, processed, {
+  const { moved } = await setStudentPhoto(env, ref.org, student.id, processed, {
     actor: upload.created_by,
     source: "upload",
     version: row.new_version!,
     uploadId: ref.upload_id,
+    uploadRow: ref.row,
     expectedCurrent: previous,
     alsoInTransaction: [rowProcessedStatement(db, ref, previous, student.id, row.new_version), finalizeStatement(db, ref.org, ref.upload_id)],
+    // The photo checks' warnings stay on the row (preview, report.csv), this row's and a later row's holding the same picture.
+    afterChecks: (checks) => [
+      ...checks.warnings.map((w) => insertRowWarningStatement(db, ref.org, ref.upload_id, ref.row, w)),
+      ...checks.laterRows.map((l) => insertRowWarningStatement(db, ref.org, ref.upload_id, l.row, l.warning)),
+    ],
   });
   // The photo changed between our read and the move (an admin acted meanwhile): try again with fresh state.
   if (!moved) throw new Error(`photo of ${student.id} changed while row ${ref.row} was processed`);

@@ -189,6 +189,22 @@ export async function selectFailedRows(db: D1Database, org: string, uploadId: st
 }
 
 /**
+ * The photo checks' warnings on processed rows (the only warnings with details), in row order,
+ * with the row's student so a page can show both students of a duplicate.
+ */
+export async function selectCheckWarnings(db: D1Database, org: string, uploadId: string, limit: number) {
+  const { results } = await db
+    .prepare(
+      `SELECT w.row, r.matched_file AS file, w.code, w.message, r.student_id, w.details FROM upload_row_warnings w
+       JOIN upload_rows r ON r.org = w.org AND r.upload_id = w.upload_id AND r.row = w.row
+       WHERE w.org = ?1 AND w.upload_id = ?2 AND w.details IS NOT NULL ORDER BY w.row, w.seq LIMIT ?3`,
+    )
+    .bind(org, uploadId, limit)
+    .all<{ row: number; file: string | null; code: string; message: string; student_id: string | null; details: string }>();
+  return results.map(({ details, ...p }) => ({ ...p, details: JSON.parse(details) as Record<string, unknown> }));
+}
+
+/**
  * The frozen rows and their warnings, written at submit. Rows travel as one JSON parameter per
  * statement (D1 binds at most 100 parameters); a row already there is kept.
  */
@@ -212,6 +228,26 @@ export function insertRowsStatements<R extends { row: number; warnings: unknown[
       )
       .bind(org, uploadId, JSON.stringify(rows.filter((r) => r.warnings.length).map((r) => ({ row: r.row, warnings: r.warnings })))),
   ];
+}
+
+/**
+ * A photo check's warning on a frozen row, beside the preview's (seq after theirs). The key is one
+ * per code and row, so a redelivered message, or both rows of a duplicate pair finding it, write it once.
+ */
+export function insertRowWarningStatement(
+  db: D1Database,
+  org: string,
+  uploadId: string,
+  row: number,
+  warning: { code: string; message: string; details: unknown },
+) {
+  return db
+    .prepare(
+      `INSERT INTO upload_row_warnings (org, upload_id, row, seq, code, message, details)
+       VALUES (?1, ?2, ?3, 1000 + (SELECT count(*) FROM upload_row_warnings WHERE org = ?1 AND upload_id = ?2 AND row = ?3), ?4, ?5, ?6)
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(org, uploadId, row, warning.code, warning.message, JSON.stringify(warning.details));
 }
 
 export type ReportRowRecord = {

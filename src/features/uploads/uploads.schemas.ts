@@ -12,6 +12,11 @@ export const UploadProblem = z
     file: z.string().nullable(),
     code: z.string().openapi({ example: "unknown_student" }),
     message: z.string(),
+    student_id: z.string().nullable().optional().openapi({ description: "Photo checks' warnings: the row's student" }),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "Photo checks' warnings: what was found (possible_duplicate: details.student_id is the other student)" }),
   })
   .openapi("UploadProblem");
 export type UploadProblem = z.infer<typeof UploadProblem>;

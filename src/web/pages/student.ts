@@ -6,6 +6,7 @@ import { h, icon, replace } from "../lib/dom";
 import { fmtDateTime, fmtRelative, fullName, initials } from "../lib/format";
 import { prepareImage } from "../lib/images";
 import type { Photo, StudentWithPhoto } from "../lib/types";
+import { problemInfo } from "../lib/problems";
 import { badge, busy, button, card, notice, pageHead } from "../lib/ui";
 
 const ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp";
@@ -227,8 +228,35 @@ export async function renderStudent({ root }: PageContext) {
           row("Photo", s.photo_opt_out ? badge("Family opted out", "neutral") : s.photo ? badge("On file", "success") : badge("Missing", "warning")),
           s.photo ? row("Photo updated", fmtDateTime(s.photo.updated_at)) : null,
         ),
+        photoWarnings(s.photo?.warnings ?? []),
         h("p", { class: "muted small" }, "Teachers see this photo on hall passes when photos are enabled for the school and they have not hidden them."),
       ),
     );
   }
+}
+
+/**
+ * What the photo checks found on the current photo, headed by the shared wording
+ * (src/shared/problem-codes.ts); a possible duplicate links to the other student.
+ */
+function photoWarnings(warnings: Photo["warnings"]) {
+  if (!warnings.length) return null;
+  return notice(
+    "warning",
+    "Check this photo",
+    h(
+      "ul",
+      { class: "photo-warnings", "aria-label": "Photo warnings" },
+      warnings.map((w) => {
+        const other = typeof w.details.student_id === "string" ? w.details.student_id : null;
+        return h(
+          "li",
+          { "data-code": w.code },
+          h("strong", null, problemInfo(w.code).title),
+          ` — ${w.message} `,
+          other ? h("a", { href: `/admin/students/${encodeURIComponent(other)}` }, "Open the other student") : null,
+        );
+      }),
+    ),
+  );
 }

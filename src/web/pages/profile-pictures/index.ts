@@ -64,6 +64,7 @@ export async function renderProfilePictures({ root }: PageContext) {
     reportText: "",
     reportFor: "",
     onlyProblems: false,
+    onlyWarnings: false,
     reportPage: 0,
     people: new Map(),
   };
@@ -191,6 +192,14 @@ function renderStatus(ps: PageState) {
           `${fmtNumber(s.eligible_photo_count)} of ${plural(s.eligible_count, "student")} have a photo` +
             (s.student_count > s.eligible_count ? ` · ${fmtNumber(s.student_count - s.eligible_count)} opted out` : ""),
         ),
+        // The photo checks' count: photos stored but worth a look (possible duplicate, too dark…).
+        s.warning_photo_count
+          ? h(
+              "p",
+              { class: "coverage-text", "data-warning-count": String(s.warning_photo_count) },
+              `${plural(s.warning_photo_count, "photo")} with warnings to check`,
+            )
+          : null,
         h(
           "p",
           { class: "coverage-links" },

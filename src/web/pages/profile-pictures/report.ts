@@ -96,15 +96,42 @@ export async function resolvePeople(ps: PageState, ids: string[]) {
   return true;
 }
 
+/** The photo checks' warnings by row (the upload's problems that carry details: the checks' only). */
+function checkWarningsByRow(u: Upload) {
+  const byRow = new Map<number, { code: string; student_id?: string | null; details: Record<string, unknown> }[]>();
+  for (const p of u.problems)
+    if (p.details && p.row !== null) byRow.set(p.row, [...(byRow.get(p.row) ?? []), { code: p.code, student_id: p.student_id, details: p.details }]);
+  return byRow;
+}
+
+/** A possible duplicate: both students' thumbnails side by side, so the admin sees at once whose face it is. */
+function duplicatePair(ps: PageState, studentId: string | null, otherId: string) {
+  const side = (id: string) => {
+    const who = ps.people.get(id);
+    const name = who?.name ?? id;
+    return h(
+      "a",
+      { class: "duplicate-side", href: `/admin/students/${encodeURIComponent(id)}` },
+      avatar(name, who?.photo, "md"),
+      h("span", { class: "small" }, name),
+    );
+  };
+  return h("div", { class: "duplicate-pair", "data-duplicate-of": otherId }, studentId ? side(studentId) : null, side(otherId));
+}
+
 export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
   const all = ps.reportRows ?? [];
   const problemCount = all.filter(isProblemRow).length;
-  const rows = ps.onlyProblems ? all.filter(isProblemRow) : all;
+  const checks = checkWarningsByRow(u);
+  const hasWarnings = (r: ReportRow) => checks.has(Number(r.row));
+  const warningCount = all.filter(hasWarnings).length;
+  const rows = all.filter((r) => (!ps.onlyProblems || isProblemRow(r)) && (!ps.onlyWarnings || hasWarnings(r)));
   const pages = Math.max(1, Math.ceil(rows.length / REPORT_PAGE));
   ps.reportPage = Math.min(ps.reportPage, pages - 1);
   const slice = rows.slice(ps.reportPage * REPORT_PAGE, (ps.reportPage + 1) * REPORT_PAGE);
   const rerender = () => renderReportTable(ps, u, host);
-  void resolvePeople(ps, slice.map((r) => r.student_id).filter(Boolean))
+  const others = slice.flatMap((r) => (checks.get(Number(r.row)) ?? []).map((w) => w.details.student_id).filter((id): id is string => typeof id === "string"));
+  void resolvePeople(ps, [...slice.map((r) => r.student_id).filter(Boolean), ...others])
     .then((changed) => changed && host.isConnected && rerender())
     .catch(() => {});
   const filter = h(
@@ -123,6 +150,22 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
     }),
     h("span", null, `Only rows with problems (${fmtNumber(problemCount)})`),
   );
+  const warningFilter = h(
+    "label",
+    { class: "check" },
+    h("input", {
+      type: "checkbox",
+      checked: ps.onlyWarnings,
+      disabled: warningCount === 0,
+      "data-focus": "only-warnings",
+      onchange: (e: Event) => {
+        ps.onlyWarnings = (e.currentTarget as HTMLInputElement).checked;
+        ps.reportPage = 0;
+        rerender();
+      },
+    }),
+    h("span", null, `Only rows with photo warnings (${fmtNumber(warningCount)})`),
+  );
   replace(
     host,
     h(
@@ -130,6 +173,7 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
       { class: "report-toolbar" },
       h("h3", null, "Row by row"),
       filter,
+      warningFilter,
       button("Download report (CSV)", {
         variant: "secondary",
         icon: "download",
@@ -170,9 +214,13 @@ export function renderReportTable(ps: PageState, u: Upload, host: HTMLElement) {
                       : r.status === "pending"
                         ? badge("Waiting", "info")
                         : badge(r.status === "ready" ? "Ready" : "Skipped", isWarning(r.code) || r.status === "ready" ? "neutral" : "warning");
-                const details = r.message
-                  ? [h("strong", null, problemInfo(r.code).title), h("span", { class: "muted" }, ` — ${r.message}`)]
-                  : h("span", { class: "muted" }, r.status === "processed" ? "Photo added." : "—");
+                const duplicate = (checks.get(Number(r.row)) ?? []).find((w) => w.code === "possible_duplicate" && typeof w.details.student_id === "string");
+                const details = [
+                  r.message
+                    ? [h("strong", null, problemInfo(r.code).title), h("span", { class: "muted" }, ` — ${r.message}`)]
+                    : h("span", { class: "muted" }, r.status === "processed" ? "Photo added." : "—"),
+                  duplicate ? duplicatePair(ps, r.student_id || null, duplicate.details.student_id as string) : null,
+                ];
                 return h(
                   "tr",
                   null,

@@ -52,6 +52,8 @@ export type PageState = {
   reportText: string;
   reportFor: string;
   onlyProblems: boolean;
+  /** The report shows only rows the photo checks warned about (possible duplicate, too dark…). */
+  onlyWarnings: boolean;
   reportPage: number;
   /** Names and thumbnails of the report's students, looked up a page at a time. */
   people: Map<string, { name: string | null; photo: string | null }>;

@@ -1,0 +1,88 @@
+// Issue 13 in the pages: the report of an upload filters to rows with photo warnings and shows a
+// possible duplicate with both students' thumbnails side by side; the student page lists the
+// current photo's warnings.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { demoImportRows, DEMO_STUDENTS } from "../scripts/demo-roster.mjs";
+import { portraitJpeg } from "../scripts/lib/portrait.mjs";
+import { startServer } from "./harness.mjs";
+import { DESKTOP, launchBrowser, screenshot } from "./lib/browser.mjs";
+
+const ORG = "demo";
+const T = { timeout: 180_000 };
+let server;
+let browser;
+let admin;
+
+async function api(method, p, { body, type } = {}) {
+  const res = await fetch(`${server.url}${p}`, { method, headers: { Authorization: `Bearer ${admin}`, ...(type ? { "Content-Type": type } : {}) }, body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function eventually(fn, { timeout = 20_000, interval = 150 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+}
+
+const [first, second, third] = DEMO_STUDENTS.slice(0, 3);
+const nameOf = (s) => `${s.first_name} ${s.last_name}`;
+
+before(async () => {
+  server = await startServer();
+  admin = await server.token(ORG, "admin", "checks-e2e");
+  await api("POST", "/v1/students/import", { body: JSON.stringify({ students: demoImportRows() }), type: "application/json" });
+  // The same picture for two students (a vendor's index shifted by one row), and a third one's own.
+  const same = portraitJpeg({ seed: "e2e-checks:same" });
+  const { upload } = await api("POST", "/v1/uploads");
+  await api("PUT", `/v1/uploads/${upload.id}/files/a.jpg`, { body: same, type: "image/jpeg" });
+  await api("PUT", `/v1/uploads/${upload.id}/files/b.jpg`, { body: same, type: "image/jpeg" });
+  await api("PUT", `/v1/uploads/${upload.id}/files/c.jpg`, { body: portraitJpeg({ seed: "e2e-checks:own" }), type: "image/jpeg" });
+  await api("PUT", `/v1/uploads/${upload.id}/mapping`, { body: `${first.email},a.jpg\n${second.email},b.jpg\n${third.email},c.jpg\n`, type: "text/csv" });
+  await api("POST", `/v1/uploads/${upload.id}/submit`);
+  await eventually(async () => assert.match((await api("GET", `/v1/uploads/${upload.id}`)).status, /^completed/));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("photo checks in the pages", { concurrency: false }, () => {
+  test("the report filters to rows with warnings and shows a duplicate's two students side by side", T, async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${server.url}/admin/profile-pictures#token=${admin}`);
+    const filter = page.getByLabel(/Only rows with photo warnings \(1\)/);
+    await filter.first().waitFor({ state: "visible", timeout: 20_000 });
+    await filter.check();
+    await eventually(async () => assert.equal(await page.locator(".report-table tbody tr").count(), 1));
+    const pair = page.locator(".report-table .duplicate-pair");
+    await eventually(async () => assert.equal(await pair.locator("img").count(), 2));
+    assert.equal(await pair.locator("img").nth(0).getAttribute("alt"), nameOf(second));
+    assert.equal(await pair.locator("img").nth(1).getAttribute("alt"), nameOf(first));
+    await screenshot(page, "profile-pictures-warnings");
+    await page.context().close();
+  });
+
+  test("the student page lists the current photo's warnings", T, async () => {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${server.url}/admin/students/${second.id}#token=${admin}`);
+    const list = page.getByRole("list", { name: "Photo warnings" });
+    await list.waitFor({ state: "visible", timeout: 20_000 });
+    assert.match(await list.textContent(), /Same picture as another student's/);
+    assert.equal(await page.getByRole("link", { name: "Open the other student" }).getAttribute("href"), `/admin/students/${first.id}`);
+    await page.goto(`${server.url}/admin/students/${third.id}#token=${admin}`);
+    await page.getByRole("heading", { name: nameOf(third), level: 1 }).waitFor({ state: "visible", timeout: 20_000 });
+    assert.equal(await page.getByRole("list", { name: "Photo warnings" }).count(), 0);
+    await page.context().close();
+  });
+});

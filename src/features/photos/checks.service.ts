@@ -1,0 +1,77 @@
+/**
+ * The photo checks' rules (issue 13): the quality findings of src/imaging/checks.ts become
+ * warnings in the words of src/shared/problem-codes.ts, and a near-identical fingerprint on
+ * another student's photo becomes `possible_duplicate`. A warning never blocks the photo.
+ *
+ * Duplicates are found through photo_checks' band indexes (photos.repo.ts selectHashCandidates),
+ * never by comparing images. Within one bulk upload, rows are processed concurrently: each writes
+ * its fingerprint before looking, so of two rows with the same picture at least one sees the other,
+ * and the pair is always reported on the LATER row (whichever of the two happens to find it), with
+ * statements that change nothing when repeated: the same outcome whatever the order.
+ */
+import { hammingDistance, isSamePicture, type PhotoChecks } from "../../imaging/checks";
+import { problemWording } from "../../shared/problem-codes";
+import { addVersionWarningStatement, insertChecks, selectHashCandidates, type PhotoWarning } from "./photos.repo";
+
+export type { PhotoWarning } from "./photos.repo";
+
+export type ChecksContext = { org: string; studentId: string; version: string; uploadId: string | null; uploadRow: number | null };
+
+export type ChecksOutcome = {
+  /** This photo's warnings. */
+  warnings: PhotoWarning[];
+  /** Statements to commit with the pointer move (duplicate warnings on versions). */
+  statements: D1PreparedStatement[];
+  /** Later rows of the same upload that hold the same picture as this one: the warning is theirs. */
+  laterRows: { row: number; warning: PhotoWarning }[];
+};
+
+function duplicateWarning(otherStudentId: string, distance: number, sameUpload: boolean): PhotoWarning {
+  const where = sameUpload ? "in this upload" : "on file";
+  return {
+    code: "possible_duplicate",
+    message: `The same or a nearly identical picture is the photo of student ${otherStudentId} (${where}). Check that each student has their own picture.`,
+    details: { student_id: otherStudentId, distance, where: sameUpload ? "upload" : "on_file" },
+  };
+}
+
+/** Records the fingerprint and quality warnings, then looks for the same picture on other students. */
+export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks: PhotoChecks): Promise<ChecksOutcome> {
+  const quality: PhotoWarning[] = checks.findings.map((f) => ({ code: f.code, message: problemWording(f.code).explain, details: f.facts }));
+  await insertChecks(db, {
+    org: ctx.org,
+    student_id: ctx.studentId,
+    version: ctx.version,
+    fingerprint: checks.fingerprint,
+    signature: checks.signature,
+    bands: checks.bands,
+    upload_id: ctx.uploadId,
+    upload_row: ctx.uploadRow,
+    warnings: quality,
+  });
+  const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, ctx.uploadId);
+  // Closest first, then by student id: the one named is the same on every run.
+  const matches = candidates
+    .map((c) => ({ ...c, distance: hammingDistance(checks.fingerprint, c.fingerprint) }))
+    // The hash finds the candidates; the signature tells a copy from a classmate with the same framing.
+    .filter((c) => isSamePicture(checks, c))
+    .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));
+
+  const outcome: ChecksOutcome = { warnings: [...quality], statements: [], laterRows: [] };
+  let mine: PhotoWarning | null = null;
+  for (const m of matches) {
+    const sameUpload = ctx.uploadId !== null && m.upload_id === ctx.uploadId;
+    if (sameUpload && m.upload_row !== null && ctx.uploadRow !== null && m.upload_row > ctx.uploadRow) {
+      const theirs = duplicateWarning(ctx.studentId, m.distance, true);
+      outcome.statements.push(addVersionWarningStatement(db, ctx.org, m.student_id, m.version, theirs));
+      outcome.laterRows.push({ row: m.upload_row, warning: theirs });
+    } else if (!mine) {
+      mine = duplicateWarning(m.student_id, m.distance, sameUpload);
+    }
+  }
+  if (mine) {
+    outcome.warnings.push(mine);
+    outcome.statements.push(addVersionWarningStatement(db, ctx.org, ctx.studentId, ctx.version, mine));
+  }
+  return outcome;
+}

@@ -1,0 +1,202 @@
+/**
+ * Issue 13: the photo checks. Each warning fires on its case and stays silent on ordinary
+ * portraits (generated students sharing backdrop and shirt colour); duplicates are found within
+ * one upload (reported on the later row) and against photos on file; the upload, report.csv,
+ * GET /v1/students/:id and the integration card show them.
+ */
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs module without types (the demo portraits the CLI and bench use)
+import { portraitJpeg as studentPortrait, portraitLook } from "../scripts/lib/portrait.mjs";
+// @ts-expect-error: the CLI's plain .mjs module
+import { printSummary } from "../scripts/upload/summary.mjs";
+import { isSamePicture } from "../src/imaging/checks";
+import { processPortrait } from "../src/imaging/pipeline";
+import { as, importRoster, json, newOrg } from "./helpers/api";
+import { decodeJpeg, encodeJpeg, raster, solid } from "./helpers/images";
+import { getUpload, newUpload, putFile, putMapping, reportRows, submit, waitUntilFinal } from "./helpers/uploads";
+
+const shared = portraitLook("shared-look");
+/** A distinct student sharing the class's backdrop and shirt colour. */
+const student = (i: number, o: { width?: number; height?: number; quality?: number } = {}): Uint8Array =>
+  studentPortrait({
+    width: o.width ?? 640,
+    height: o.height ?? 800,
+    seed: `checks-student-${i}`,
+    look: { backdrop: shared.backdrop, shirt: shared.shirt },
+    quality: o.quality ?? 88,
+  });
+
+const codes = (bytes: Uint8Array) => processPortrait(bytes).checks.findings.map((f) => f.code);
+
+/** The same picture brightened by `k` and re-encoded at a lower quality. */
+function brightened(bytes: Uint8Array, k: number): Uint8Array {
+  const r = decodeJpeg(bytes);
+  const data = r.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(v * k))));
+  return encodeJpeg({ ...r, data }, 70);
+}
+
+/** Scales by `k` with nearest neighbour (a resized copy) and re-encodes. */
+function resized(bytes: Uint8Array, k: number): Uint8Array {
+  const r = decodeJpeg(bytes);
+  const w = Math.round(r.width * k);
+  const h = Math.round(r.height * k);
+  return encodeJpeg(
+    raster(w, h, (x, y) => {
+      const i = (Math.min(r.height - 1, Math.floor(y / k)) * r.width + Math.min(r.width - 1, Math.floor(x / k))) * 4;
+      return [r.data[i]!, r.data[i + 1]!, r.data[i + 2]!];
+    }),
+    80,
+  );
+}
+
+const roster = Array.from({ length: 6 }, (_, i) => ({
+  id: `k${i + 1}`,
+  email: `k${i + 1}@school.test`,
+  sis_id: `90${i + 1}`,
+  first_name: "Kid",
+  last_name: `Number${i + 1}`,
+}));
+
+async function school() {
+  const org = newOrg("checks");
+  await importRoster(org, roster);
+  return { org, admin: await as(org, "admin") };
+}
+
+const putPhoto = (admin: Awaited<ReturnType<typeof as>>, id: string, bytes: Uint8Array) =>
+  admin("PUT", `/v1/students/${id}/photo`, { body: bytes, headers: { "Content-Type": "image/jpeg" } });
+
+describe("quality checks (src/imaging/checks.ts)", () => {
+  it("stay silent on ordinary portraits", () => {
+    for (let i = 0; i < 6; i++) expect(codes(student(i)), `student ${i}`).toEqual([]);
+  });
+
+  it("low_resolution: smaller than the card size", () => {
+    expect(codes(student(1, { width: 240, height: 300 }))).toEqual(["low_resolution"]);
+    expect(codes(student(1, { width: 320, height: 400 }))).toEqual([]);
+  });
+
+  it("not_a_portrait: wider than tall", () => {
+    const wide = encodeJpeg(
+      raster(1200, 800, (x, y) => [(x * 7) % 256, (y * 3) % 256, ((x + y) * 5) % 256]),
+      85,
+    );
+    expect(codes(wide)).toContain("not_a_portrait");
+  });
+
+  it("too_dark and too_bright", () => {
+    const r = decodeJpeg(student(2));
+    const dark = encodeJpeg({ ...r, data: r.data.map((v, i) => (i % 4 === 3 ? v : Math.round(v * 0.2))) }, 85);
+    const bright = encodeJpeg({ ...r, data: r.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(v * 0.25 + 200)))) }, 85);
+    expect(codes(dark)).toEqual(["too_dark"]);
+    expect(codes(bright)).toEqual(["too_bright"]);
+  });
+
+  it("blank_image: almost one colour (and only that, even when it is also dark)", () => {
+    expect(codes(encodeJpeg(solid(640, 800, [200, 180, 160]), 85))).toEqual(["blank_image"]);
+    expect(codes(encodeJpeg(solid(640, 800, [5, 5, 5]), 85))).toEqual(["blank_image"]);
+  });
+});
+
+describe("fingerprint", () => {
+  it("matches transformed copies and tells distinct students sharing backdrop and shirt apart", () => {
+    const a = processPortrait(student(3)).checks;
+    for (const copy of [brightened(student(3), 1.12), resized(student(3), 0.6), student(3, { quality: 50 })]) {
+      expect(isSamePicture(a, processPortrait(copy).checks)).toBe(true);
+    }
+    for (const other of [0, 1, 2, 4, 5, 6, 7, 8, 9]) {
+      expect(isSamePicture(a, processPortrait(student(other)).checks), `student ${other}`).toBe(false);
+    }
+  });
+});
+
+describe("warnings through the API", () => {
+  it("PUT answers with the warnings, GET /v1/students/:id shows them, the card counts them; a duplicate on file names the other student", async () => {
+    const { admin } = await school();
+    let res = await putPhoto(admin, "k1", student(1));
+    expect(res.status).toBe(200);
+    expect((await json(res)).photo.warnings).toEqual([]);
+
+    res = await putPhoto(admin, "k2", brightened(student(1), 1.1));
+    const { photo } = await json(res);
+    expect(photo.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k1" }) })]);
+    expect(photo.warnings[0].message).toMatch(/k1/);
+
+    res = await putPhoto(admin, "k3", student(3, { width: 200, height: 250 }));
+    expect((await json(res)).photo.warnings.map((w: { code: string }) => w.code)).toEqual(["low_resolution"]);
+
+    const k2 = await json(await admin("GET", "/v1/students/k2"));
+    expect(k2.photo.warnings.map((w: { code: string }) => w.code)).toEqual(["possible_duplicate"]);
+    const k1 = await json(await admin("GET", "/v1/students/k1"));
+    expect(k1.photo.warnings).toEqual([]);
+
+    const card = await json(await admin("GET", "/v1/integration"));
+    expect(card.warning_photo_count).toBe(2);
+
+    // A good photo replacing the warned one: the student's warnings are the current photo's.
+    await putPhoto(admin, "k3", student(3));
+    expect((await json(await admin("GET", "/v1/students/k3"))).photo.warnings).toEqual([]);
+    expect((await json(await admin("GET", "/v1/integration"))).warning_photo_count).toBe(1);
+  });
+
+  it("a bulk upload: the same picture on two rows is reported on the later row; quality warnings per row; report.csv and the upload list them", async () => {
+    const { admin } = await school();
+    // On file already: k6's photo, which row 4 (k5) repeats.
+    await putPhoto(admin, "k6", student(6));
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", student(1));
+    await putFile(admin, id, "b.jpg", student(2));
+    await putFile(admin, id, "c.jpg", resized(student(1), 0.7));
+    await putFile(admin, id, "d.jpg", student(4, { width: 200, height: 260 }));
+    await putFile(admin, id, "e.jpg", brightened(student(6), 1.1));
+    await putMapping(admin, id, "k1@school.test,a.jpg\nk2@school.test,b.jpg\nk3@school.test,c.jpg\nk4@school.test,d.jpg\nk5@school.test,e.jpg\n");
+    await submit(admin, id);
+    const done = await waitUntilFinal(admin, id);
+    expect(done.status).toBe("completed");
+
+    const warned = done.problems.filter((p: { details?: unknown }) => p.details);
+    expect(warned).toEqual([
+      expect.objectContaining({ row: 3, code: "possible_duplicate", student_id: "k3", details: expect.objectContaining({ student_id: "k1" }) }),
+      expect.objectContaining({ row: 4, code: "low_resolution", student_id: "k4" }),
+      expect.objectContaining({ row: 5, code: "possible_duplicate", student_id: "k5", details: expect.objectContaining({ student_id: "k6" }) }),
+    ]);
+
+    const report = await reportRows(admin, id);
+    expect(report.map((r) => [r.row, r.status, r.code])).toEqual([
+      [1, "processed", null],
+      [2, "processed", null],
+      [3, "processed", "possible_duplicate"],
+      [4, "processed", "low_resolution"],
+      [5, "processed", "possible_duplicate"],
+    ]);
+    expect(report[2]!.message).toMatch(/k1/);
+
+    // The students' pages agree: k3 carries the warning, k1 (the earlier row) does not.
+    expect((await json(await admin("GET", "/v1/students/k3"))).photo.warnings[0].details.student_id).toBe("k1");
+    expect((await json(await admin("GET", "/v1/students/k1"))).photo.warnings).toEqual([]);
+    expect((await getUpload(admin, id)).problems.filter((p: { details?: unknown }) => p.details)).toHaveLength(3);
+  });
+});
+
+describe("the upload CLI's summary", () => {
+  it("counts the photos with warnings by kind and names the other student of a duplicate", () => {
+    const lines: string[] = [];
+    printSummary({
+      final: {
+        status: "completed",
+        counts: { processed: 3, failed: 0 },
+        problems: [
+          { row: 3, file: "c.jpg", code: "possible_duplicate", message: "m", details: { student_id: "k1" } },
+          { row: 4, file: "d.jpg", code: "low_resolution", message: "m", details: { width: 200 } },
+          { row: 4, file: "d.jpg", code: "too_dark", message: "m", details: { mean_luma: 20 } },
+          { row: 7, file: "x.jpg", code: "unknown_student", message: "m" },
+        ],
+      },
+      report: { byStatus: { processed: 3 }, byCode: {}, lines: [], file: "r.csv" },
+      say: (l: string) => lines.push(l),
+      url: "http://x",
+    });
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}Warnings +2 {2}photos to look at \(possible_duplicate 1, low_resolution 1, too_dark 1\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/row 3, c\.jpg: .*\(same as k1\)/));
+  });
+});
