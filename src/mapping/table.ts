@@ -101,33 +101,6 @@ function detectDelimiter(text: string): "," | ";" | "\t" {
   return best;
 }
 
-const STRONG_LABEL_WORDS = new Set([
-  "email",
-  "mail",
-  "id",
-  "ids",
-  "sis",
-  "student",
-  "students",
-  "identifier",
-  "file",
-  "filename",
-  "filenames",
-  "files",
-  "photo",
-  "photos",
-  "image",
-  "images",
-  "img",
-  "picture",
-  "pictures",
-  "pic",
-  "pics",
-  "path",
-  "username",
-  "login",
-  "pupil",
-]);
 const FILE_LABEL_WORDS = new Set([
   "file",
   "filename",
@@ -145,6 +118,8 @@ const FILE_LABEL_WORDS = new Set([
   "path",
 ]);
 const ID_LABEL_WORDS = new Set(["email", "mail", "id", "ids", "sis", "student", "students", "identifier", "username", "login", "pupil"]);
+/** Words that make a first row a header: any label of either column. */
+const STRONG_LABEL_WORDS = new Set([...ID_LABEL_WORDS, ...FILE_LABEL_WORDS]);
 
 function labelWords(cell: string): string[] {
   return cell

@@ -1,6 +1,6 @@
 /** report.csv: one line per mapping row, the preview's verdict for a draft, the outcome after submit. */
 import { buildPreview, splitRowProblems, type RowNote } from "./preview";
-import { selectReportRows, type UploadRow } from "./uploads.repo";
+import { type ReportRowRecord, selectReportRows, type UploadRow } from "./uploads.repo";
 
 /**
  * report.csv has one code and one message per row: the outcome's (failed or skipped), else the
@@ -13,15 +13,8 @@ function reportNote(outcome: RowNote | null, warnings: RowNote[]): { code: strin
   return { code: first.code, message: [first.message, ...rest.map((w) => `Also ${w.code}: ${w.message}`)].join(" ") };
 }
 
-export type ReportLine = {
-  row: number;
-  identifier: string;
-  file: string;
-  student_id: string | null;
-  status: string;
-  code: string | null;
-  message: string | null;
-};
+/** One line of report.csv: the row as frozen and settled, its warnings folded into code and message. */
+export type ReportLine = Omit<ReportRowRecord, "warnings">;
 
 /** One line per mapping row: the preview's verdict for a draft, the processing outcome after submit. */
 export async function reportLines(env: Env, upload: UploadRow): Promise<ReportLine[]> {
