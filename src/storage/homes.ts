@@ -5,7 +5,7 @@
  * over the homes of its jurisdiction) and written to the directory, so adding a shard never moves
  * an existing school: only schools seen later hash over the enlarged set.
  */
-import { insertOrgHomeIfAbsent, selectOrgHome, updateOrgHome, type DirectoryRow } from "./directory.repo";
+import { createDirectoryTableIfMissing, type DirectoryRow, hasSchema, insertOrgHomeIfAbsent, selectOrgHome, updateOrgHome } from "./directory.repo";
 
 export type Jurisdiction = "us" | "eu";
 export const JURISDICTIONS = ["us", "eu"] as const satisfies readonly Jurisdiction[];
@@ -71,6 +71,36 @@ export function pickHome(org: string, jurisdiction: Jurisdiction): HomeId {
   return candidates[fnv1a(org) % candidates.length]!.id;
 }
 
+// Per isolate: homes whose database holds the schema. A home nobody migrated takes no new school
+// (locally the contract lets outside tools prepare only DB, with schema.sql); in production every
+// home is migrated before it is bound, so this only costs one read per home and isolate.
+const readyHomes = new Set<HomeId>();
+async function isReady(env: Env, h: Home) {
+  if (readyHomes.has(h.id)) return true;
+  const ok = await hasSchema(h.db(rootOf(env)));
+  if (ok) readyHomes.add(h.id);
+  return ok;
+}
+
+/** pickHome, skipping homes whose database has no schema yet (the first ready one of the jurisdiction instead). */
+async function pickReadyHome(env: Env, org: string, jurisdiction: Jurisdiction): Promise<HomeId> {
+  const preferred = pickHome(org, jurisdiction);
+  if (await isReady(env, homeById(preferred)!)) return preferred;
+  for (const h of HOMES) if (h.jurisdiction === jurisdiction && (await isReady(env, h))) return h.id;
+  return preferred;
+}
+
+/** The directory row, making the directory's table first if this local directory was never migrated. */
+async function readDirectory(db: D1Database, org: string) {
+  try {
+    return await selectOrgHome(db, org);
+  } catch (err) {
+    if (!String(err).includes("no such table")) throw err;
+    await createDirectoryTableIfMissing(db);
+    return selectOrgHome(db, org);
+  }
+}
+
 // Per isolate: a school's home changes only through PUT /v1/org (before it holds data), which
 // forgets the entry here; the directory is not read again for every request.
 const remembered = new Map<string, DirectoryRow>();
@@ -89,11 +119,11 @@ export async function resolveHome(env: Env, org: string, opts = { provision: tru
   const known = remembered.get(org);
   if (known) return known;
   const db = directoryOf(env);
-  let row = await selectOrgHome(db, org);
+  let row = await readDirectory(db, org);
   // Unauthenticated callers (/img) only look: a school is provisioned by its signed-in users.
   if (!row && !opts.provision) return null;
   if (!row) {
-    const home = pickHome(org, DEFAULT_JURISDICTION);
+    const home = await pickReadyHome(env, org, DEFAULT_JURISDICTION);
     await insertOrgHomeIfAbsent(db, { org, jurisdiction: DEFAULT_JURISDICTION, home, created_at: new Date().toISOString() });
     row = await selectOrgHome(db, org);
     if (!row) throw new Error(`the directory has no row for ${org} after provisioning it`);
@@ -106,7 +136,7 @@ export async function resolveHome(env: Env, org: string, opts = { provision: tru
 export async function moveSchool(env: Env, org: string, jurisdiction: Jurisdiction): Promise<DirectoryRow> {
   const current = await resolveHome(env, org);
   if (current.jurisdiction !== jurisdiction) {
-    await updateOrgHome(directoryOf(env), org, jurisdiction, pickHome(org, jurisdiction));
+    await updateOrgHome(directoryOf(env), org, jurisdiction, await pickReadyHome(env, org, jurisdiction));
   }
   forgetHome(org);
   return resolveHome(env, org);
