@@ -159,6 +159,14 @@ describe("the directory lookup", () => {
 });
 
 describe("/img and the directory", () => {
+  it("makes its own table when the local directory was never migrated (only DB prepared, as the contract allows)", async () => {
+    // Storage is reset after each test, so dropping the table here touches no other test.
+    await env.DIRECTORY.prepare("DROP TABLE org_homes").run();
+    const org = newOrgIn("us-1", "unmigrated");
+    await importRoster(org);
+    expect(await directoryRow(org)).toMatchObject({ org, jurisdiction: "us", home: "us-1" });
+  });
+
   it("never provisions a school from an image URL, and answers an unknown school or home like a known one", async () => {
     const org = newOrgIn("us-2", "never-seen");
     const exp = Math.floor(Date.now() / 1000) + 600;
