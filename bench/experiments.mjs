@@ -287,7 +287,7 @@ export async function profileLookup({ seconds = 5, log = console.log } = {}) {
     const p = await profiles.stop();
     log(`\n  lookup 500 ids, 16 in flight: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU per request by isolate:`);
     for (const x of p) if (x.activeMs >= 50) log(`    ${x.id}: ${(x.activeMs / r.requests).toFixed(2)} ms`);
-    log(profileReport(p, { topN: 20 }));
+    log(profileReport(p, { topN: 30 }));
     return { rps: r.rps, p99: r.p99 };
   } finally {
     await server.stop();

@@ -129,6 +129,14 @@ if (cmd === "delivery" || cmd === "all") {
     `\ntarget: lookup of 500 ids p99 < ${TARGETS.lookup500P99Ms} ms: ${v.lookup500.map((x) => `${x.conc} conn. p99 ${x.p99.toFixed(1)} ms ${x.ok ? "MET" : "MISSED"}`).join("; ")}`,
   );
   console.log(
+    `the local floor (a lookup-shaped hello world through the same Miniflare stack, no D1): ${v.lookup500
+      .map(
+        (x) =>
+          `${x.conc} conn. p99 ours ${x.p99.toFixed(1)} ms vs floor ${x.floorP99?.toFixed(1)} ms (${(x.p99 / x.floorP99).toFixed(2)}×), workerd CPU per request ours ${x.cpuMs.toFixed(1)} ms vs floor ${x.floorCpuMs.toFixed(1)} ms`,
+      )
+      .join("; ")}`,
+  );
+  console.log(
     `target: warm thumbnails ≥ ${TARGETS.warmVsHello}× a hello-world Worker's req/s (same workerd, same run): ${v.warmVsHello.toFixed(3)}× ${v.warmVsHelloOk ? "MET" : "MISSED"}`,
   );
   console.log(`(for scale) warm thumbnails vs nginx ≥ ${TARGETS.warmVsNginx}×: ${v.warmRatio.toFixed(3)}× ${v.warmOk ? "MET" : "MISSED"}`);

@@ -74,7 +74,14 @@ export function summarizeProfile(profile) {
     const cf = n.callFrame;
     const name = cf.functionName || "(anonymous)";
     const where = cf.url?.startsWith("wasm://") ? "wasm" : cf.url ? cf.url.split("/").pop() : "";
-    const key = where === "wasm" ? `${name} [wasm]` : name.startsWith("(") ? name : `${name}${where ? ` (${where}:${cf.lineNumber + 1})` : ""}`;
+    // Anonymous functions keep their place (file:line:column), so "(anonymous)" is not one bucket.
+    const named = !name.startsWith("(") || (name === "(anonymous)" && where);
+    const key =
+      where === "wasm"
+        ? `${name} [wasm]`
+        : !named
+          ? name
+          : `${name}${where ? ` (${where}:${cf.lineNumber + 1}${name === "(anonymous)" ? `:${cf.columnNumber + 1}` : ""})` : ""}`;
     total += dt;
     if (name === "(idle)") idle += dt;
     self.set(key, (self.get(key) ?? 0) + dt);
