@@ -29,10 +29,25 @@ const payloadText = (ref: PhotoRef, exp: number) =>
   `img2\n${ref.home}\n${ref.org}\n${ref.studentId}\n${ref.version}\n${ref.size}\n${exp}\n${ref.review ? "review" : "pass"}`;
 const payload = (ref: PhotoRef, exp: number) => new TextEncoder().encode(payloadText(ref, exp));
 
-// A pass view asks again for the same students every few seconds, and within an expiry window the
-// signature of a photo is always the same: remembering it halves the lookup's CPU (measured 1.8×).
-const signatures = new Map<string, Map<string, string>>();
+// A pass view asks again for the same students every few seconds, and within an expiry window a
+// photo's URL is always the same: it is remembered whole, per (secret, origin, home, school, size,
+// expiry, scope) and then per student with its version. A repeat lookup then builds no string and
+// computes no HMAC per student: remembering only the signature, keyed by the payload text, left
+// building that text, hashing it and building the URL, about a tenth of a 500-id lookup's CPU.
+type RememberedUrls = Map<string, { version: string; url: string }>;
+const remembered = new Map<string, Map<string, RememberedUrls>>(); // secret → context → student id
+let rememberedCount = 0;
 const MAX_REMEMBERED = 50_000;
+
+function rememberedFor(bySecret: Map<string, RememberedUrls>, origin: string, ref: PhotoRef, exp: number) {
+  const context = `${origin}\n${ref.home}\n${ref.org}\n${ref.size}\n${exp}\n${ref.review ? "review" : "pass"}`;
+  let urls = bySecret.get(context);
+  if (!urls) {
+    urls = new Map();
+    bySecret.set(context, urls);
+  }
+  return urls;
+}
 
 /** Rounded up to a 10-minute window, so the same photo gets the same URL (and the browser's cached copy) for a while. */
 export function urlExpiry(nowMs: number, ttlSeconds: number) {
@@ -49,28 +64,50 @@ export async function signPhotoUrl(secret: string, origin: string, ref: PhotoRef
 }
 
 /**
- * Many URLs at once (a pass view: up to 500). Remembered signatures are used synchronously and
- * only the others go to crypto.subtle, in parallel: a repeat lookup then costs no promise per
- * URL, which was most of its CPU once the HMACs themselves were remembered.
+ * Many URLs at once (a pass view: up to 500). Remembered URLs are used synchronously and only the
+ * others go to crypto.subtle, in parallel: a repeat lookup costs no promise and no string per URL.
  */
 export async function signPhotoUrls(secret: string, origin: string, refs: PhotoRef[], exp: number): Promise<string[]> {
-  let known = signatures.get(secret);
-  if (!known) {
-    known = new Map();
-    signatures.set(secret, known);
+  let bySecret = remembered.get(secret);
+  if (!bySecret) {
+    bySecret = new Map();
+    remembered.set(secret, bySecret);
   }
-  const texts = refs.map((ref) => payloadText(ref, exp));
-  const missing = texts.filter((t) => !known.has(t));
+  const urls = new Array<string>(refs.length);
+  const missing: number[] = [];
+  // A lookup's refs share home, school, size and scope: the context is looked up once, not per ref.
+  let last: PhotoRef | undefined;
+  let known: RememberedUrls | undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    if (!known || !last || ref.home !== last.home || ref.org !== last.org || ref.size !== last.size || !ref.review !== !last.review) {
+      known = rememberedFor(bySecret, origin, ref, exp);
+      last = ref;
+    }
+    const hit = known.get(ref.studentId);
+    if (hit && hit.version === ref.version) urls[i] = hit.url;
+    else missing.push(i);
+  }
   if (missing.length) {
     const key = await hmacKey(secret);
-    const encoder = new TextEncoder();
-    const signed = await Promise.all(missing.map((t) => crypto.subtle.sign("HMAC", key, encoder.encode(t))));
-    if (known.size + missing.length > MAX_REMEMBERED) known.clear();
-    missing.forEach((t, i) => {
-      known.set(t, toB64Url(signed[i]!));
+    const signed = await Promise.all(missing.map((i) => crypto.subtle.sign("HMAC", key, payload(refs[i]!, exp))));
+    if (rememberedCount + missing.length > MAX_REMEMBERED) {
+      remembered.clear();
+      bySecret = new Map();
+      remembered.set(secret, bySecret);
+      rememberedCount = 0;
+    }
+    const into = bySecret;
+    missing.forEach((i, j) => {
+      const ref = refs[i]!;
+      const url = `${origin}${imagePath(ref)}?exp=${exp}${ref.review ? "&scope=review" : ""}&sig=${toB64Url(signed[j]!)}`;
+      const at = rememberedFor(into, origin, ref, exp);
+      if (!at.has(ref.studentId)) rememberedCount++;
+      at.set(ref.studentId, { version: ref.version, url });
+      urls[i] = url;
     });
   }
-  return refs.map((ref, i) => `${origin}${imagePath(ref)}?exp=${exp}${ref.review ? "&scope=review" : ""}&sig=${known.get(texts[i]!)}`);
+  return urls;
 }
 
 /** crypto.subtle.verify compares in constant time. */
