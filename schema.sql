@@ -175,6 +175,30 @@ CREATE INDEX IF NOT EXISTS photo_checks_band1 ON photo_checks (org, band1);
 CREATE INDEX IF NOT EXISTS photo_checks_band2 ON photo_checks (org, band2);
 CREATE INDEX IF NOT EXISTS photo_checks_band3 ON photo_checks (org, band3);
 
+-- lookup_generations: a number per school that changes whenever a students column the lookup
+-- reads (id, first_name, last_name, photo_opt_out, photo_version) changes, bumped by these
+-- triggers, so no writer can forget it (roster import, photo PUT/DELETE/restore, bulk processing,
+-- revert, delete-all, student deletion). The lookup reads it in its one statement and an isolate
+-- answers a repeated lookup from memory while it is unchanged (src/features/photos/lookup.service.ts).
+-- Statements inside a trigger share a line: schema.sql is split at a semicolon that ends a line.
+-- No INSERT OR IGNORE in them: an outer statement's conflict clause (the roster's upsert) would
+-- replace it and the insert would fail the import.
+CREATE TABLE IF NOT EXISTS lookup_generations (
+  org TEXT PRIMARY KEY,
+  generation INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS students_lookup_insert AFTER INSERT ON students
+BEGIN
+  INSERT INTO lookup_generations (org, generation) SELECT NEW.org, 0 WHERE NOT EXISTS (SELECT 1 FROM lookup_generations WHERE org = NEW.org); UPDATE lookup_generations SET generation = generation + 1 WHERE org = NEW.org; END;
+CREATE TRIGGER IF NOT EXISTS students_lookup_delete AFTER DELETE ON students
+BEGIN
+  INSERT INTO lookup_generations (org, generation) SELECT OLD.org, 0 WHERE NOT EXISTS (SELECT 1 FROM lookup_generations WHERE org = OLD.org); UPDATE lookup_generations SET generation = generation + 1 WHERE org = OLD.org; END;
+CREATE TRIGGER IF NOT EXISTS students_lookup_update AFTER UPDATE OF org, id, first_name, last_name, photo_opt_out, photo_version ON students
+WHEN OLD.org IS NOT NEW.org OR OLD.id IS NOT NEW.id OR OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name
+  OR OLD.photo_opt_out IS NOT NEW.photo_opt_out OR OLD.photo_version IS NOT NEW.photo_version
+BEGIN
+  INSERT INTO lookup_generations (org, generation) SELECT NEW.org, 0 WHERE NOT EXISTS (SELECT 1 FROM lookup_generations WHERE org = NEW.org); UPDATE lookup_generations SET generation = generation + 1 WHERE org IN (OLD.org, NEW.org); END;
+
 -- The migrations this snapshot contains, in wrangler's own table (the same definition
 -- `wrangler d1 migrations apply` creates), so that a database made from this file later takes
 -- only the migrations added after it. A new migration adds its line here in the same change.
@@ -186,4 +210,5 @@ CREATE TABLE IF NOT EXISTS d1_migrations(
 INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0001_initial.sql'),
   ('0002_photo_versions_unserved_at.sql'),
-  ('0003_photo_checks.sql');
+  ('0003_photo_checks.sql'),
+  ('0004_lookup_generations.sql');

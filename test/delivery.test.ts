@@ -82,7 +82,7 @@ describe("lookup", () => {
 
   it("reads the switch, the caller's preference and 500 students as one D1 statement answering one row", async () => {
     const { org } = await schoolWithPhotos();
-    const { lookupPhotos } = await import("../src/features/photos/lookup.service");
+    const { lookupPhotosJson } = await import("../src/features/photos/lookup.service");
     const statements: string[] = [];
     const rows: number[] = [];
     // Counts what reaches D1 (500 row objects decoded in D1 and again in the Worker were most of a lookup's CPU).
@@ -115,15 +115,13 @@ describe("lookup", () => {
       });
     const db = new Proxy(env.DB, { get: (t, p) => (p === "withSession" ? (c?: string) => counted(t.withSession(c as never)) : Reflect.get(t, p).bind(t)) });
     const ids = Array.from({ length: 500 }, (_, i) => (i < 2 ? `s${i + 1}` : `x${i}`));
-    const res = await lookupPhotos(
-      { ...env, DB: db },
-      "https://passpix.test",
-      { org, sub: "teacher-1", role: "teacher" },
-      {
-        student_ids: ids,
-        size: "thumb",
-        with_names: true,
-      },
+    const res = JSON.parse(
+      await lookupPhotosJson(
+        { ...env, DB: db },
+        "https://passpix.test",
+        { org, sub: "teacher-1", role: "teacher" },
+        { student_ids: ids, size: "thumb", with_names: true },
+      ),
     );
     expect(res.photos.s1).toMatch(/\/s1\/.+\/thumb\.jpg\?exp=/);
     expect(res.names).toMatchObject({ s1: "Ada Lovelace", s2: "Alan Turing", x2: null });

@@ -12,7 +12,7 @@ import { badRequest, conflict } from "../../http/errors";
 import { processPortrait } from "../../imaging/pipeline";
 import { requireStudent } from "../students/students.service";
 import { startPhotoExport } from "./export.service";
-import { lookupPhotos } from "./lookup.service";
+import { lookupPhotosJson } from "./lookup.service";
 import { deleteStudentPhoto, describePhoto, newVersionId, restoreStudentPhoto, setStudentPhoto } from "./photos.service";
 import * as routes from "./photos.routes";
 
@@ -57,7 +57,9 @@ photosRouter.openapi(routes.restorePhotoRoute, async (c) => {
 
 photosRouter.openapi(routes.lookupRoute, async (c) => {
   const body = c.req.valid("json");
-  return c.json(await lookupPhotos(c.env, origin(c.req.url), c.get("principal"), body), 200);
+  // The answer is JSON text already (a remembered answer goes out as it is, not stringified again), with c.json's Content-Type.
+  const json = await lookupPhotosJson(c.env, origin(c.req.url), c.get("principal"), body);
+  return c.body(json, 200, { "Content-Type": "application/json" }) as never;
 });
 
 photosRouter.openapi(routes.exportPhotosRoute, async (c) => {

@@ -127,28 +127,38 @@ export function forgetVersionStatements(db: D1Database, v: VersionRef) {
 /** One student of a lookup as the query hands it over: [id, first_name, last_name, photo_opt_out, photo_version]. */
 export type LookupStudentTuple = [id: string, firstName: string | null, lastName: string | null, photoOptOut: number, photoVersion: string | null];
 
+/** What a lookup's memo was made from (lookup.service.ts): with these unchanged, the students are not read. */
+export type LookupBasis = { generation: number; enabled: boolean; hidden: boolean };
+
 /**
- * The pass view's one round trip: school setting, the caller's preference and every requested
+ * The pass view's one round trip: school setting, the caller's preference, the school's
+ * lookup generation (bumped by triggers on students, migration 0004) and every requested
  * student, as ONE row of one statement. The students come back as one JSON text
  * (json_group_array), not as 500 rows: decoding 500 row objects (in D1 and again in the Worker)
- * was most of a lookup's CPU. The ids travel as one JSON array because D1 binds at most 100
- * parameters.
+ * was most of a lookup's CPU. When `known` still holds (same generation, switch and preference)
+ * SQLite's CASE skips the students entirely and `students` is null. The ids travel as one JSON
+ * array because D1 binds at most 100 parameters.
  */
-export async function selectLookupFacts(db: D1DatabaseSession, org: string, userId: string, ids: string[]) {
+export async function selectLookupFacts(db: D1DatabaseSession, org: string, userId: string, ids: string[], known?: LookupBasis) {
   const row = await db
     .prepare(
-      `SELECT
-         (SELECT photos_enabled FROM orgs WHERE org = ?1) AS enabled,
-         (SELECT hide_profile_pictures FROM user_preferences WHERE org = ?1 AND user_id = ?2) AS hidden,
-         (SELECT json_group_array(json_array(id, first_name, last_name, photo_opt_out, photo_version)) FROM students
-           WHERE org = ?1 AND id IN (SELECT value FROM json_each(?3))) AS students`,
+      `SELECT f.enabled, f.hidden, f.generation,
+         CASE WHEN f.generation = ?4 AND f.enabled = ?5 AND f.hidden = ?6 THEN NULL
+           ELSE (SELECT json_group_array(json_array(id, first_name, last_name, photo_opt_out, photo_version)) FROM students
+                 WHERE org = ?1 AND id IN (SELECT value FROM json_each(?3)))
+         END AS students
+       FROM (SELECT
+         coalesce((SELECT photos_enabled FROM orgs WHERE org = ?1), 0) AS enabled,
+         coalesce((SELECT hide_profile_pictures FROM user_preferences WHERE org = ?1 AND user_id = ?2), 0) AS hidden,
+         coalesce((SELECT generation FROM lookup_generations WHERE org = ?1), 0) AS generation) AS f`,
     )
-    .bind(org, userId, JSON.stringify(ids))
-    .first<{ enabled: number | null; hidden: number | null; students: string }>();
+    .bind(org, userId, JSON.stringify(ids), known?.generation ?? -1, known?.enabled ? 1 : 0, known?.hidden ? 1 : 0)
+    .first<{ enabled: number; hidden: number; generation: number; students: string | null }>();
   return {
     enabled: row?.enabled === 1,
     hidden: row?.hidden === 1,
-    students: JSON.parse(row?.students ?? "[]") as LookupStudentTuple[],
+    generation: row?.generation ?? 0,
+    students: row?.students == null ? null : (JSON.parse(row.students) as LookupStudentTuple[]),
   };
 }
 
