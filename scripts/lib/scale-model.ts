@@ -146,7 +146,7 @@ export const WORKLOAD: Workload = {
   edge_hit_rate: 0.9,
   storm_hit_rates: [0, 0.5, 0.8, 0.9, 0.95, 0.99],
   d1_rows_read_per_lookup: 22,
-  d1_rows_written_per_photo: 6,
+  d1_rows_written_per_photo: 7,
   r2_class_a_per_photo: 4,
   r2_class_b_per_photo: 1,
   isolate_peak_bytes: 75e6,
@@ -156,7 +156,7 @@ export const WORKLOAD_NOTES: Partial<Record<keyof Workload, string>> = {
   students: "the issue's 50 million: 500 per school on average",
   eu_share: "a guess; EU schools get their own homes (D1 and R2 both fix the jurisdiction at creation)",
   d1_queries_per_image: "0 once /img reads no database (issue 11 item 3); `--today` sets 1, the code before it",
-  d1_ms_per_lookup: "the D1 FAQ's 1 ms query; the lookup is one batch of three indexed statements",
+  d1_ms_per_lookup: "the D1 FAQ's 1 ms query; the lookup is one statement (indexed reads, the students as one JSON value)",
   headroom: "half of a database's 10 GB and of its query time: growth, retired versions, bursts",
   replicas_effective: "7:50 is local time, so a storm is one region's; replicas elsewhere do not share it",
   back_to_school_days: "3 million photos over one week's school days",
@@ -165,7 +165,7 @@ export const WORKLOAD_NOTES: Partial<Record<keyof Workload, string>> = {
   versions_kept_per_student: "the current photo plus retired ones kept 30 days for restore",
   lookups_per_school_day: "pass views per school per school day (about one per student every other day)",
   edge_hit_rate: "per data centre: a school's teachers share one, and a version's bytes stay cached a day",
-  d1_rows_written_per_photo: "row status, version, pointer, previous version, audit, staged file",
+  d1_rows_written_per_photo: "row status, version, pointer, previous version, audit, staged file, the school's lookup generation (a trigger)",
   r2_class_a_per_photo: "one staged original and three renditions",
 };
 
