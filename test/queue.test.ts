@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { UploadQueueMessage } from "../src/features/uploads/uploads.schemas";
 import { submitUpload } from "../src/features/uploads/submit";
+import { MESSAGES_IN_FLIGHT } from "../src/queue/consumer";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload, putFile, waitUntilFinal } from "./helpers/uploads";
@@ -90,6 +91,35 @@ describe("queue consumer", () => {
     expect((await getUpload(admin, id))).toMatchObject({ status: "processing", counts: { processed: 2, pending: 1 } });
     await deliver(env, [messages[1]!], "passpix-uploads", 2);
     expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 3, pending: 0 } });
+  });
+
+  it("overlaps the storage waits of a batch's rows, and each row still settles on its own", async () => {
+    const { admin, id, messages } = await submittedUpload(8);
+    let reading = 0;
+    let most = 0;
+    const slowBucket = new Proxy(env.PHOTOS, {
+      get(target, prop) {
+        if (prop === "get") {
+          return async (...args: unknown[]) => {
+            most = Math.max(most, ++reading);
+            // A read that takes a while, as R2 does: rows that wait on it should not wait in line.
+            await new Promise((r) => setTimeout(r, 30));
+            try {
+              return await (target.get as (...a: unknown[]) => unknown).apply(target, args);
+            } finally {
+              reading--;
+            }
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { result, ids } = await deliver({ ...env, PHOTOS: slowBucket }, messages);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(MESSAGES_IN_FLIGHT);
+    expect(result.explicitAcks.sort()).toEqual([...ids].sort());
+    expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 8, pending: 0 } });
   });
 
   it("fails a row whose message exhausted its retries, and the upload still ends", async () => {
