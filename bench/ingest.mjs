@@ -124,10 +124,18 @@ export async function lookupSchool(server, { ids = 500, photos = 100, log = cons
     if (res.status !== 200) throw new Error(`lookup answered ${res.status}`);
     return performance.now() - s;
   };
-  /** Lookups one after another until `until()` is true or `max` ran (bounded either way) → ms each. */
-  const loop = async ({ until = () => false, max = 200 } = {}) => {
+  /**
+   * Lookups paced like pass views (one every `everyMs`, never two at once) until `until()` is true
+   * or `max` ran (bounded either way) → ms each. Paced, not back to back: a closed loop of 500-id
+   * lookups would itself take half the isolate and slow the ingest it is meant to observe.
+   */
+  const loop = async ({ until = () => false, max = 200, everyMs = 250 } = {}) => {
     const ms = [];
-    while (ms.length < max && !until()) ms.push(await once());
+    while (ms.length < max && !until()) {
+      const took = await once();
+      ms.push(took);
+      await sleep(Math.max(0, everyMs - took));
+    }
     return ms;
   };
   return { org, ids, loop };
@@ -145,8 +153,8 @@ export async function runVendorIngest({ ns = [300, 3000], parallel = 6, log = co
   const results = [];
   try {
     const readers = await lookupSchool(server, { log });
-    await readers.loop({ max: 20 }); // warm-up
-    const idle = await readers.loop({ max: 200 });
+    await readers.loop({ max: 20, everyMs: 0 }); // warm-up
+    const idle = await readers.loop({ max: 120 });
     log(`  lookup ${readers.ids} ids idle: p50 ${fmt.ms(pct(idle, 50))} p99 ${fmt.ms(pct(idle, 99))} ms`);
     for (const n of ns) {
       log(`  vendor ingest ${n} × ${size} (parallel ${parallel})…`);

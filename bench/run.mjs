@@ -98,7 +98,7 @@ if (cmd === "ingest" || cmd === "all") {
     const { runVendorIngest, vendorTable } = await import("./ingest.mjs");
     const v = await runVendorIngest({ ns: vendorNs });
     out.vendorIngest = v;
-    console.log(`\n## A photographer's delivery (issue 12: ${v.corpus["640x800-vendor"].jpg_kb.toFixed(0)} KB 640×800 JPEGs by email, PUTs ${v.parallel} in flight; lookups of 500 ids one at a time)\n`);
+    console.log(`\n## A photographer's delivery (issue 12: ${v.corpus["640x800-vendor"].jpg_kb.toFixed(0)} KB 640×800 JPEGs by email, PUTs ${v.parallel} in flight; a lookup of 500 ids every 250 ms)\n`);
     console.log(`machine: ${describeMachine(machineInfo())}\n`);
     console.log(vendorTable(v.results));
     for (const x of v.results) {
