@@ -5,6 +5,7 @@ import worker from "../src/index";
 import type { UploadQueueMessage } from "../src/features/uploads/uploads.schemas";
 import { submitUpload } from "../src/features/uploads/submit";
 import { MESSAGES_IN_FLIGHT } from "../src/queue/consumer";
+import { byteBudget, originals } from "../src/features/uploads/process-row";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload, putFile, waitUntilFinal } from "./helpers/uploads";
@@ -120,6 +121,35 @@ describe("queue consumer", () => {
     expect(most).toBeLessThanOrEqual(MESSAGES_IN_FLIGHT);
     expect(result.explicitAcks.sort()).toEqual([...ids].sort());
     expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 8, pending: 0 } });
+  });
+
+  it("reads a staged original only while the originals in flight fit their byte budget", async () => {
+    const { admin, id, messages } = await submittedUpload(1);
+    // Everything the budget holds is taken (as by rows reading limit-sized originals): the row waits.
+    const hold = await originals.reserve(Number.MAX_SAFE_INTEGER);
+    const delivering = deliver(env, messages);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getUpload(admin, id)).counts).toMatchObject({ processed: 0, pending: 1 });
+    hold();
+    await delivering;
+    expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 1, pending: 0 } });
+    expect(originals.inUse).toBe(0);
+  });
+
+  it("a byte budget lets waiters in on release, and runs one reservation larger than itself alone", async () => {
+    const budget = byteBudget(100);
+    const first = await budget.reserve(80);
+    let secondIn = false;
+    const second = budget.reserve(50).then((release) => ((secondIn = true), release));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondIn).toBe(false);
+    first();
+    (await second)();
+    const big = await budget.reserve(500);
+    expect(budget.inUse).toBe(100);
+    big();
+    big(); // a second release changes nothing
+    expect(budget.inUse).toBe(0);
   });
 
   it("fails a row whose message exhausted its retries, and the upload still ends", async () => {
