@@ -13,6 +13,8 @@ import { BENCH_DIR, ensureDir } from "./common.mjs";
 export const SIZES = {
   "640x800": { width: 640, height: 800, jpg: 450, png: 50 },
   "1200x1500": { width: 1200, height: 1500, jpg: 180, png: 20 },
+  // A photographer's delivery as issue 12 describes it: 640×800 JPEGs of ~90 KB (quality 97), no PNGs.
+  "640x800-vendor": { width: 640, height: 800, jpg: 300, png: 0, quality: 97 },
 };
 
 const dirFor = (size, ext) => path.join(BENCH_DIR, "corpus", size, ext);
@@ -23,7 +25,7 @@ if (!isMainThread && workerData?.portraitJob) {
   parentPort.on("message", (job) => {
     if (job === null) return process.exit(0);
     const make = job.ext === "png" ? portraitPng : portraitJpeg;
-    const bytes = make({ width: job.width, height: job.height, seed: `bench-${job.size}-${job.ext}-${job.i}` });
+    const bytes = make({ width: job.width, height: job.height, quality: job.quality, seed: `bench-${job.size}-${job.ext}-${job.i}` });
     writeFileSync(job.file, bytes);
     parentPort.postMessage({ ok: job.file, bytes: bytes.length });
   });
@@ -40,7 +42,7 @@ export async function ensureCorpus(sizeKey, { log = console.log, threads = Math.
     for (let i = 0; i < spec[ext]; i++) {
       const file = path.join(dir, nameFor(i, ext));
       out[ext].push(file);
-      if (!existsSync(file) || statSync(file).size === 0) jobs.push({ file, ext, i, size: sizeKey, width: spec.width, height: spec.height });
+      if (!existsSync(file) || statSync(file).size === 0) jobs.push({ file, ext, i, size: sizeKey, width: spec.width, height: spec.height, quality: spec.quality });
     }
   }
   if (jobs.length) {

@@ -16,6 +16,42 @@ import {
 type RowRef = { org: string; upload_id: string; row: number };
 
 /**
+ * A bound on bytes held at once by concurrent work in one isolate: `reserve(n)` waits until n more
+ * bytes fit, and its release lets waiters in. A single reservation larger than the whole budget
+ * still runs, alone, so nothing waits forever.
+ */
+export function byteBudget(limit: number) {
+  let inUse = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    get inUse() {
+      return inUse;
+    },
+    async reserve(bytes: number): Promise<() => void> {
+      const need = Math.max(0, Math.min(bytes, limit));
+      while (inUse > 0 && inUse + need > limit) await new Promise<void>((resolve) => waiters.push(resolve));
+      inUse += need;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inUse -= need;
+        const wake = waiters;
+        waiters = [];
+        for (const w of wake) w();
+      };
+    },
+  };
+}
+
+/**
+ * Staged originals read at once by the rows in flight (src/queue/consumer.ts runs several): six
+ * originals at the 20 MB body limit would not fit an isolate's 128 MB next to the codec. Typical
+ * photos (0.1–5 MB) never wait. Per isolate, which is what the memory limit is per.
+ */
+export const originals = byteBudget(32 * 1024 * 1024);
+
+/**
  * Ends a row that will not succeed; only a pending row changes, so a late duplicate cannot
  * overwrite an outcome. The upload's final status commits with it.
  */
@@ -51,6 +87,7 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);
 
   let processed: ReturnType<typeof processPortrait>;
+  const release = await originals.reserve(object.size);
   try {
     processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
   } catch (err) {
@@ -59,6 +96,9 @@ export async function processUploadRow(env: Env, ref: RowRef) {
     const known = toApiError(err);
     if (known && known.status < 500) return settleRow(db, ref, "failed", known.code, known.message);
     throw err;
+  } finally {
+    // The original is decoded (or refused): its bytes are garbage from here on.
+    release();
   }
 
   const previous = student.photo_version;
