@@ -137,7 +137,11 @@ export async function lookupSchool(server, { ids = 500, photos = 100, log = cons
   const rows = rosterRows(ids);
   await importRoster(admin, rows);
   const pool_ = await ensureCorpus("640x800", { log });
-  await putPhotos(admin, corpusFiles(pool_, photos).map((f, i) => ({ id: rows[i].id, file: f.file, type: f.type })), { concurrency: 4 });
+  await putPhotos(
+    admin,
+    corpusFiles(pool_, photos).map((f, i) => ({ id: rows[i].id, file: f.file, type: f.type })),
+    { concurrency: 4 },
+  );
   const teacher = await client(server, org, "teacher", "bench-teacher");
   const body = { student_ids: rows.map((r) => r.id), size: "thumb" };
   const once = async () => {
@@ -188,11 +192,15 @@ export async function runVendorIngest({ ns = [300, 3000], parallel = 6, log = co
         parallel,
         log,
         pngEvery: 0,
-        onStart: () => void (busy = readers.loop({ until: () => done, max: 20_000 })),
+        onStart: () => {
+          busy = readers.loop({ until: () => done, max: 20_000 });
+        },
       }).finally(() => (done = true));
       const during = await busy;
       Object.assign(r, { lookupIdle: summary(idle), lookupDuring: summary(during) });
-      log(`    → processing ${fmt.n(r.processRate, 1)} photos/s, end to end ${fmt.n(r.e2eRate, 1)} photos/s, lookup p99 ${fmt.ms(r.lookupDuring.p99)} ms (idle ${fmt.ms(r.lookupIdle.p99)}), ${r.status}`);
+      log(
+        `    → processing ${fmt.n(r.processRate, 1)} photos/s, end to end ${fmt.n(r.e2eRate, 1)} photos/s, lookup p99 ${fmt.ms(r.lookupDuring.p99)} ms (idle ${fmt.ms(r.lookupIdle.p99)}), ${r.status}`,
+      );
       results.push(r);
     }
   } finally {
@@ -205,7 +213,19 @@ const summary = (ms) => ({ n: ms.length, p50: pct(ms, 50), p99: pct(ms, 99) });
 
 export function vendorTable(results) {
   return table(
-    ["photos", "MB sent", "upload phase", "PUT p50/p99 ms", "mapping+submit", "processing", "processing photos/s", "end to end", "end-to-end photos/s", "lookup 500 p99 idle → during (n)", "final status"],
+    [
+      "photos",
+      "MB sent",
+      "upload phase",
+      "PUT p50/p99 ms",
+      "mapping+submit",
+      "processing",
+      "processing photos/s",
+      "end to end",
+      "end-to-end photos/s",
+      "lookup 500 p99 idle → during (n)",
+      "final status",
+    ],
     results.map((r) => [
       fmt.n(r.n),
       fmt.n(r.bytes / 2 ** 20, 1),

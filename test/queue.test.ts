@@ -144,7 +144,10 @@ describe("queue consumer", () => {
     const budget = byteBudget(100);
     const first = await budget.reserve(80);
     let secondIn = false;
-    const second = budget.reserve(50).then((release) => ((secondIn = true), release));
+    const second = budget.reserve(50).then((release) => {
+      secondIn = true;
+      return release;
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(secondIn).toBe(false);
     first();

@@ -44,7 +44,8 @@ export async function ensureCorpus(sizeKey, { log = console.log, threads = Math.
     for (let i = 0; i < spec[ext]; i++) {
       const file = path.join(dir, nameFor(i, ext));
       out[ext].push(file);
-      if (!existsSync(file) || statSync(file).size === 0) jobs.push({ file, ext, i, size: sizeKey, width: spec.width, height: spec.height, quality: spec.quality });
+      if (!existsSync(file) || statSync(file).size === 0)
+        jobs.push({ file, ext, i, size: sizeKey, width: spec.width, height: spec.height, quality: spec.quality });
     }
   }
   if (jobs.length) {

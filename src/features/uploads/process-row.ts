@@ -1,6 +1,7 @@
 /** A row's queue step: one mapping row's staged file becomes the student's photo (see processUploadRow). */
 import { toApiError } from "../../http/errors";
-import { processPortrait } from "../../imaging/pipeline";
+import { runSteps } from "../../http/interactive";
+import { portraitSteps, type ProcessedPhoto } from "../../imaging/pipeline";
 import { setStudentPhoto } from "../photos/photos.service";
 import type { StudentRecord } from "../students/students.repo";
 import { stagedFileKey } from "../../storage/keys";
@@ -86,10 +87,11 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   const object = row.matched_file ? await env.PHOTOS.get(stagedFileKey(ref.org, ref.upload_id, row.matched_file)) : null;
   if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);
 
-  let processed: ReturnType<typeof processPortrait>;
+  let processed: ProcessedPhoto;
   const release = await originals.reserve(object.size);
   try {
-    processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
+    // In steps, letting pass views that share this isolate go first between them.
+    processed = await runSteps(portraitSteps(new Uint8Array(await object.arrayBuffer())));
   } catch (err) {
     // A bad image ends its row; a busy image service (5xx) is worth another try later.
     // The same mapping the API answers with (toApiError), so a row reads as the photo PUT would.
