@@ -295,7 +295,7 @@ export async function profileLookup({ seconds = 5, log = console.log } = {}) {
 }
 
 /** CPU profile of every isolate while the queue processes 150 photos, and while PUT /photo runs. */
-export async function profileIngest({ n = 150, log = console.log } = {}) {
+export async function profileIngest({ n = 300, size = "640x800-vendor", log = console.log } = {}) {
   const inspectorPort = await freePort();
   const server = await startWorkerd({ bundle: buildVariant("profile", []), limits: LIFTED_LIMITS, inspectorPort });
   try {
@@ -323,7 +323,7 @@ export async function profileIngest({ n = 150, log = console.log } = {}) {
     );
     let profiles;
     const ingest = await ingestCase(server, {
-      size: "640x800",
+      size,
       n,
       parallel: 8,
       log: () => {},
@@ -332,7 +332,8 @@ export async function profileIngest({ n = 150, log = console.log } = {}) {
       },
     });
     const p2 = profiles ? await profiles.stop() : [];
-    log(`\n  queue processing of ${n} photos: ${ingest.processRate.toFixed(1)} photos/s`);
+    log(`\n  queue processing of ${n} ${size} photos: ${ingest.processRate.toFixed(1)} photos/s; CPU per photo by isolate:`);
+    for (const x of p2) if (x.activeMs >= 50) log(`    ${x.id}: ${(x.activeMs / n).toFixed(2)} ms`);
     log(
       profileReport(
         p2.filter((p) => p.id.startsWith("core:user")),

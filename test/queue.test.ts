@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { UploadQueueMessage } from "../src/features/uploads/uploads.schemas";
 import { submitUpload } from "../src/features/uploads/submit";
+import { MESSAGES_IN_FLIGHT } from "../src/queue/consumer";
+import { byteBudget, originals } from "../src/features/uploads/process-row";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { portraitJpeg } from "./helpers/images";
 import { getUpload, newUpload, putFile, waitUntilFinal } from "./helpers/uploads";
@@ -94,6 +96,67 @@ describe("queue consumer", () => {
     expect(await getUpload(admin, id)).toMatchObject({ status: "processing", counts: { processed: 2, pending: 1 } });
     await deliver(env, [messages[1]!], "passpix-uploads", 2);
     expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 3, pending: 0 } });
+  });
+
+  it("overlaps the storage waits of a batch's rows, and each row still settles on its own", async () => {
+    const { admin, id, messages } = await submittedUpload(8);
+    let reading = 0;
+    let most = 0;
+    const slowBucket = new Proxy(env.PHOTOS, {
+      get(target, prop) {
+        if (prop === "get") {
+          return async (...args: unknown[]) => {
+            most = Math.max(most, ++reading);
+            // A read that takes a while, as R2 does: rows that wait on it should not wait in line.
+            await new Promise((r) => setTimeout(r, 30));
+            try {
+              return await (target.get as (...a: unknown[]) => unknown).apply(target, args);
+            } finally {
+              reading--;
+            }
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { result, ids } = await deliver({ ...env, PHOTOS: slowBucket }, messages);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(MESSAGES_IN_FLIGHT);
+    expect(result.explicitAcks.sort()).toEqual([...ids].sort());
+    expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 8, pending: 0 } });
+  });
+
+  it("reads a staged original only while the originals in flight fit their byte budget", async () => {
+    const { admin, id, messages } = await submittedUpload(1);
+    // Everything the budget holds is taken (as by rows reading limit-sized originals): the row waits.
+    const hold = await originals.reserve(Number.MAX_SAFE_INTEGER);
+    const delivering = deliver(env, messages);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getUpload(admin, id)).counts).toMatchObject({ processed: 0, pending: 1 });
+    hold();
+    await delivering;
+    expect(await getUpload(admin, id)).toMatchObject({ status: "completed", counts: { processed: 1, pending: 0 } });
+    expect(originals.inUse).toBe(0);
+  });
+
+  it("a byte budget lets waiters in on release, and runs one reservation larger than itself alone", async () => {
+    const budget = byteBudget(100);
+    const first = await budget.reserve(80);
+    let secondIn = false;
+    const second = budget.reserve(50).then((release) => {
+      secondIn = true;
+      return release;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondIn).toBe(false);
+    first();
+    (await second)();
+    const big = await budget.reserve(500);
+    expect(budget.inUse).toBe(100);
+    big();
+    big(); // a second release changes nothing
+    expect(budget.inUse).toBe(0);
   });
 
   it("fails a row whose message exhausted its retries, and the upload still ends", async () => {

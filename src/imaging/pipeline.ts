@@ -71,6 +71,20 @@ export type ProcessedPhoto = { info: ImageInfo; renditions: Record<PhotoSize, Ui
  * image_service_busy (photon.ts).
  */
 export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
+  const steps = portraitSteps(bytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * processPortrait as a sequence of steps, each a few milliseconds of CPU (decode, resize, checks,
+ * small encodes, full encode): a caller that shares its isolate's one thread with people waiting
+ * (the queue consumer, next to pass views) pauses between them, so a decode never holds a
+ * request up for the whole photo. Same work and result as processPortrait.
+ */
+export function* portraitSteps(bytes: Uint8Array): Generator<void, ProcessedPhoto, void> {
   const header = readImageHeader(bytes);
   if (header.decoder === "photon" && header.type === "png") verifyPngImageData(header);
   const info: ImageInfo = { type: header.type, width: header.width, height: header.height, orientation: header.orientation };
@@ -82,15 +96,16 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   else if (header.decoder === "png") decodePng(header, full);
   else if (decodeProfiledCmyk(bytes, header, full)) profileApplied = true;
   else decodeWithPhoton(bytes, header, full);
+  yield;
   if (!profileApplied) colourManage(bytes, header, full);
 
   const card = cropAndResize(full, RENDITIONS.card.width, RENDITIONS.card.height, LANCZOS3);
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
-  return {
-    info,
-    checks: checkPhoto(full, thumb, card, info),
-    renditions: { thumb: encodeJpeg420(thumb, JPEG_QUALITY), card: encodeJpeg420(card, JPEG_QUALITY), full: encodeJpeg420(full, JPEG_QUALITY) },
-  };
+  yield;
+  const checks = checkPhoto(full, thumb, card, info);
+  const small = { thumb: encodeJpeg420(thumb, JPEG_QUALITY), card: encodeJpeg420(card, JPEG_QUALITY) };
+  yield;
+  return { info, checks, renditions: { ...small, full: encodeJpeg420(full, JPEG_QUALITY) } };
 }
 
 // ---------------------------------------------------------------------------------------------

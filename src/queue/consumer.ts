@@ -26,22 +26,35 @@ function run(env: Env, job: UploadQueueMessage) {
   }
 }
 
+/**
+ * Messages of one batch in flight at once. A row spends most of its time waiting on D1 and R2;
+ * overlapping a few rows' waits keeps the isolate's one thread busy with the codec (which is
+ * synchronous, so CPU work stays one row at a time). Bounded so a batch of large originals
+ * cannot hold more than a few bodies in memory at once.
+ */
+export const MESSAGES_IN_FLIGHT = 6;
+
 /** Acks or retries each message on its own: one bad message never makes a whole batch run again. */
-export async function consumeUploadQueue(batch: MessageBatch<unknown>, env: Env) {
-  for (const message of batch.messages) {
-    const parsed = UploadQueueMessage.safeParse(message.body);
-    if (!parsed.success) {
-      console.error(JSON.stringify({ at: "queue.invalid_message", id: message.id, issues: parsed.error.issues.slice(0, 3) }));
-      message.ack();
-      continue;
-    }
-    try {
-      await run(await envOfSchool(env, parsed.data.org), parsed.data);
-      message.ack();
-    } catch (err) {
-      console.error(JSON.stringify({ at: "queue.retry", kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-    }
+export async function consumeUploadQueue(batch: MessageBatch<unknown>, env: Env, inFlight = MESSAGES_IN_FLIGHT) {
+  let next = 0;
+  const lane = async () => {
+    while (next < batch.messages.length) await consumeOne(batch.messages[next++]!, env);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, batch.messages.length) }, lane));
+}
+
+async function consumeOne(message: Message<unknown>, env: Env) {
+  const parsed = UploadQueueMessage.safeParse(message.body);
+  if (!parsed.success) {
+    console.error(JSON.stringify({ at: "queue.invalid_message", id: message.id, issues: parsed.error.issues.slice(0, 3) }));
+    return message.ack();
+  }
+  try {
+    await run(await envOfSchool(env, parsed.data.org), parsed.data);
+    message.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ at: "queue.retry", kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
+    message.retry({ delaySeconds: backoffSeconds(message.attempts) });
   }
 }
 

@@ -1,6 +1,7 @@
 /** A row's queue step: one mapping row's staged file becomes the student's photo (see processUploadRow). */
 import { toApiError } from "../../http/errors";
-import { processPortrait } from "../../imaging/pipeline";
+import { runSteps } from "../../http/interactive";
+import { portraitSteps, type ProcessedPhoto } from "../../imaging/pipeline";
 import { setStudentPhoto } from "../photos/photos.service";
 import type { StudentRecord } from "../students/students.repo";
 import { stagedFileKey } from "../../storage/keys";
@@ -14,6 +15,42 @@ import {
 } from "./uploads.repo";
 
 type RowRef = { org: string; upload_id: string; row: number };
+
+/**
+ * A bound on bytes held at once by concurrent work in one isolate: `reserve(n)` waits until n more
+ * bytes fit, and its release lets waiters in. A single reservation larger than the whole budget
+ * still runs, alone, so nothing waits forever.
+ */
+export function byteBudget(limit: number) {
+  let inUse = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    get inUse() {
+      return inUse;
+    },
+    async reserve(bytes: number): Promise<() => void> {
+      const need = Math.max(0, Math.min(bytes, limit));
+      while (inUse > 0 && inUse + need > limit) await new Promise<void>((resolve) => waiters.push(resolve));
+      inUse += need;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inUse -= need;
+        const wake = waiters;
+        waiters = [];
+        for (const w of wake) w();
+      };
+    },
+  };
+}
+
+/**
+ * Staged originals read at once by the rows in flight (src/queue/consumer.ts runs several): six
+ * originals at the 20 MB body limit would not fit an isolate's 128 MB next to the codec. Typical
+ * photos (0.1–5 MB) never wait. Per isolate, which is what the memory limit is per.
+ */
+export const originals = byteBudget(32 * 1024 * 1024);
 
 /**
  * Ends a row that will not succeed; only a pending row changes, so a late duplicate cannot
@@ -50,15 +87,20 @@ export async function processUploadRow(env: Env, ref: RowRef) {
   const object = row.matched_file ? await env.PHOTOS.get(stagedFileKey(ref.org, ref.upload_id, row.matched_file)) : null;
   if (!object) return settleRow(db, ref, "failed", "missing_file", `The file ${row.matched_file ?? row.file} is no longer in the upload.`);
 
-  let processed: ReturnType<typeof processPortrait>;
+  let processed: ProcessedPhoto;
+  const release = await originals.reserve(object.size);
   try {
-    processed = processPortrait(new Uint8Array(await object.arrayBuffer()));
+    // In steps, letting pass views that share this isolate go first between them.
+    processed = await runSteps(portraitSteps(new Uint8Array(await object.arrayBuffer())));
   } catch (err) {
     // A bad image ends its row; a busy image service (5xx) is worth another try later.
     // The same mapping the API answers with (toApiError), so a row reads as the photo PUT would.
     const known = toApiError(err);
     if (known && known.status < 500) return settleRow(db, ref, "failed", known.code, known.message);
     throw err;
+  } finally {
+    // The original is decoded (or refused): its bytes are garbage from here on.
+    release();
   }
 
   const previous = student.photo_version;
