@@ -165,13 +165,13 @@ export async function measureFloor({ body, answer }, { seconds = 10, lookupConc 
   const bundle = buildVariant("lookup-floor", [
     {
       file: "src/index.ts",
-      find: "  fetch: app.fetch,",
+      find: WORKER_FETCH,
       replace: `  fetch: async (req: Request, env: Env, ctx: ExecutionContext) => {
     if (req.method === "POST" && new URL(req.url).pathname === "/v1/photos/lookup") {
       await req.text();
       return new Response(FLOOR_ANSWER, { headers: { "content-type": "application/json" } });
     }
-    return app.fetch(req, env, ctx);
+    return trackRequest(() => app.fetch(req, env, ctx));
   },`,
     },
     { file: "src/index.ts", find: "export default {", replace: `const FLOOR_ANSWER = ${JSON.stringify(answer)};\nexport default {` },
@@ -199,13 +199,43 @@ export async function measureFloor({ body, answer }, { seconds = 10, lookupConc 
   return out;
 }
 
-/** The hello-world Worker, warm, with the same wrk settings as the thumbnails. */
+/** The Worker's fetch entry in src/index.ts, which the bench's variants replace. */
+export const WORKER_FETCH = "  fetch: (request, env, ctx) => trackRequest(() => app.fetch(request, env, ctx)),";
+
+/**
+ * A hello world on the same stack as the Worker: our bundle with the same bindings and [assets]
+ * block (so Miniflare's entry worker and asset-router isolates in front, as for /img), whose /img/*
+ * answers a constant 4,000-byte body before any of our code runs. The like-for-like ceiling for
+ * thumbnails: what is left between it and /img is our code.
+ */
+async function startStackHello() {
+  const bundle = buildVariant("hello-on-stack", [
+    {
+      file: "src/index.ts",
+      find: WORKER_FETCH,
+      replace: `  fetch: (req: Request, env: Env, ctx: ExecutionContext) =>
+    new URL(req.url).pathname.startsWith("/img/")
+      ? new Response(HELLO_BODY, { headers: { "content-type": "image/jpeg" } })
+      : trackRequest(() => app.fetch(req, env, ctx)),`,
+    },
+    { file: "src/index.ts", find: "export default {", replace: "const HELLO_BODY = new Uint8Array(4000).fill(120);\nexport default {" },
+  ]);
+  const wd = await startWorkerd({ bundle, limits: LIFTED_LIMITS });
+  return { ...wd, kind: "workerd hello-world on the same stack ([assets] router in front)" };
+}
+
+/** The hello-world Workers (alone, and on the same stack as ours), warm, with the same wrk settings as the thumbnails. */
 export async function measureHello(paths, { seconds = 10, connections = 32, log = console.log } = {}) {
-  const hello = await startHelloWorkerd();
+  const out = [];
+  for (const start of [startHelloWorkerd, startStackHello]) out.push(...(await measureOneHello(await start(), paths, { seconds, connections, log })));
+  return out;
+}
+
+async function measureOneHello(hello, paths, { seconds, connections, log }) {
   const out = [];
   try {
     for (const c of [8, connections]) {
-      log(`    hello-world warm: ${c} connections, ${seconds} s`);
+      log(`    ${hello.kind} warm: ${c} connections, ${seconds} s`);
       const run = () =>
         hasWrk()
           ? runWrk({ base: hello.url, paths, connections: c, seconds })
@@ -273,13 +303,15 @@ export async function runDelivery({ photos = 500, seconds = 10, connections = 32
 
 function verdicts(rows) {
   const wd = rows.filter((r) => /workerd/.test(r.server) && !/hello/.test(r.server));
-  const hello = rows.filter((r) => /workerd hello-world/.test(r.server));
+  const hello = rows.filter((r) => /workerd hello-world/.test(r.server) && !/same stack/.test(r.server));
+  const stackHello = rows.filter((r) => /same stack/.test(r.server));
   const floor = rows.filter((r) => /floor/.test(r.server));
   const ng = rows.filter((r) => /nginx/.test(r.server));
   const lookup = wd.filter((r) => r.label === "lookup 500 ids");
   const warmW = Math.max(...wd.filter((r) => /warm/.test(r.label)).map((r) => r.rps));
   const warmN = Math.max(...ng.filter((r) => /warm/.test(r.label)).map((r) => r.rps));
   const warmH = Math.max(...hello.map((r) => r.rps));
+  const warmS = Math.max(...stackHello.map((r) => r.rps));
   return {
     lookup500: lookup.map((r) => {
       const f = floor.find((x) => x.conc === r.conc);
@@ -289,6 +321,8 @@ function verdicts(rows) {
     }),
     warmVsHello: warmW / warmH,
     warmVsHelloOk: warmW / warmH >= TARGETS.warmVsHello,
+    warmVsStackHello: warmW / warmS,
+    warmVsStackHelloOk: warmW / warmS >= TARGETS.warmVsHello,
     warmRatio: warmW / warmN,
     warmOk: warmW / warmN >= TARGETS.warmVsNginx,
   };

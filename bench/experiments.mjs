@@ -5,7 +5,7 @@
 // the baseline. A patch that no longer applies (src/ changed) is reported and skipped.
 import { fmt, table } from "./lib/common.mjs";
 import { corpusFiles, ensureCorpus, readCorpusFile } from "./lib/corpus.mjs";
-import { LIFTED_LIMITS, seedDelivery } from "./delivery.mjs";
+import { LIFTED_LIMITS, WORKER_FETCH, seedDelivery } from "./delivery.mjs";
 import { ingestCase } from "./ingest.mjs";
 import { runWrk } from "./lib/loadgen.mjs";
 import { profileReport, startProfiles } from "./lib/profiler.mjs";
@@ -58,7 +58,7 @@ export const DELIVERY_VARIANTS = {
     patches: [
       {
         file: "src/index.ts",
-        find: "  fetch: app.fetch,",
+        find: WORKER_FETCH,
         replace:
           '  fetch: (req: Request, env: Env, ctx: ExecutionContext) => (new URL(req.url).pathname.startsWith("/img/") ? new Response("x".repeat(4000), { headers: { "content-type": "image/jpeg" } }) : app.fetch(req, env, ctx)),',
       },
