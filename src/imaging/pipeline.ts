@@ -88,7 +88,7 @@ export function processPortrait(bytes: Uint8Array): ProcessedPhoto {
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
   return {
     info,
-    checks: checkPhoto(full, thumb, card, info),
+    checks: checkPhoto(thumb, card, info),
     renditions: { thumb: encodeJpeg420(thumb, JPEG_QUALITY), card: encodeJpeg420(card, JPEG_QUALITY), full: encodeJpeg420(full, JPEG_QUALITY) },
   };
 }
