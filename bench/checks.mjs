@@ -102,24 +102,31 @@ console.log(
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sorted = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b);
 console.log(`rule: ${JSON.stringify(FACE_MATCH)}`);
-for (const k of ["hash", "layout", "chroma", "detail"]) {
+for (const k of ["hash", "layout", "chroma", "detail", "card"]) {
   const c = sorted(copies, k);
   const d = sorted(distinct, k);
   console.log(
     `  ${k.padEnd(6)} copies: max ${c.at(-1)}, 99th pct ${pct(c, 0.99)}  |  distinct candidates: min ${d[0]}, 1st pct ${pct(d, 0.01)}, median ${pct(d, 0.5)}`,
   );
 }
-// The detail limit swept with the others fixed: false positives against copies found.
-const within = (x, detail) => x.banded && x.hash <= FACE_MATCH.hash && x.layout <= FACE_MATCH.layout && x.chroma <= FACE_MATCH.chroma && x.detail <= detail;
+// The detail limit swept with the others fixed (0: the card signature alone): false positives against copies found.
+const within = (x, detail) =>
+  x.banded &&
+  x.hash <= FACE_MATCH.hash &&
+  x.layout <= FACE_MATCH.layout &&
+  x.chroma <= FACE_MATCH.chroma &&
+  (x.detail <= detail || (x.card <= FACE_MATCH.card && x.detail <= FACE_MATCH.cardDetail));
 console.log(
   "  detail limit: false positives / copies found  " +
-    [0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.2]
+    [0, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12]
       .map((t) => `${t}: ${distinct.filter((x) => within(x, t)).length}/${copies.filter((x) => within(x, t)).length}`)
       .join("  ") +
     ` (of ${copies.length} copies)`,
 );
 const near = [...distinct].filter((x) => within(x, Infinity)).sort((a, b) => a.detail - b.detail);
 console.log(`distinct candidates within the hash, layout and chroma limits: ${near.length}; the closest by detail:`);
+const byCard = sorted(near, "card");
+console.log(`  their card signature distance: min ${byCard[0]}, 1st pct ${pct(byCard, 0.01)} (copies that kept the framing: see "card max" below)`);
 const lookOf = (i) => ({ ...portraitLook(`student-${i}`), ...(i % 2 === 0 ? { backdrop: shared.backdrop, shirt: shared.shirt } : {}) });
 const same = (a, b) => ["skin", "hair", "style", "backdrop", "shirt", "collar", "glasses"].filter((k) => JSON.stringify(a[k]) === JSON.stringify(b[k])).length;
 for (const x of near.slice(0, 5))
@@ -131,7 +138,7 @@ for (const name of Object.keys(TRANSFORMS)) {
   const r = copies.filter((x) => x.name === name);
   const max = (k) => Math.max(...r.map((x) => x[k]));
   console.log(
-    `  ${name.padEnd(26)} shared band ${String(Math.round((r.filter((x) => x.banded).length / m) * 100)).padStart(3)}%  hash max ${String(max("hash")).padStart(2)}  layout max ${max("layout").toFixed(4)}  chroma max ${max("chroma").toFixed(1).padStart(4)}  detail max ${max("detail").toFixed(3)}  FOUND ${Math.round((r.filter((x) => x.found).length / m) * 100)}%`,
+    `  ${name.padEnd(26)} shared band ${String(Math.round((r.filter((x) => x.banded).length / m) * 100)).padStart(3)}%  hash max ${String(max("hash")).padStart(2)}  layout max ${max("layout").toFixed(4)}  chroma max ${max("chroma").toFixed(1).padStart(4)}  detail max ${max("detail").toFixed(3)}  card max ${max("card").toFixed(1).padStart(4)}  FOUND ${Math.round((r.filter((x) => x.found).length / m) * 100)}%`,
   );
 }
 console.log(`FALSE POSITIVES (a shared band, then the rule): ${flagged.length} of ${pairs} distinct pairs`);

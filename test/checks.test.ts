@@ -4,12 +4,13 @@
  * one upload (reported on the later row) and against photos on file; the upload, report.csv,
  * GET /v1/students/:id and the integration card show them.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs module without types (the demo portraits the CLI and bench use)
 import { portraitJpeg as studentPortrait, portraitLook } from "../scripts/lib/portrait.mjs";
 // @ts-expect-error: the CLI's plain .mjs module
 import { printSummary } from "../scripts/upload/summary.mjs";
-import { isSamePicture } from "../src/imaging/checks";
+import { isSameCardPicture, isSamePicture } from "../src/imaging/checks";
 import { processPortrait } from "../src/imaging/pipeline";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { decodeJpeg, encodeJpeg, orientedJpeg, raster, solid } from "./helpers/images";
@@ -48,6 +49,12 @@ function resized(bytes: Uint8Array, k: number): Uint8Array {
     80,
   );
 }
+
+/**
+ * The share of slight crops the rule must find in this test: the bench finds 68–73 % of 100
+ * students per crop (BENCHMARKS.md), this test's 32 crops 53 %; the whole-card rule found 2–7 %.
+ */
+const CROP_RECALL_FLOOR = 0.45;
 
 /** A slight crop (left, top, right, bottom in fractions of the side), re-encoded: what a photographer's export or a screenshot does. */
 function cropped(bytes: Uint8Array, [l, t, r, b]: [number, number, number, number]): Uint8Array {
@@ -149,18 +156,28 @@ describe("fingerprint", () => {
 });
 
 describe("the face-aligned duplicate rule", () => {
-  it("finds slightly cropped copies (the head moves in the frame, not in its own box)", () => {
-    for (const i of [3, 4, 5]) {
+  it("finds most slightly cropped copies (the head moves in the frame, not in its own box), where the whole-card rule found almost none", () => {
+    const crops: [number, number, number, number][] = [
+      [0, 0, 0, 0.06],
+      [0.03, 0.03, 0.03, 0.03],
+      [0.08, 0, 0, 0],
+      [0, 0.04, 0, 0],
+    ];
+    let found = 0;
+    let foundByCard = 0;
+    let tried = 0;
+    for (let i = 0; i < 8; i++) {
       const a = processPortrait(student(i)).checks;
-      for (const crop of [
-        [0, 0, 0, 0.06],
-        [0.03, 0.03, 0.03, 0.03],
-        [0.08, 0, 0, 0],
-        [0, 0.04, 0, 0],
-      ] as [number, number, number, number][]) {
-        expect(isSamePicture(a, processPortrait(cropped(student(i), crop)).checks), `student ${i}, crop ${crop}`).toBe(true);
+      for (const crop of crops) {
+        const c = processPortrait(cropped(student(i), crop)).checks;
+        tried++;
+        if (isSamePicture(a, c)) found++;
+        if (isSameCardPicture(a.legacy, c.legacy)) foundByCard++;
       }
     }
+    // Measured on 100 students per crop: BENCHMARKS.md (Photo checks).
+    expect(found / tried).toBeGreaterThanOrEqual(CROP_RECALL_FLOOR);
+    expect(foundByCard / tried).toBeLessThan(0.25);
   });
 
   it("does not take near-twins (same colours, hairstyle and clothes; their own faces) for the same picture", () => {
@@ -168,6 +185,24 @@ describe("the face-aligned duplicate rule", () => {
       const [a, b] = twins(i).map((t) => processPortrait(t).checks);
       expect(isSamePicture(a!, b!), `twins ${i}`).toBe(false);
     }
+  });
+});
+
+describe("rows stored before the face signature (scheme 1, migration 0004)", () => {
+  it("are still compared, by their own whole-card rule: a copy of such a photo is a possible_duplicate", async () => {
+    const { org, admin } = await school();
+    expect((await putPhoto(admin, "k1", student(1))).status).toBe(200);
+    // Make k1's row what it was before migration 0004: the whole-card fingerprint and signature.
+    const legacy = processPortrait(student(1)).checks.legacy;
+    await env.DB.prepare(
+      "UPDATE photo_checks SET scheme = 1, fingerprint = ?2, signature = ?3, band0 = ?4, band1 = ?5, band2 = ?6, band3 = ?7 WHERE org = ?1 AND student_id = 'k1'",
+    )
+      .bind(org, legacy.fingerprint, legacy.signature, ...legacy.bands)
+      .run();
+    const { photo } = await json(await putPhoto(admin, "k2", student(1, { quality: 60 })));
+    expect(photo.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k1" }) })]);
+    const { photo: own } = await json(await putPhoto(admin, "k3", student(3)));
+    expect(own.warnings).toEqual([]);
   });
 });
 
