@@ -109,6 +109,11 @@ CREATE TABLE IF NOT EXISTS upload_files (
   problem_code TEXT,
   problem_message TEXT,
   received_at TEXT NOT NULL,
+  -- SHA-256 (hex) and displayed size (after EXIF orientation) from the header, recorded at PUT for
+  -- the preview's warnings; NULL for files that are not images (migration 0005)
+  sha256 TEXT,
+  width INTEGER,
+  height INTEGER,
   PRIMARY KEY (org, upload_id, name)
 ) WITHOUT ROWID;
 
@@ -168,6 +173,8 @@ CREATE TABLE IF NOT EXISTS photo_checks (
   upload_id TEXT,
   upload_row INTEGER,
   warnings TEXT NOT NULL DEFAULT '[]',
+  -- 1: whole-card fingerprint and signature (rows from before migration 0005); 2: face-aligned
+  scheme INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (org, student_id, version)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS photo_checks_band0 ON photo_checks (org, band0);
@@ -211,4 +218,5 @@ INSERT OR IGNORE INTO d1_migrations (name) VALUES
   ('0001_initial.sql'),
   ('0002_photo_versions_unserved_at.sql'),
   ('0003_photo_checks.sql'),
-  ('0004_lookup_generations.sql');
+  ('0004_lookup_generations.sql'),
+  ('0005_face_checks_and_file_facts.sql');

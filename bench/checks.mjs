@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Photo checks measured on generated portraits (`npm run bench -- checks [--n 400]`): the
-// fingerprint's false-positive rate on distinct students (half of them sharing one backdrop and one
+// duplicate rule's false positives on distinct students (half of them sharing one backdrop and one
 // shirt colour, the hardest case), its recall on transformed copies (re-encoded, resized,
-// recompressed, slightly cropped, brightened; made with sharp), and the quality statistics of
-// ordinary portraits against which the quality thresholds were chosen. Runs the real pipeline
+// recompressed, slightly cropped, brightened; made with sharp), each part of the face signature's
+// distances for copies and for distinct candidates (what FACE_MATCH's limits are chosen from), and
+// the quality statistics of ordinary portraits against which the quality thresholds were chosen. Runs the real pipeline
 // (src/imaging, bundled for node as bench/imaging.mjs does). Results go to BENCHMARKS.md by hand.
 import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
@@ -30,7 +31,7 @@ await build({
   logLevel: "warning",
   plugins: [wasmModulePlugin],
 });
-const { processPortrait, hammingDistance, signatureDistance, HASH_MATCH_DISTANCE, SIGNATURE_MATCH_DISTANCE } = await import(outfile);
+const { processPortrait, hammingDistance, faceDistance, isSamePicture, FACE_MATCH } = await import(outfile);
 
 const shared = portraitLook("shared-look");
 const photos = [];
@@ -41,30 +42,26 @@ for (let i = 0; i < n; i++) {
 }
 
 const t0 = performance.now();
-const hashes = photos.map((p) => processPortrait(p).checks);
+const checks = photos.map((p) => processPortrait(p).checks);
 const perPhoto = (performance.now() - t0) / n;
 
+// The lookup finds candidates sharing a band of the face fingerprint; isSamePicture decides.
 const bandShared = (a, b) => a.bands.some((x, i) => x === b.bands[i]);
+const measure = (a, b) => ({ hash: hammingDistance(a.fingerprint, b.fingerprint), ...faceDistance(a.signature, b.signature), banded: bandShared(a, b) });
 const hist = new Map();
-const fpAt = new Map();
 let pairs = 0;
-const sigDistinct = [];
+const distinct = []; // every distinct pair sharing a band (the only ones the lookup ever compares)
 const flagged = [];
-const sigCopies = [];
 for (let i = 0; i < n; i++) {
   for (let j = i + 1; j < n; j++) {
     pairs++;
-    const d = hammingDistance(hashes[i].fingerprint, hashes[j].fingerprint);
-    hist.set(d, (hist.get(d) ?? 0) + 1);
-    if (bandShared(hashes[i], hashes[j])) for (let t = 0; t <= 16; t++) if (d <= t) fpAt.set(t, (fpAt.get(t) ?? 0) + 1);
-    if (bandShared(hashes[i], hashes[j]) && d <= HASH_MATCH_DISTANCE) {
-      const sd = signatureDistance(hashes[i].signature, hashes[j].signature);
-      sigDistinct.push(sd);
-      if (sd <= SIGNATURE_MATCH_DISTANCE) flagged.push([i, j, d, sd]);
-    }
+    const d = measure(checks[i], checks[j]);
+    hist.set(d.hash, (hist.get(d.hash) ?? 0) + 1);
+    if (!d.banded) continue;
+    distinct.push({ ...d, i, j });
+    if (isSamePicture(checks[i], checks[j])) flagged.push({ ...d, i, j });
   }
 }
-const minDistinct = Math.min(...hist.keys());
 
 const TRANSFORMS = {
   "re-encoded q70": (b) => sharp(b).jpeg({ quality: 70 }).toBuffer(),
@@ -73,27 +70,19 @@ const TRANSFORMS = {
   "resized to 200%": (b) => sharp(b).resize(1280, 1600).jpeg({ quality: 85 }).toBuffer(),
   "cropped 3% each side": (b) => sharp(b).extract({ left: 19, top: 24, width: 602, height: 752 }).jpeg({ quality: 85 }).toBuffer(),
   "cropped 6% off the bottom": (b) => sharp(b).extract({ left: 0, top: 0, width: 640, height: 752 }).jpeg({ quality: 85 }).toBuffer(),
+  "cropped 8% off the left": (b) => sharp(b).extract({ left: 51, top: 0, width: 589, height: 800 }).jpeg({ quality: 85 }).toBuffer(),
   "brightened 15%": (b) => sharp(b).modulate({ brightness: 1.15 }).jpeg({ quality: 85 }).toBuffer(),
   "darkened 15%": (b) => sharp(b).modulate({ brightness: 0.85 }).jpeg({ quality: 85 }).toBuffer(),
   PNG: (b) => sharp(b).png().toBuffer(),
 };
 const m = Math.min(n, 100);
-const recall = {};
+const copies = []; // { name, hash, detail, layout, chroma, banded, found }
 for (const [name, f] of Object.entries(TRANSFORMS)) {
-  const dists = [];
-  const found = {};
   for (let i = 0; i < m; i++) {
     const c = processPortrait(new Uint8Array(await f(Buffer.from(photos[i])))).checks;
-    const d = hammingDistance(hashes[i].fingerprint, c.fingerprint);
-    dists.push(d);
-    sigCopies.push(signatureDistance(hashes[i].signature, c.signature));
-    if (d <= HASH_MATCH_DISTANCE && bandShared(hashes[i], c) && signatureDistance(hashes[i].signature, c.signature) <= SIGNATURE_MATCH_DISTANCE)
-      found.final = (found.final ?? 0) + 1;
-    for (let t = 0; t <= 16; t++) if (d <= t && bandShared(hashes[i], c)) found[t] = (found[t] ?? 0) + 1;
+    copies.push({ name, i, ...measure(checks[i], c), found: bandShared(checks[i], c) && isSamePicture(checks[i], c) });
   }
-  recall[name] = { found, max: Math.max(...dists), mean: dists.reduce((a, b) => a + b, 0) / m, sigMax: Math.max(...sigCopies.slice(-m)) };
 }
-
 const lumas = [];
 for (const p of photos.slice(0, 100)) {
   const info = await sharp(Buffer.from(p)).greyscale().stats();
@@ -101,35 +90,62 @@ for (const p of photos.slice(0, 100)) {
 }
 
 console.log(`photo checks on ${n} generated 640×800 portraits (half sharing one backdrop and shirt), pipeline ${perPhoto.toFixed(1)} ms/photo`);
-console.log(`distinct pairs: ${pairs}; smallest distance between two different students: ${minDistinct} bits`);
+console.log(`distinct pairs: ${pairs}; sharing a band of the face fingerprint (the lookup's candidates): ${distinct.length}`);
 console.log(
-  "distance histogram (distinct pairs), bits: count  " +
+  "face fingerprint distance (distinct pairs), bits: count  " +
     [...hist.entries()]
       .sort((a, b) => a[0] - b[0])
-      .slice(0, 14)
+      .slice(0, 10)
       .map(([d, c]) => `${d}:${c}`)
       .join(" "),
 );
-console.log("false positives (distance ≤ t and a shared band), t: pairs  " + [4, 6, 8, 10, 12].map((t) => `${t}:${fpAt.get(t) ?? 0}`).join(" "));
-console.log(`recall on ${m} transformed copies each (found with distance ≤ t and a shared band; current t = ${HASH_MATCH_DISTANCE}):`);
-for (const [name, r] of Object.entries(recall)) {
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const sorted = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b);
+console.log(`rule: ${JSON.stringify(FACE_MATCH)}`);
+for (const k of ["hash", "layout", "chroma", "detail", "card"]) {
+  const c = sorted(copies, k);
+  const d = sorted(distinct, k);
   console.log(
-    `  ${name.padEnd(26)} max ${String(r.max).padStart(2)} mean ${r.mean.toFixed(1).padStart(4)}  ` +
-      [3, 4, 6, 8, 10].map((t) => `t${t}: ${(((r.found[t] ?? 0) / m) * 100).toFixed(0)}%`).join("  ") +
-      `  signature max ${r.sigMax}  FOUND (hash + signature): ${(((r.found.final ?? 0) / m) * 100).toFixed(0)}%`,
+    `  ${k.padEnd(6)} copies: max ${c.at(-1)}, 99th pct ${pct(c, 0.99)}  |  distinct candidates: min ${d[0]}, 1st pct ${pct(d, 0.01)}, median ${pct(d, 0.5)}`,
   );
 }
-sigDistinct.sort((a, b) => a - b);
-const fpFinal = sigDistinct.filter((d) => d <= SIGNATURE_MATCH_DISTANCE).length;
+// The detail limit swept with the others fixed (0: the card signature alone): false positives against copies found.
+const within = (x, detail) =>
+  x.banded &&
+  x.hash <= FACE_MATCH.hash &&
+  x.layout <= FACE_MATCH.layout &&
+  x.chroma <= FACE_MATCH.chroma &&
+  (x.detail <= detail || (x.card <= FACE_MATCH.card && x.detail <= FACE_MATCH.cardDetail));
 console.log(
-  `signature distance of distinct pairs that pass the hash (${sigDistinct.length}): min ${sigDistinct[0]}, 1st pct ${sigDistinct[Math.floor(sigDistinct.length / 100)]}, median ${sigDistinct[sigDistinct.length >> 1]}`,
+  "  detail limit: false positives / copies found  " +
+    [0, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12]
+      .map((t) => `${t}: ${distinct.filter((x) => within(x, t)).length}/${copies.filter((x) => within(x, t)).length}`)
+      .join("  ") +
+    ` (of ${copies.length} copies)`,
 );
-console.log(`copies' signature distance: max ${Math.max(...sigCopies)}; 99th pct ${[...sigCopies].sort((a, b) => a - b)[Math.floor(sigCopies.length * 0.99)]}`);
-console.log(`FALSE POSITIVES (hash ≤ ${HASH_MATCH_DISTANCE}, a shared band, signature ≤ ${SIGNATURE_MATCH_DISTANCE}): ${fpFinal} of ${pairs} distinct pairs`);
+const near = [...distinct].filter((x) => within(x, Infinity)).sort((a, b) => a.detail - b.detail);
+console.log(`distinct candidates within the hash, layout and chroma limits: ${near.length}; the closest by detail:`);
+const byCard = sorted(near, "card");
+console.log(`  their card signature distance: min ${byCard[0]}, 1st pct ${pct(byCard, 0.01)} (copies that kept the framing: see "card max" below)`);
 const lookOf = (i) => ({ ...portraitLook(`student-${i}`), ...(i % 2 === 0 ? { backdrop: shared.backdrop, shirt: shared.shirt } : {}) });
 const same = (a, b) => ["skin", "hair", "style", "backdrop", "shirt", "collar", "glasses"].filter((k) => JSON.stringify(a[k]) === JSON.stringify(b[k])).length;
-for (const [i, j, d, sd] of flagged.slice(0, 8))
-  console.log(`  flagged: students ${i} and ${j} (hash ${d} bits, signature ${sd}): ${same(lookOf(i), lookOf(j))} of 7 look attributes equal`);
+for (const x of near.slice(0, 5))
+  console.log(
+    `  students ${x.i} and ${x.j}: detail ${x.detail}, layout ${x.layout}, chroma ${x.chroma}, hash ${x.hash}; ${same(lookOf(x.i), lookOf(x.j))} of 7 look attributes equal`,
+  );
+console.log(`recall on ${m} transformed copies each (a shared band, then the rule):`);
+for (const name of Object.keys(TRANSFORMS)) {
+  const r = copies.filter((x) => x.name === name);
+  const max = (k) => Math.max(...r.map((x) => x[k]));
+  console.log(
+    `  ${name.padEnd(26)} shared band ${String(Math.round((r.filter((x) => x.banded).length / m) * 100)).padStart(3)}%  hash max ${String(max("hash")).padStart(2)}  layout max ${max("layout").toFixed(4)}  chroma max ${max("chroma").toFixed(1).padStart(4)}  detail max ${max("detail").toFixed(3)}  card max ${max("card").toFixed(1).padStart(4)}  FOUND ${Math.round((r.filter((x) => x.found).length / m) * 100)}%`,
+  );
+}
+console.log(`FALSE POSITIVES (a shared band, then the rule): ${flagged.length} of ${pairs} distinct pairs`);
+for (const x of flagged.slice(0, 8))
+  console.log(
+    `  flagged: students ${x.i} and ${x.j} (detail ${x.detail}, layout ${x.layout}, chroma ${x.chroma}, hash ${x.hash}): ${same(lookOf(x.i), lookOf(x.j))} of 7 look attributes equal`,
+  );
 const ms = lumas.map((l) => l.mean);
 const ss = lumas.map((l) => l.std);
 console.log(

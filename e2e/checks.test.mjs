@@ -1,6 +1,6 @@
 // Issue 13 in the pages: the report of an upload filters to rows with photo warnings and shows a
 // possible duplicate with both students' thumbnails side by side; the student page lists the
-// current photo's warnings.
+// current photo's warnings; a draft's preview already shows the warnings known without decoding.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { demoImportRows, DEMO_STUDENTS } from "../scripts/demo-roster.mjs";
@@ -83,6 +83,35 @@ describe("photo checks in the pages", { concurrency: false }, () => {
     await page.goto(`${server.url}/admin/students/${third.id}#token=${admin}`);
     await page.getByRole("heading", { name: nameOf(third), level: 1 }).waitFor({ state: "visible", timeout: 20_000 });
     assert.equal(await page.getByRole("list", { name: "Photo warnings" }).count(), 0);
+    await page.context().close();
+  });
+
+  // Last: the draft it leaves is what the page resumes.
+  test("a draft's preview warns before processing: the same bytes for two students, both shown side by side, and the filter", T, async () => {
+    const same = portraitJpeg({ seed: "e2e-checks:draft" });
+    const { upload } = await api("POST", "/v1/uploads");
+    await api("PUT", `/v1/uploads/${upload.id}/files/x.jpg`, { body: same, type: "image/jpeg" });
+    await api("PUT", `/v1/uploads/${upload.id}/files/y.jpg`, { body: same, type: "image/jpeg" });
+    await api("PUT", `/v1/uploads/${upload.id}/files/z.jpg`, { body: portraitJpeg({ seed: "e2e-checks:small", width: 240, height: 300 }), type: "image/jpeg" });
+    await api("PUT", `/v1/uploads/${upload.id}/mapping`, {
+      body: `${third.email},x.jpg\n${first.email},y.jpg\n${second.email},z.jpg\nnobody@example.test,w.jpg\n`,
+      type: "text/csv",
+    });
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${server.url}/admin/profile-pictures#token=${admin}`);
+    const preview = page.getByRole("region", { name: "Review before submitting" });
+    await preview.getByText("Same picture as another student's").waitFor({ state: "visible", timeout: 20_000 });
+    await preview.getByText("Picture too small").waitFor({ state: "visible" });
+    const pair = preview.locator(".duplicate-pair");
+    // Both students have a photo on file (from the first upload): two thumbnails, the row's student first.
+    await eventually(async () => assert.equal(await pair.locator("img").count(), 2));
+    assert.equal(await pair.locator("img").nth(0).getAttribute("alt"), nameOf(first));
+    assert.equal(await pair.locator("img").nth(1).getAttribute("alt"), nameOf(third));
+    // The filter keeps the photo warnings only (two rows), not the other problems.
+    assert.ok((await preview.locator(".problem").count()) > 2);
+    await preview.getByLabel(/Only rows with photo warnings \(2\)/).check();
+    await eventually(async () => assert.equal(await preview.locator(".problem").count(), 2));
+    await screenshot(page, "profile-pictures-preview-warnings");
     await page.context().close();
   });
 });

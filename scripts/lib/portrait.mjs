@@ -67,6 +67,23 @@ export function portraitLook(seed) {
     part: r.chance(0.5) ? 1 : -1,
     blush: r.range(0.05, 0.16),
     glow: r.range(0.25, 0.5),
+    // Face geometry and framing, drawn after the attributes above so that a seed keeps its colours
+    // and style. Without them two students of the same skin, hair and style differed only by a few
+    // per cent of head size: faces are built from the head's size, so they were the same face.
+    // Real faces differ in the spacing, size and height of the eyes, the nose, the mouth and the jaw,
+    // and photographers frame each student a little differently.
+    eyeSpacing: r.range(0.31, 0.45),
+    eyeHeight: r.range(0.02, 0.2),
+    eyeSize: r.range(0.8, 1.25),
+    browLift: r.range(0.13, 0.24),
+    noseLength: r.range(0.28, 0.48),
+    noseWidth: r.range(0.7, 1.4),
+    mouthHeight: r.range(0.5, 0.68),
+    mouthWidth: r.range(0.8, 1.3),
+    jaw: r.range(0.04, 0.22),
+    frameScale: r.range(0.92, 1.08),
+    frameX: r.range(-0.04, 0.04),
+    frameY: r.range(-0.03, 0.03),
   };
 }
 
@@ -85,9 +102,9 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   const cv = new Canvas(width, height);
 
   // Layout in units of `u`, fitted so the figure fills a 4:5 frame and stays centred in others.
-  const u = Math.min(width, height / 1.25);
-  const cx = width / 2;
-  const headCy = height * 0.4;
+  const u = Math.min(width, height / 1.25) * look.frameScale;
+  const cx = width / 2 + look.frameX * width;
+  const headCy = height * (0.4 + look.frameY);
   const rx = u * 0.195 * look.headW;
   const ry = u * 0.245 * look.headH;
   const [bgTop, bgBottom] = look.backdrop;
@@ -254,7 +271,7 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     const dy = y - headCy;
     const lx = dx * cosT + dy * sinT;
     const ly = -dx * sinT + dy * cosT;
-    const taper = 1 - 0.12 * clamp01(ly / ry);
+    const taper = 1 - look.jaw * clamp01(ly / ry);
     return sdEllipse(lx / taper, ly, 0, 0, rx, ry) * (0.9 + 0.1 * taper);
   };
   const skinLight = mix(skin, [255, 246, 236], 0.12);
@@ -319,31 +336,36 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
   }
 
   // 7. Face.
-  const eyeY = headCy + ry * 0.12;
-  const eyeDX = rx * 0.38;
+  const eyeY = headCy + ry * look.eyeHeight;
+  const eyeDX = rx * look.eyeSpacing;
+  const es = look.eyeSize;
   const white = hex("#fbfaf8");
   const dark = mix(hex("#20181a"), look.iris, 0.4);
   for (const side of [-1, 1]) {
     const ex = cx + side * eyeDX + Math.sin(tilt) * 0;
     const ey = eyeY + side * tilt * rx * 0.38;
     // white of the eye, iris, pupil, catch light
-    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062), white, {
+    cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.13 * es, ry * 0.062 * es), white, {
       bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey + ry * 0.1],
       opacity: 0.95,
     });
-    cv.fill((x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075, rx * 0.075), sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)), look.iris, {
-      bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1],
-    });
+    cv.fill(
+      (x, y) => Math.max(sdEllipse(x, y, ex, ey, rx * 0.075 * es, rx * 0.075 * es), sdEllipse(x, y, ex, ey, rx * 0.13 * es, ry * 0.062 * es)),
+      look.iris,
+      {
+        bbox: [ex - rx * 0.1, ey - rx * 0.1, ex + rx * 0.1, ey + rx * 0.1],
+      },
+    );
     cv.fill((x, y) => sdEllipse(x, y, ex, ey, rx * 0.036, rx * 0.036), dark, { bbox: [ex - rx * 0.05, ey - rx * 0.05, ex + rx * 0.05, ey + rx * 0.05] });
     cv.fill((x, y) => sdEllipse(x, y, ex - rx * 0.025, ey - rx * 0.028, rx * 0.016, rx * 0.016), white, { bbox: [ex - rx * 0.06, ey - rx * 0.06, ex, ey] });
     // upper lid line
-    cv.fill((x, y) => Math.max(Math.abs(sdEllipse(x, y, ex, ey, rx * 0.13, ry * 0.062)) - u * 0.0035, y - ey + ry * 0.01), dark, {
+    cv.fill((x, y) => Math.max(Math.abs(sdEllipse(x, y, ex, ey, rx * 0.13 * es, ry * 0.062 * es)) - u * 0.0035, y - ey + ry * 0.01), dark, {
       bbox: [ex - rx * 0.2, ey - ry * 0.1, ex + rx * 0.2, ey],
       opacity: 0.85,
     });
     // brow
     const bx = ex + side * rx * 0.02;
-    const by = ey - ry * 0.17;
+    const by = ey - ry * look.browLift;
     cv.fill((x, y) => sdEllipseRot(x, y, bx, by, rx * 0.16, ry * 0.022, side * -0.12), hairLo, {
       bbox: [bx - rx * 0.2, by - ry * 0.06, bx + rx * 0.2, by + ry * 0.06],
       opacity: 0.9,
@@ -356,14 +378,15 @@ export function renderPortrait({ width = 640, height = 800, seed = 1, initials, 
     });
   }
   // nose: a soft shadow and a small curved line
-  const noseY = headCy + ry * 0.38;
-  cv.fill((x, y) => sdArcDown(x, y, cx, noseY - rx * 0.08, 0.9, rx * 0.07, u * 0.004), skinShade, {
-    bbox: [cx - rx * 0.15, noseY - rx * 0.15, cx + rx * 0.15, noseY + rx * 0.05],
+  const noseY = headCy + ry * look.noseLength;
+  const noseR = rx * 0.07 * look.noseWidth;
+  cv.fill((x, y) => sdArcDown(x, y, cx, noseY - noseR - rx * 0.01, 0.9, noseR, u * 0.004), skinShade, {
+    bbox: [cx - noseR * 2, noseY - noseR * 2.2, cx + noseR * 2, noseY + rx * 0.05],
     opacity: 0.75,
   });
   // smile
-  const mouthY = headCy + ry * 0.58;
-  const smileR = rx * (0.26 + 0.06 * look.smile);
+  const mouthY = headCy + ry * look.mouthHeight;
+  const smileR = rx * (0.26 + 0.06 * look.smile) * look.mouthWidth;
   const lip = mix(skinShade, hex("#9c4a52"), 0.55);
   cv.fill((x, y) => sdArcDown(x, y, cx, mouthY - smileR, 0.32 + 0.22 * look.smile, smileR, u * 0.0055), lip, {
     bbox: [cx - smileR, mouthY - smileR * 0.5, cx + smileR, mouthY + u * 0.02],

@@ -102,7 +102,7 @@ export function* portraitSteps(bytes: Uint8Array): Generator<void, ProcessedPhot
   const card = cropAndResize(full, RENDITIONS.card.width, RENDITIONS.card.height, LANCZOS3);
   const thumb = cropAndResize(full, RENDITIONS.thumb.width, RENDITIONS.thumb.height, LANCZOS3);
   yield;
-  const checks = checkPhoto(full, thumb, card, info);
+  const checks = checkPhoto(thumb, card, info);
   const small = { thumb: encodeJpeg420(thumb, JPEG_QUALITY), card: encodeJpeg420(card, JPEG_QUALITY) };
   yield;
   return { info, checks, renditions: { ...small, full: encodeJpeg420(full, JPEG_QUALITY) } };

@@ -9,7 +9,7 @@
  * and the pair is always reported on the LATER row (whichever of the two happens to find it), with
  * statements that change nothing when repeated: the same outcome whatever the order.
  */
-import { hammingDistance, isSamePicture, type PhotoChecks } from "../../imaging/checks";
+import { hammingDistance, isSameCardPicture, isSamePicture, type PhotoChecks } from "../../imaging/checks";
 import { problemWording } from "../../shared/problem-codes";
 import { addVersionWarningStatement, insertChecks, selectHashCandidates, type PhotoWarning } from "./photos.repo";
 
@@ -49,12 +49,14 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
     upload_row: ctx.uploadRow,
     warnings: quality,
   });
-  const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, ctx.uploadId);
+  const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, checks.legacy.bands, ctx.uploadId);
+  // A row stored before the face signature (scheme 1) is compared by its own whole-card rule.
+  const mineFor = (c: { scheme: number }) => (c.scheme === 1 ? checks.legacy : checks);
   // Closest first, then by student id: the one named is the same on every run.
   const matches = candidates
-    .map((c) => ({ ...c, distance: hammingDistance(checks.fingerprint, c.fingerprint) }))
+    .map((c) => ({ ...c, distance: hammingDistance(mineFor(c).fingerprint, c.fingerprint) }))
     // The hash finds the candidates; the signature tells a copy from a classmate with the same framing.
-    .filter((c) => isSamePicture(checks, c))
+    .filter((c) => (c.scheme === 1 ? isSameCardPicture(checks.legacy, c) : isSamePicture(checks, c)))
     .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));
 
   const outcome: ChecksOutcome = { warnings: [...quality], statements: [], laterRows: [] };

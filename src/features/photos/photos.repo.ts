@@ -244,18 +244,20 @@ export type NewChecks = {
 export type HashCandidate = {
   student_id: string;
   version: string;
+  /** 1: a whole-card fingerprint and signature (stored before migration 0004); 2: face-aligned. */
+  scheme: number;
   fingerprint: string;
   signature: string;
   upload_id: string | null;
   upload_row: number | null;
 };
 
-/** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. */
+/** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. Always scheme 2 (face-aligned). */
 export async function insertChecks(db: D1Database, c: NewChecks) {
   await db
     .prepare(
-      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings)
-       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
+      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings, scheme)
+       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 2) ON CONFLICT DO NOTHING`,
     )
     .bind(
       c.org,
@@ -279,24 +281,35 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
  * version written by `uploadId` (rows of the same upload not yet committed). A UNION of four
  * covering-index searches, one per band (checked with EXPLAIN QUERY PLAN: an OR over the bands
  * would scan the school's rows instead), so the cost is the handful of candidates, not the
- * school's photos.
+ * school's photos. Each band is looked up with the face fingerprint's value (rows of scheme 2) and
+ * the whole-card one's (`legacy`, rows of scheme 1 from before migration 0004): two index
+ * probes per band, and a row counts only as a candidate of its own scheme.
  */
-export async function selectHashCandidates(db: D1Database, org: string, studentId: string, bands: readonly number[], uploadId: string | null) {
+export async function selectHashCandidates(
+  db: D1Database,
+  org: string,
+  studentId: string,
+  bands: readonly number[],
+  legacy: readonly number[],
+  uploadId: string | null,
+) {
   const { results } = await db
     .prepare(
       `WITH cand AS (
-         SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band0 = ?3
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 = ?4
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 = ?5
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 = ?6)
-       SELECT c.student_id, c.version, c.fingerprint, c.signature, c.upload_id, c.upload_row
+         SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band0 IN (?3, ?8)
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 IN (?4, ?9)
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 IN (?5, ?10)
+         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 IN (?6, ?11))
+       SELECT c.student_id, c.version, c.scheme, c.fingerprint, c.signature, c.upload_id, c.upload_row
        FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
        WHERE c.student_id <> ?2
+         AND CASE c.scheme WHEN 1 THEN c.band0 = ?8 OR c.band1 = ?9 OR c.band2 = ?10 OR c.band3 = ?11
+                           ELSE c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6 END
          AND ((?7 IS NOT NULL AND c.upload_id = ?7)
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
        LIMIT 500`,
     )
-    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId)
+    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId, legacy[0], legacy[1], legacy[2], legacy[3])
     .all<HashCandidate>();
   return results;
 }

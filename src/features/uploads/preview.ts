@@ -3,7 +3,8 @@
  * plus what the files and the zip said on arrival) and the upload as the API shows it.
  */
 import { findMappingInArchive } from "../../shared/delivery";
-import { ARCHIVE_PROBLEM_CODES, MAPPING_WARNING_CODES } from "../../shared/problem-codes";
+import { ARCHIVE_PROBLEM_CODES, MAPPING_WARNING_CODES, problemWording } from "../../shared/problem-codes";
+import { sizeFindings } from "../../imaging/checks";
 import { mappingSourceFor, matchMappingRows, type MappingPreview, type MappingSource } from "../../mapping";
 import { stagedFileKey, stagedMappingKey } from "../../storage/keys";
 import { decodeCursor, encodeCursor } from "../common.schemas";
@@ -15,6 +16,7 @@ import {
   selectFailedRows,
   selectUploadFiles,
   selectUploadsPage,
+  type UploadFileFacts,
   type UploadFileRow,
   type UploadRow,
 } from "./uploads.repo";
@@ -61,8 +63,43 @@ export async function buildPreview(env: Env, upload: UploadRow): Promise<Mapping
     preview.counts.ready--;
     preview.problems.push(problem);
   }
+  addPhotoWarnings(files, preview);
   addArchiveProblems(upload, files, preview);
   return preview;
+}
+
+/** A preview problem with what the photo checks add: the row's student and what was found. */
+type PhotoWarningProblem = MappingPreview["problems"][number] & { student_id: string; details: Record<string, unknown> };
+
+/**
+ * The photo checks' warnings that need no decoding (issue 13), on ready rows: `low_resolution` and
+ * `not_a_portrait` from the size the file's header gave at PUT (sizeFindings, the rule processing
+ * applies), and `possible_duplicate` when the row's file has the same bytes (SHA-256) as an earlier
+ * ready row's file for another student, on the later row, naming the earlier student. (Two rows
+ * naming the same file are already `duplicate_file`, which stops both.) Frozen with the rows at
+ * submit, so they stay on the row in report.csv; processing adds no second warning of a code.
+ */
+function addPhotoWarnings(files: (UploadFileRow & UploadFileFacts)[], preview: MappingPreview) {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const firstBySha = new Map<string, { row: number; student_id: string; file: string }>();
+  for (const row of preview.rows) {
+    const f = row.status === "ready" && row.matched_file && row.student_id ? byName.get(row.matched_file) : undefined;
+    if (!f || !row.student_id) continue;
+    const found: PhotoWarningProblem[] = [];
+    const warn = (code: string, details: Record<string, unknown>, message = problemWording(code).explain) =>
+      found.push({ row: row.row, file: f.name, code, message, student_id: row.student_id!, details });
+    if (f.width !== null && f.height !== null) for (const s of sizeFindings(f.width, f.height)) warn(s.code, s.facts);
+    const first = f.sha256 ? firstBySha.get(f.sha256) : undefined;
+    if (first && first.student_id !== row.student_id) {
+      warn(
+        "possible_duplicate",
+        { student_id: first.student_id, where: "upload", same_bytes_as: first.file, other_row: first.row },
+        `This file has exactly the same content as ${first.file}, the photo of student ${first.student_id} (row ${first.row}). Check that each student has their own picture.`,
+      );
+    } else if (f.sha256 && !first) firstBySha.set(f.sha256, { row: row.row, student_id: row.student_id, file: f.name });
+    row.problems.push(...found);
+    preview.problems.push(...found);
+  }
 }
 
 /**
@@ -151,7 +188,8 @@ export async function listUploads(env: Env, org: string, limit: number, cursor?:
   return { uploads, next_cursor: results.length > limit && last ? encodeCursor([last.created_at, last.id]) : null };
 }
 
-export type RowNote = { code: string; message: string };
+/** `details`: what a photo check found (only its warnings have them). */
+export type RowNote = { code: string; message: string; details?: Record<string, unknown> };
 
 /**
  * A preview row's problems split into its outcome (what stops it: the first blocking problem,
@@ -163,6 +201,11 @@ export function splitRowProblems(r: MappingPreview["rows"][number]): { outcome: 
   const outcome = r.status === "ready" ? null : (r.problems.find((p) => isBlocking(p.code)) ?? r.problems[0] ?? null);
   return {
     outcome: outcome && { code: outcome.code, message: outcome.message },
-    warnings: r.problems.filter((p) => p !== outcome).map((p) => ({ code: p.code, message: p.message })),
+    warnings: r.problems
+      .filter((p) => p !== outcome)
+      .map((p) => {
+        const details = (p as Partial<PhotoWarningProblem>).details;
+        return details ? { code: p.code, message: p.message, details } : { code: p.code, message: p.message };
+      }),
   };
 }

@@ -25,6 +25,8 @@ export type UploadRow = {
 };
 
 export type UploadFileRow = { name: string; bytes: number; type: string | null; problem_code: string | null; problem_message: string | null };
+/** A received image's SHA-256 and displayed size (migration 0004; NULL for other files and files received before). */
+export type UploadFileFacts = { sha256: string | null; width: number | null; height: number | null };
 
 export type UploadRowRecord = {
   row: number;
@@ -134,24 +136,37 @@ export async function upsertUploadFile(
   db: D1Database,
   org: string,
   uploadId: string,
-  file: { name: string; bytes: number; type: string | null; problem: { code: string; message: string } | null },
+  file: { name: string; bytes: number; type: string | null; problem: { code: string; message: string } | null } & Partial<UploadFileFacts>,
 ) {
   await db
     .prepare(
-      `INSERT INTO upload_files (org, upload_id, name, bytes, type, problem_code, problem_message, received_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+      `INSERT INTO upload_files (org, upload_id, name, bytes, type, problem_code, problem_message, received_at, sha256, width, height)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
        ON CONFLICT (org, upload_id, name) DO UPDATE SET bytes = excluded.bytes, type = excluded.type,
-         problem_code = excluded.problem_code, problem_message = excluded.problem_message, received_at = excluded.received_at`,
+         problem_code = excluded.problem_code, problem_message = excluded.problem_message, received_at = excluded.received_at,
+         sha256 = excluded.sha256, width = excluded.width, height = excluded.height`,
     )
-    .bind(org, uploadId, file.name, file.bytes, file.type, file.problem?.code ?? null, file.problem?.message ?? null, nowIso())
+    .bind(
+      org,
+      uploadId,
+      file.name,
+      file.bytes,
+      file.type,
+      file.problem?.code ?? null,
+      file.problem?.message ?? null,
+      nowIso(),
+      file.sha256 ?? null,
+      file.width ?? null,
+      file.height ?? null,
+    )
     .run();
 }
 
 export async function selectUploadFiles(db: D1Database, org: string, uploadId: string) {
   const { results } = await db
-    .prepare("SELECT name, bytes, type, problem_code, problem_message FROM upload_files WHERE org = ?1 AND upload_id = ?2")
+    .prepare("SELECT name, bytes, type, problem_code, problem_message, sha256, width, height FROM upload_files WHERE org = ?1 AND upload_id = ?2")
     .bind(org, uploadId)
-    .all<UploadFileRow>();
+    .all<UploadFileRow & UploadFileFacts>();
   return results;
 }
 
@@ -189,15 +204,16 @@ export async function selectFailedRows(db: D1Database, org: string, uploadId: st
 }
 
 /**
- * The photo checks' warnings on processed rows (the only warnings with details), in row order,
- * with the row's student so a page can show both students of a duplicate.
+ * The photo checks' warnings on processed rows (seq 1000 and up: the preview's own warnings,
+ * details or not, are already among the frozen problems), in row order, with the row's student so
+ * a page can show both students of a duplicate.
  */
 export async function selectCheckWarnings(db: D1Database, org: string, uploadId: string, limit: number) {
   const { results } = await db
     .prepare(
       `SELECT w.row, r.matched_file AS file, w.code, w.message, r.student_id, w.details FROM upload_row_warnings w
        JOIN upload_rows r ON r.org = w.org AND r.upload_id = w.upload_id AND r.row = w.row
-       WHERE w.org = ?1 AND w.upload_id = ?2 AND w.details IS NOT NULL ORDER BY w.row, w.seq LIMIT ?3`,
+       WHERE w.org = ?1 AND w.upload_id = ?2 AND w.seq >= 1000 AND w.details IS NOT NULL ORDER BY w.row, w.seq LIMIT ?3`,
     )
     .bind(org, uploadId, limit)
     .all<{ row: number; file: string | null; code: string; message: string; student_id: string | null; details: string }>();
@@ -221,8 +237,8 @@ export function insertRowsStatements<R extends { row: number; warnings: unknown[
       .bind(org, uploadId, now, JSON.stringify(rows)),
     db
       .prepare(
-        `INSERT INTO upload_row_warnings (org, upload_id, row, seq, code, message)
-         SELECT ?1, ?2, r.value ->> 'row', w.key, w.value ->> 'code', w.value ->> 'message'
+        `INSERT INTO upload_row_warnings (org, upload_id, row, seq, code, message, details)
+         SELECT ?1, ?2, r.value ->> 'row', w.key, w.value ->> 'code', w.value ->> 'message', w.value -> 'details'
          FROM json_each(?3) r, json_each(r.value -> 'warnings') w WHERE true
          ON CONFLICT (org, upload_id, row, code) DO NOTHING`,
       )

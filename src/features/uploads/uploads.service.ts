@@ -99,10 +99,15 @@ export async function stageFile(env: Env, org: string, upload: UploadRow, rawNam
   }
   let type: string | null = null;
   let problem: { code: string; message: string } | null = null;
+  // The preview's photo warnings (issue 13) from what is known without decoding: the displayed
+  // size from the header, and a SHA-256 that finds the same bytes under two names.
+  let facts: { sha256: string; width: number; height: number } | null = null;
   const kind = classifyFileName(name);
   if (kind !== "other" && kind !== "junk") {
     try {
-      type = inspectImage(bytes).type;
+      const info = inspectImage(bytes);
+      type = info.type;
+      facts = { sha256: await sha256Hex(bytes), width: info.width, height: info.height };
     } catch (err) {
       const known = toApiError(err);
       if (!known) throw err;
@@ -110,8 +115,15 @@ export async function stageFile(env: Env, org: string, upload: UploadRow, rawNam
     }
   }
   await env.PHOTOS.put(stagedFileKey(org, upload.id, name), bytes);
-  await recordUploadFile(env.DB, org, upload.id, { name, bytes: bytes.byteLength, type, problem });
+  await recordUploadFile(env.DB, org, upload.id, { name, bytes: bytes.byteLength, type, problem, ...facts });
   return { name, bytes: bytes.byteLength, type, problem };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
 }
 
 /** Re-receiving a name replaces the earlier file. */

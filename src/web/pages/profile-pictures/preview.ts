@@ -7,7 +7,7 @@ import { isWarning, problemInfo } from "../../lib/problems";
 import type { Upload, UploadProblem } from "../../lib/types";
 import { busy, button, spinner, toast } from "../../lib/ui";
 import { renderHistory } from "./history";
-import { downloadReport } from "./report";
+import { downloadReport, duplicatePair, resolvePeople } from "./report";
 import { loadHistory, stepper, type PageState } from "./state";
 
 export function mappingText(u: Upload) {
@@ -88,7 +88,7 @@ export function renderPreview(ps: PageState, u: Upload) {
         tile(c.missing_files, ["picture missing", "pictures missing"], "Named in the mapping file but not added.", "warning"),
         tile(c.unreferenced_files, ["extra picture", "extra pictures"], "Added, but not named in the mapping file.", "neutral"),
       ),
-      problemGroups(u.problems, u.problems_truncated),
+      problemGroups(ps, u, u.problems_truncated),
       h(
         "div",
         { class: "submit-bar" },
@@ -109,8 +109,36 @@ export function renderPreview(ps: PageState, u: Upload) {
   submitBtn.setAttribute("aria-describedby", "submit-why");
 }
 
-function problemGroups(problems: UploadProblem[], truncated: boolean) {
-  if (!problems.length) return h("p", { class: "all-good" }, icon("checkCircle"), "No problems found.");
+/** A photo check's warning (the only problems with details): a duplicate names the other student in details.student_id. */
+const isPhotoWarning = (p: UploadProblem) => p.details !== undefined && p.row !== null;
+const duplicateOf = (p: UploadProblem) => (p.code === "possible_duplicate" && typeof p.details?.student_id === "string" ? p.details.student_id : null);
+
+function problemGroups(ps: PageState, u: Upload, truncated: boolean) {
+  if (!u.problems.length) return h("p", { class: "all-good" }, icon("checkCircle"), "No problems found.");
+  const warned = u.problems.filter(isPhotoWarning);
+  const warnedRows = new Set(warned.map((p) => p.row)).size;
+  const problems = ps.onlyWarnings && warned.length ? warned : u.problems;
+  // Both students of a duplicate, by name and thumbnail: looked up once, then the preview is drawn again.
+  const ids = problems.flatMap((p) => [duplicateOf(p), duplicateOf(p) ? p.student_id : null]).filter((id): id is string => typeof id === "string");
+  void resolvePeople(ps, ids)
+    .then((changed) => changed && ps.current?.id === u.id && ps.mode === "compose" && renderPreview(ps, ps.current))
+    .catch(() => {});
+  const filter = warned.length
+    ? h(
+        "label",
+        { class: "check" },
+        h("input", {
+          type: "checkbox",
+          checked: ps.onlyWarnings,
+          "data-focus": "preview-only-warnings",
+          onchange: (e: Event) => {
+            ps.onlyWarnings = (e.currentTarget as HTMLInputElement).checked;
+            renderPreview(ps, u);
+          },
+        }),
+        h("span", null, `Only rows with photo warnings (${fmtNumber(warnedRows)})`),
+      )
+    : null;
   const groups = new Map<string, UploadProblem[]>();
   for (const p of problems) groups.set(p.code, [...(groups.get(p.code) ?? []), p]);
   const ordered = [...groups.entries()].sort(([a], [b]) => Number(isWarning(a)) - Number(isWarning(b)));
@@ -118,6 +146,7 @@ function problemGroups(problems: UploadProblem[], truncated: boolean) {
     "div",
     { class: "problems" },
     h("h4", { class: "problems-title" }, "What we found"),
+    filter,
     ordered.map(([code, list], i) => {
       const info = problemInfo(code);
       return h(
@@ -142,6 +171,7 @@ function problemGroups(problems: UploadProblem[], truncated: boolean) {
                 null,
                 h("span", { class: "problem-where" }, [p.row !== null ? `Row ${p.row}` : null, p.file].filter(Boolean).join(" · ") || "Upload"),
                 h("span", null, p.message),
+                duplicateOf(p) ? duplicatePair(ps, p.student_id ?? null, duplicateOf(p)!) : null,
               ),
             ),
           list.length > 50 ? h("li", { class: "muted" }, `and ${fmtNumber(list.length - 50)} more — download the CSV for every row.`) : null,

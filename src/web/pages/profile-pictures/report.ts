@@ -105,7 +105,7 @@ function checkWarningsByRow(u: Upload) {
 }
 
 /** A possible duplicate: both students' thumbnails side by side, so the admin sees at once whose face it is. */
-function duplicatePair(ps: PageState, studentId: string | null, otherId: string) {
+export function duplicatePair(ps: PageState, studentId: string | null, otherId: string) {
   const side = (id: string) => {
     const who = ps.people.get(id);
     const name = who?.name ?? id;

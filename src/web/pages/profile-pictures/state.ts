@@ -52,7 +52,7 @@ export type PageState = {
   reportText: string;
   reportFor: string;
   onlyProblems: boolean;
-  /** The report shows only rows the photo checks warned about (possible duplicate, too dark…). */
+  /** The report (and a draft's preview) shows only rows the photo checks warned about (possible duplicate, too dark…). */
   onlyWarnings: boolean;
   reportPage: number;
   /** Names and thumbnails of the report's students, looked up a page at a time. */
