@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { portraitJpeg as studentPortrait, portraitLook } from "../scripts/lib/portrait.mjs";
 // @ts-expect-error: the CLI's plain .mjs module
 import { printSummary } from "../scripts/upload/summary.mjs";
-import { isSameCardPicture, isSamePicture } from "../src/imaging/checks";
+import { faceHead, isNearFace, isSameCardPicture, isSamePicture } from "../src/imaging/checks";
 import { processPortrait } from "../src/imaging/pipeline";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { decodeJpeg, encodeJpeg, orientedJpeg, raster, solid } from "./helpers/images";
@@ -147,11 +147,18 @@ describe("fingerprint", () => {
   it("matches transformed copies and tells distinct students sharing backdrop and shirt apart", () => {
     const a = processPortrait(student(3)).checks;
     for (const copy of [brightened(student(3), 1.12), resized(student(3), 0.6), student(3, { quality: 50 })]) {
-      expect(isSamePicture(a, processPortrait(copy).checks)).toBe(true);
+      const c = processPortrait(copy).checks;
+      expect(isSamePicture(a, c)).toBe(true);
+      expect(isNearFace(a, { fingerprint: c.fingerprint, head: faceHead(c.signature) })).toBe(true);
     }
+    let nearButDistinct = 0;
     for (const other of [0, 1, 2, 4, 5, 6, 7, 8, 9]) {
-      expect(isSamePicture(a, processPortrait(student(other)).checks), `student ${other}`).toBe(false);
+      const c = processPortrait(student(other)).checks;
+      expect(isSamePicture(a, c), `student ${other}`).toBe(false);
+      if (isNearFace(a, { fingerprint: c.fingerprint, head: faceHead(c.signature) })) nearButDistinct++;
     }
+    // The cheap half already sets most classmates aside (their whole signatures are never read).
+    expect(nearButDistinct).toBeLessThanOrEqual(3);
   });
 });
 
@@ -171,7 +178,11 @@ describe("the face-aligned duplicate rule", () => {
       for (const crop of crops) {
         const c = processPortrait(cropped(student(i), crop)).checks;
         tried++;
-        if (isSamePicture(a, c)) found++;
+        if (isSamePicture(a, c)) {
+          found++;
+          // The lookup reads only the head part first: it must never drop a pair the whole rule takes.
+          expect(isNearFace(a, { fingerprint: c.fingerprint, head: faceHead(c.signature) })).toBe(true);
+        }
         if (isSameCardPicture(a.legacy, c.legacy)) foundByCard++;
       }
     }

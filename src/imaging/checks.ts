@@ -538,6 +538,32 @@ export function faceDistance(a: string, b: string): { detail: number; layout: nu
   };
 }
 
+/** Where a scheme-2 signature's head part (layout, then skin and hair tone) sits, in hex characters. */
+const HEAD_PART = { from: 2 * FACE_DETAIL * FACE_DETAIL, length: 2 * (FACE_LAYOUT * FACE_LAYOUT + 2 * FACE_CHROMA * FACE_CHROMA) };
+export const FACE_HEAD_PART: Readonly<{ from: number; length: number }> = HEAD_PART;
+
+/** The head part of a scheme-2 signature (what `isNearFace` compares). */
+export const faceHead = (signature: string) => signature.slice(HEAD_PART.from, HEAD_PART.from + HEAD_PART.length);
+
+/**
+ * The cheap half of `isSamePicture`: the fingerprints and the head part only (328 of 2,792 bytes).
+ * The duplicate lookup reads just this part for every candidate and the whole signature only for
+ * those that pass: most classmates sharing a band fail here (layout 0.083 apart at the median,
+ * against 0.015), and a school's candidates then cost a few hundred bytes each instead of 5.6 KB.
+ * Never false where isSamePicture is true.
+ */
+export function isNearFace(a: { fingerprint: string; signature: string }, b: { fingerprint: string; head: string }): boolean {
+  if (hammingDistance(a.fingerprint, b.fingerprint) > FACE_MATCH.hash) return false;
+  const mine = faceHead(a.signature);
+  if (mine.length !== HEAD_PART.length || b.head.length !== HEAD_PART.length) return true; // malformed: let the full rule decide
+  const layoutBytes = FACE_LAYOUT * FACE_LAYOUT;
+  const chromaBytes = 2 * FACE_CHROMA * FACE_CHROMA;
+  let dc = 0;
+  for (let i = layoutBytes; i < layoutBytes + chromaBytes; i++)
+    dc += Math.abs(parseInt(mine.slice(2 * i, 2 * i + 2), 16) - parseInt(b.head.slice(2 * i, 2 * i + 2), 16));
+  return correlationDistance(mine, b.head, 0, layoutBytes) <= FACE_MATCH.layout && Math.round((dc / chromaBytes) * 10) / 10 <= FACE_MATCH.chroma;
+}
+
 /**
  * The face rule's limits, chosen from the measured gap between copies and distinct students
  * (`npm run bench -- checks`, 300 students, 1,000 copies; BENCHMARKS.md): copies reach hash 6 bits,

@@ -9,9 +9,9 @@
  * and the pair is always reported on the LATER row (whichever of the two happens to find it), with
  * statements that change nothing when repeated: the same outcome whatever the order.
  */
-import { hammingDistance, isSameCardPicture, isSamePicture, type PhotoChecks } from "../../imaging/checks";
+import { hammingDistance, isNearFace, isSameCardPicture, isSamePicture, type PhotoChecks } from "../../imaging/checks";
 import { problemWording } from "../../shared/problem-codes";
-import { addVersionWarningStatement, insertChecks, selectHashCandidates, type PhotoWarning } from "./photos.repo";
+import { addVersionWarningStatement, checkKey, insertChecks, selectCheckSignatures, selectHashCandidates, type PhotoWarning } from "./photos.repo";
 
 export type { PhotoWarning } from "./photos.repo";
 
@@ -50,11 +50,23 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
     warnings: quality,
   });
   const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, checks.legacy.bands, ctx.uploadId);
+  // Scheme-2 candidates came with their signature's head part only: the few that pass the cheap
+  // half of the rule are read whole (one more query, usually none).
+  const near = candidates.filter((c) => c.scheme === 1 || isNearFace(checks, { fingerprint: c.fingerprint, head: c.signature }));
+  const whole = await selectCheckSignatures(
+    db,
+    ctx.org,
+    near.filter((c) => c.scheme !== 1),
+  );
   // A row stored before the face signature (scheme 1) is compared by its own whole-card rule.
   const mineFor = (c: { scheme: number }) => (c.scheme === 1 ? checks.legacy : checks);
   // Closest first, then by student id: the one named is the same on every run.
-  const matches = candidates
-    .map((c) => ({ ...c, distance: hammingDistance(mineFor(c).fingerprint, c.fingerprint) }))
+  const matches = near
+    .map((c) => ({
+      ...c,
+      signature: c.scheme === 1 ? c.signature : (whole.get(checkKey(c)) ?? ""),
+      distance: hammingDistance(mineFor(c).fingerprint, c.fingerprint),
+    }))
     // The hash finds the candidates; the signature tells a copy from a classmate with the same framing.
     .filter((c) => (c.scheme === 1 ? isSameCardPicture(checks.legacy, c) : isSamePicture(checks, c)))
     .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));

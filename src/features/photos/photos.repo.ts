@@ -2,6 +2,7 @@
  * The photos' SQL, all of it: photo_versions rows, the students' photo pointers
  * (photo_version, restore_version), the pass view's lookup batch and support's delete-all.
  */
+import { FACE_HEAD_PART } from "../../imaging/checks";
 import { STUDENT_COLUMNS, type StudentColumns } from "../students/students.repo";
 
 export type PhotoVersionRow = {
@@ -244,9 +245,10 @@ export type NewChecks = {
 export type HashCandidate = {
   student_id: string;
   version: string;
-  /** 1: a whole-card fingerprint and signature (stored before migration 0004); 2: face-aligned. */
+  /** 1: a whole-card fingerprint and signature (stored before migration 0005); 2: face-aligned. */
   scheme: number;
   fingerprint: string;
+  /** Scheme 1: the whole signature (its rule needs it). Scheme 2: only its head part (checks.ts faceHead). */
   signature: string;
   upload_id: string | null;
   upload_row: number | null;
@@ -300,18 +302,60 @@ export async function selectHashCandidates(
          UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 IN (?4, ?9)
          UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 IN (?5, ?10)
          UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 IN (?6, ?11))
-       SELECT c.student_id, c.version, c.scheme, c.fingerprint, c.signature, c.upload_id, c.upload_row
+       SELECT c.student_id, c.version, c.scheme, c.fingerprint,
+              CASE c.scheme WHEN 1 THEN c.signature ELSE substr(c.signature, ?12, ?13) END AS signature,
+              c.upload_id, c.upload_row
        FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
        WHERE c.student_id <> ?2
          AND CASE c.scheme WHEN 1 THEN c.band0 = ?8 OR c.band1 = ?9 OR c.band2 = ?10 OR c.band3 = ?11
                            ELSE c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6 END
          AND ((?7 IS NOT NULL AND c.upload_id = ?7)
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
-       LIMIT 500`,
+       LIMIT ?14`,
     )
-    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId, legacy[0], legacy[1], legacy[2], legacy[3])
+    .bind(
+      org,
+      studentId,
+      bands[0],
+      bands[1],
+      bands[2],
+      bands[3],
+      uploadId,
+      legacy[0],
+      legacy[1],
+      legacy[2],
+      legacy[3],
+      FACE_HEAD_PART.from + 1, // SQLite's substr counts from 1
+      FACE_HEAD_PART.length,
+      MAX_HASH_CANDIDATES,
+    )
     .all<HashCandidate>();
+  if (results.length === MAX_HASH_CANDIDATES)
+    console.warn(JSON.stringify({ at: "checks.candidates_capped", org, student_id: studentId, cap: MAX_HASH_CANDIDATES }));
   return results;
+}
+
+/**
+ * Generated classmates share a band with about 10 % of a school (BENCHMARKS.md, photo checks), so
+ * 5,000 photos give ~500 candidates; rows are a few hundred bytes each now (the head part only),
+ * and the cap is far above that so that a real copy is not cut off. Reaching it is logged.
+ */
+const MAX_HASH_CANDIDATES = 5000;
+
+/** A photo_checks row's key in selectCheckSignatures' answer. */
+export const checkKey = (c: { student_id: string; version: string }) => `${c.student_id}\u0000${c.version}`;
+
+/** The whole scheme-2 signatures of a few candidates (those that passed isNearFace). */
+export async function selectCheckSignatures(db: D1Database, org: string, keys: { student_id: string; version: string }[]) {
+  if (!keys.length) return new Map<string, string>();
+  const { results } = await db
+    .prepare(
+      `SELECT c.student_id, c.version, c.signature FROM json_each(?2) k
+       JOIN photo_checks c ON c.org = ?1 AND c.student_id = k.value ->> '$[0]' AND c.version = k.value ->> '$[1]'`,
+    )
+    .bind(org, JSON.stringify(keys.map((k) => [k.student_id, k.version])))
+    .all<{ student_id: string; version: string; signature: string }>();
+  return new Map(results.map((r) => [checkKey(r), r.signature]));
 }
 
 /** Adds a warning to a version's checks unless one with its code is there already (idempotent). */
