@@ -164,8 +164,6 @@ CREATE TABLE IF NOT EXISTS photo_checks (
   student_id TEXT NOT NULL,
   version TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
-  -- the verification of a fingerprint match (src/imaging/checks.ts signature), hex
-  signature TEXT NOT NULL,
   band0 INTEGER NOT NULL,
   band1 INTEGER NOT NULL,
   band2 INTEGER NOT NULL,
@@ -175,6 +173,13 @@ CREATE TABLE IF NOT EXISTS photo_checks (
   warnings TEXT NOT NULL DEFAULT '[]',
   -- 1: whole-card fingerprint and signature (rows from before migration 0005); 2: face-aligned
   scheme INTEGER NOT NULL DEFAULT 1,
+  -- scheme 2: the signature's head part (src/imaging/checks.ts faceHead), what the duplicate
+  -- lookup reads for every candidate; NULL for scheme 1
+  head TEXT,
+  -- the verification of a fingerprint match (src/imaging/checks.ts), hex; 2.8 KB, so it is the
+  -- last column: SQLite keeps a large value in overflow pages, and a column after it could only
+  -- be read by walking them (the lookup reads a few hundred candidates' other columns per photo)
+  signature TEXT NOT NULL,
   PRIMARY KEY (org, student_id, version)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS photo_checks_band0 ON photo_checks (org, band0);

@@ -388,7 +388,7 @@ export async function runExperiments({ seconds = 5, only, source = "head", log =
   }
   if (want("profile")) {
     log(`\n## CPU profile of the Worker's isolate (V8 inspector)`);
-    out.profile = await profileIngest({ log });
+    out.profile = await profileIngest({ log, n: Number(process.env.PROFILE_N ?? 300) });
   }
   if (only?.includes("lookup-profile")) {
     log(`\n## CPU profile of the lookup (V8 inspector, every isolate)`);

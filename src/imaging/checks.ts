@@ -540,8 +540,6 @@ export function faceDistance(a: string, b: string): { detail: number; layout: nu
 
 /** Where a scheme-2 signature's head part (layout, then skin and hair tone) sits, in hex characters. */
 const HEAD_PART = { from: 2 * FACE_DETAIL * FACE_DETAIL, length: 2 * (FACE_LAYOUT * FACE_LAYOUT + 2 * FACE_CHROMA * FACE_CHROMA) };
-export const FACE_HEAD_PART: Readonly<{ from: number; length: number }> = HEAD_PART;
-
 /** The head part of a scheme-2 signature (what `isNearFace` compares). */
 export const faceHead = (signature: string) => signature.slice(HEAD_PART.from, HEAD_PART.from + HEAD_PART.length);
 

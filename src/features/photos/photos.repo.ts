@@ -2,7 +2,7 @@
  * The photos' SQL, all of it: photo_versions rows, the students' photo pointers
  * (photo_version, restore_version), the pass view's lookup batch and support's delete-all.
  */
-import { FACE_HEAD_PART } from "../../imaging/checks";
+import { faceHead } from "../../imaging/checks";
 import { STUDENT_COLUMNS, type StudentColumns } from "../students/students.repo";
 
 export type PhotoVersionRow = {
@@ -258,8 +258,8 @@ export type HashCandidate = {
 export async function insertChecks(db: D1Database, c: NewChecks) {
   await db
     .prepare(
-      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings, scheme)
-       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 2) ON CONFLICT DO NOTHING`,
+      `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings, scheme, head)
+       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 2, ?13) ON CONFLICT DO NOTHING`,
     )
     .bind(
       c.org,
@@ -274,6 +274,7 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
       c.upload_row,
       JSON.stringify(c.warnings),
       c.signature,
+      faceHead(c.signature),
     )
     .run();
 }
@@ -303,7 +304,7 @@ export async function selectHashCandidates(
          UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 IN (?5, ?10)
          UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 IN (?6, ?11))
        SELECT c.student_id, c.version, c.scheme, c.fingerprint,
-              CASE c.scheme WHEN 1 THEN c.signature ELSE substr(c.signature, ?12, ?13) END AS signature,
+              CASE c.scheme WHEN 1 THEN c.signature ELSE c.head END AS signature,
               c.upload_id, c.upload_row
        FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
        WHERE c.student_id <> ?2
@@ -311,7 +312,7 @@ export async function selectHashCandidates(
                            ELSE c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6 END
          AND ((?7 IS NOT NULL AND c.upload_id = ?7)
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
-       LIMIT ?14`,
+       LIMIT ?12`,
     )
     .bind(
       org,
@@ -325,8 +326,6 @@ export async function selectHashCandidates(
       legacy[1],
       legacy[2],
       legacy[3],
-      FACE_HEAD_PART.from + 1, // SQLite's substr counts from 1
-      FACE_HEAD_PART.length,
       MAX_HASH_CANDIDATES,
     )
     .all<HashCandidate>();
