@@ -3,7 +3,7 @@
 // and the Queue to a final status (polling GET /v1/uploads/:id).
 import { corpusFiles, corpusStats, ensureCorpus, readCorpusFile } from "./lib/corpus.mjs";
 import { fmt, pool, sleep, table } from "./lib/common.mjs";
-import { client, importRoster, putPhotos, rosterRows, studentId } from "./lib/seed.mjs";
+import { client, importRoster, putPhotos, rosterRows } from "./lib/seed.mjs";
 import { startDev, startWorkerd } from "./lib/servers.mjs";
 
 const FINAL = new Set(["completed", "completed_with_errors", "failed", "cancelled", "reverted"]);

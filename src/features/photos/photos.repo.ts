@@ -314,20 +314,7 @@ export async function selectHashCandidates(
               OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
        LIMIT ?12`,
     )
-    .bind(
-      org,
-      studentId,
-      bands[0],
-      bands[1],
-      bands[2],
-      bands[3],
-      uploadId,
-      legacy[0],
-      legacy[1],
-      legacy[2],
-      legacy[3],
-      MAX_HASH_CANDIDATES,
-    )
+    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId, legacy[0], legacy[1], legacy[2], legacy[3], MAX_HASH_CANDIDATES)
     .all<HashCandidate>();
   if (results.length === MAX_HASH_CANDIDATES)
     console.warn(JSON.stringify({ at: "checks.candidates_capped", org, student_id: studentId, cap: MAX_HASH_CANDIDATES }));
