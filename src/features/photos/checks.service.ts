@@ -15,6 +15,9 @@ import { addVersionWarningStatement, checkKey, insertChecks, selectCheckSignatur
 
 export type { PhotoWarning } from "./photos.repo";
 
+/** Near candidates whose whole signature is read and compared, closest first. */
+const MAX_VERIFIED = 20;
+
 export type ChecksContext = { org: string; studentId: string; version: string; uploadId: string | null; uploadRow: number | null };
 
 export type ChecksOutcome = {
@@ -52,7 +55,16 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
   const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, checks.legacy.bands, ctx.uploadId);
   // Scheme-2 candidates came with their signature's head part only: the few that pass the cheap
   // half of the rule are read whole (one more query, usually none).
-  const near = candidates.filter((c) => c.scheme === 1 || isNearFace(checks, { fingerprint: c.fingerprint, head: c.signature }));
+  const allNear = candidates
+    .filter((c) => c.scheme === 1 || isNearFace(checks, { fingerprint: c.fingerprint, head: c.signature }))
+    .map((c) => ({ ...c, hashDistance: hammingDistance((c.scheme === 1 ? checks.legacy : checks).fingerprint, c.fingerprint) }))
+    .sort((a, b) => a.hashDistance - b.hashDistance || a.student_id.localeCompare(b.student_id));
+  // The closest MAX_VERIFIED only: one match names the other student, and a school where the same
+  // picture is on hundreds of students (a placeholder image) must not read hundreds of whole
+  // signatures per photo (the 1,000-row queue test did: 5.6 MB per row). Logged when it happens.
+  const near = allNear.slice(0, MAX_VERIFIED);
+  if (allNear.length > MAX_VERIFIED)
+    console.warn(JSON.stringify({ at: "checks.verified_capped", org: ctx.org, student_id: ctx.studentId, near: allNear.length, cap: MAX_VERIFIED }));
   const whole = await selectCheckSignatures(
     db,
     ctx.org,

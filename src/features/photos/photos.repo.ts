@@ -323,10 +323,10 @@ export async function selectHashCandidates(
 
 /**
  * Generated classmates share a band with about 10 % of a school (BENCHMARKS.md, photo checks), so
- * 5,000 photos give ~500 candidates; rows are a few hundred bytes each now (the head part only),
- * and the cap is far above that so that a real copy is not cut off. Reaching it is logged.
+ * 5,000 photos give ~500 candidates; rows are a few hundred bytes each (the head part only), and
+ * the cap leaves room above that. Reaching it is logged (a school of many identical pictures).
  */
-const MAX_HASH_CANDIDATES = 5000;
+const MAX_HASH_CANDIDATES = 1000;
 
 /** A photo_checks row's key in selectCheckSignatures' answer. */
 export const checkKey = (c: { student_id: string; version: string }) => `${c.student_id}\u0000${c.version}`;
