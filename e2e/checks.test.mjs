@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { demoImportRows, DEMO_STUDENTS } from "../scripts/demo-roster.mjs";
 import { portraitJpeg } from "../scripts/lib/portrait.mjs";
 import { startServer } from "./harness.mjs";
-import { DESKTOP, launchBrowser, screenshot } from "./lib/browser.mjs";
+import { DESKTOP, eventually, launchBrowser, screenshot } from "./lib/browser.mjs";
 
 const ORG = "demo";
 const T = { timeout: 180_000 };
@@ -19,18 +19,6 @@ async function api(method, p, { body, type } = {}) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
   return text ? JSON.parse(text) : null;
-}
-
-async function eventually(fn, { timeout = 20_000, interval = 150 } = {}) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, interval));
-    }
-  }
 }
 
 const [first, second, third] = DEMO_STUDENTS.slice(0, 3);

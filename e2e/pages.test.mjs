@@ -18,7 +18,7 @@ import { zipSync } from "fflate";
 import { DEMO_STUDENTS, demoImportRows } from "../scripts/demo-roster.mjs";
 import { portraitJpeg, portraitPng } from "../scripts/lib/portrait.mjs";
 import { startServer } from "./harness.mjs";
-import { ARTIFACTS, DESKTOP, PHONE, hide, launchBrowser, screenshot } from "./lib/browser.mjs";
+import { ARTIFACTS, DESKTOP, PHONE, eventually, hide, launchBrowser, screenshot } from "./lib/browser.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const ORG = "demo";
@@ -82,19 +82,6 @@ async function api(method, p, { token = admin, json } = {}) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
   return text ? JSON.parse(text) : null;
-}
-
-/** Polls until fn() stops throwing (a retrying assertion: playwright-core has no expect()). */
-async function eventually(fn, { timeout = 15_000, interval = 100 } = {}) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, interval));
-    }
-  }
 }
 
 async function open(pathname, { token, viewport = DESKTOP, mobile = false } = {}) {

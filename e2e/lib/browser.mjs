@@ -86,3 +86,16 @@ export async function hide(page, selector, hidden = true) {
     [selector, hidden],
   );
 }
+
+/** Polls until fn() stops throwing (a retrying assertion: playwright-core has no expect()). */
+export async function eventually(fn, { timeout = 20_000, interval = 100 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+}

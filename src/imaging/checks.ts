@@ -41,7 +41,7 @@ export type PhotoChecks = Fingerprint & {
    * The face-aligned fingerprint and signature (faceChecks, scheme 2) are the photo's own (stored in
    * photo_checks); `legacy` is the whole-card fingerprint and signature of scheme 1 (perceptualHash of
    * the thumb, `signature` of the card), computed only to compare with rows stored before the face
-   * signature existed (migration 0004), and never stored.
+   * signature existed (migration 0005), and never stored.
    */
   legacy: Fingerprint;
   findings: QualityFinding[];
@@ -248,7 +248,7 @@ export function signatureDistance(a: string, b: string): number {
   return Math.round((dl / (SIG_W * SIG_H) + dc / (2 * SIG_C)) * 10) / 10;
 }
 
-/** Scheme 1's rule (rows stored before migration 0004): card fingerprints within HASH_MATCH_DISTANCE bits and card signatures within SIGNATURE_MATCH_DISTANCE. */
+/** Scheme 1's rule (rows stored before migration 0005): card fingerprints within HASH_MATCH_DISTANCE bits and card signatures within SIGNATURE_MATCH_DISTANCE. */
 export function isSameCardPicture(a: { fingerprint: string; signature: string }, b: { fingerprint: string; signature: string }): boolean {
   return hammingDistance(a.fingerprint, b.fingerprint) <= HASH_MATCH_DISTANCE && signatureDistance(a.signature, b.signature) <= SIGNATURE_MATCH_DISTANCE;
 }
@@ -270,7 +270,7 @@ export function isSamePicture(a: { fingerprint: string; signature: string }, b: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The face-aligned fingerprint and signature (scheme 2, migration 0004)
+// The face-aligned fingerprint and signature (scheme 2, migration 0005)
 
 /**
  * Where the head is on the card: the box the face-aligned fingerprint and signature are taken

@@ -55,10 +55,13 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
   const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, checks.legacy.bands, ctx.uploadId);
   // Scheme-2 candidates came with their signature's head part only: the few that pass the cheap
   // half of the rule are read whole (one more query, usually none).
+  // A row stored before the face signature (scheme 1) is compared by its own whole-card rule.
+  const mineFor = (c: { scheme: number }) => (c.scheme === 1 ? checks.legacy : checks);
+  // Closest first, then by student id: the one named is the same on every run.
   const allNear = candidates
     .filter((c) => c.scheme === 1 || isNearFace(checks, { fingerprint: c.fingerprint, head: c.signature }))
-    .map((c) => ({ ...c, hashDistance: hammingDistance((c.scheme === 1 ? checks.legacy : checks).fingerprint, c.fingerprint) }))
-    .sort((a, b) => a.hashDistance - b.hashDistance || a.student_id.localeCompare(b.student_id));
+    .map((c) => ({ ...c, distance: hammingDistance(mineFor(c).fingerprint, c.fingerprint) }))
+    .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));
   // The closest MAX_VERIFIED only: one match names the other student, and a school where the same
   // picture is on hundreds of students (a placeholder image) must not read hundreds of whole
   // signatures per photo (the 1,000-row queue test did: 5.6 MB per row). Logged when it happens.
@@ -70,18 +73,11 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
     ctx.org,
     near.filter((c) => c.scheme !== 1),
   );
-  // A row stored before the face signature (scheme 1) is compared by its own whole-card rule.
-  const mineFor = (c: { scheme: number }) => (c.scheme === 1 ? checks.legacy : checks);
-  // Closest first, then by student id: the one named is the same on every run.
+  // Still closest first (near is sorted).
   const matches = near
-    .map((c) => ({
-      ...c,
-      signature: c.scheme === 1 ? c.signature : (whole.get(checkKey(c)) ?? ""),
-      distance: hammingDistance(mineFor(c).fingerprint, c.fingerprint),
-    }))
+    .map((c) => ({ ...c, signature: c.scheme === 1 ? c.signature : (whole.get(checkKey(c)) ?? "") }))
     // The hash finds the candidates; the signature tells a copy from a classmate with the same framing.
-    .filter((c) => (c.scheme === 1 ? isSameCardPicture(checks.legacy, c) : isSamePicture(checks, c)))
-    .sort((a, b) => a.distance - b.distance || a.student_id.localeCompare(b.student_id));
+    .filter((c) => (c.scheme === 1 ? isSameCardPicture(checks.legacy, c) : isSamePicture(checks, c)));
 
   const outcome: ChecksOutcome = { warnings: [...quality], statements: [], laterRows: [] };
   let mine: PhotoWarning | null = null;

@@ -285,7 +285,7 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
  * covering-index searches, one per band (checked with EXPLAIN QUERY PLAN: an OR over the bands
  * would scan the school's rows instead), so the cost is the handful of candidates, not the
  * school's photos. Each band is looked up with the face fingerprint's value (rows of scheme 2) and
- * the whole-card one's (`legacy`, rows of scheme 1 from before migration 0004): two index
+ * the whole-card one's (`legacy`, rows of scheme 1 from before migration 0005): two index
  * probes per band, and a row counts only as a candidate of its own scheme.
  */
 export async function selectHashCandidates(

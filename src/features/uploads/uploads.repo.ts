@@ -25,7 +25,7 @@ export type UploadRow = {
 };
 
 export type UploadFileRow = { name: string; bytes: number; type: string | null; problem_code: string | null; problem_message: string | null };
-/** A received image's SHA-256 and displayed size (migration 0004; NULL for other files and files received before). */
+/** A received image's SHA-256 and displayed size (migration 0005; NULL for other files and files received before). */
 export type UploadFileFacts = { sha256: string | null; width: number | null; height: number | null };
 
 export type UploadRowRecord = {
