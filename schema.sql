@@ -171,12 +171,14 @@ CREATE TABLE IF NOT EXISTS photo_checks (
   upload_id TEXT,
   upload_row INTEGER,
   warnings TEXT NOT NULL DEFAULT '[]',
-  -- 1: whole-card fingerprint and signature (rows from before migration 0005); 2: face-aligned
+  -- 1: whole-card fingerprint and signature (rows from before migration 0005); 2: face-aligned;
+  -- 3: face-aligned with the head's surroundings, band0–3 the face key's 32-bit bands
+  -- (src/imaging/checks/face-key.ts; schemes 1 and 2 hold 16-bit hash quarters there)
   scheme INTEGER NOT NULL DEFAULT 1,
-  -- scheme 2: the signature's head part (src/imaging/checks.ts faceHead), what the duplicate
+  -- schemes 2 and 3: the signature's head part (src/imaging/checks.ts faceHead), what the duplicate
   -- lookup reads for every candidate; NULL for scheme 1
   head TEXT,
-  -- the verification of a fingerprint match (src/imaging/checks.ts), hex; 2.8 KB, so it is the
+  -- the verification of a fingerprint match (src/imaging/checks/face.ts), hex; 2.8–3.5 KB, so it is the
   -- last column: SQLite keeps a large value in overflow pages, and a column after it could only
   -- be read by walking them (the lookup reads a few hundred candidates' other columns per photo)
   signature TEXT NOT NULL,

@@ -52,9 +52,15 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
     upload_row: ctx.uploadRow,
     warnings: quality,
   });
-  const candidates = await selectHashCandidates(db, ctx.org, ctx.studentId, checks.bands, checks.legacy.bands, ctx.uploadId);
-  // Scheme-2 candidates came with their signature's head part only: the few that pass the cheap
-  // half of the rule are read whole (one more query, usually none).
+  const candidates = await selectHashCandidates(
+    db,
+    ctx.org,
+    ctx.studentId,
+    { probes: checks.probes, scheme2: checks.scheme2Bands, scheme1: checks.legacy.bands },
+    ctx.uploadId,
+  );
+  // Scheme-2 and -3 candidates came with their signature's head part only: the few that pass the
+  // cheap half of the rule are read whole (one more query, usually none).
   // A row stored before the face signature (scheme 1) is compared by its own whole-card rule.
   const mineFor = (c: { scheme: number }) => (c.scheme === 1 ? checks.legacy : checks);
   // Closest first, then by student id: the one named is the same on every run.

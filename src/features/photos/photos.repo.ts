@@ -2,7 +2,7 @@
  * The photos' SQL, all of it: photo_versions rows, the students' photo pointers
  * (photo_version, restore_version), the pass view's lookup batch and support's delete-all.
  */
-import { faceHead } from "../../imaging/checks";
+import { CHECKS_SCHEME, faceHead } from "../../imaging/checks";
 import { STUDENT_COLUMNS, type StudentColumns } from "../students/students.repo";
 
 export type PhotoVersionRow = {
@@ -245,21 +245,21 @@ export type NewChecks = {
 export type HashCandidate = {
   student_id: string;
   version: string;
-  /** 1: a whole-card fingerprint and signature (stored before migration 0005); 2: face-aligned. */
+  /** 1: a whole-card fingerprint and signature (stored before migration 0005); 2: face-aligned; 3: face-aligned with the head's surroundings, found by face-key.ts's bands. */
   scheme: number;
   fingerprint: string;
-  /** Scheme 1: the whole signature (its rule needs it). Scheme 2: only its head part (checks.ts faceHead). */
+  /** Scheme 1: the whole signature (its rule needs it). Schemes 2 and 3: only the head part (checks.ts faceHead). */
   signature: string;
   upload_id: string | null;
   upload_row: number | null;
 };
 
-/** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. Always scheme 2 (face-aligned). */
+/** Written before the duplicate lookup, so two rows processed at once see at least one another. A repeat changes nothing. Always the current scheme (CHECKS_SCHEME). */
 export async function insertChecks(db: D1Database, c: NewChecks) {
   await db
     .prepare(
       `INSERT INTO photo_checks (org, student_id, version, fingerprint, signature, band0, band1, band2, band3, upload_id, upload_row, warnings, scheme, head)
-       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 2, ?13) ON CONFLICT DO NOTHING`,
+       VALUES (?1, ?2, ?3, ?4, ?12, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?14, ?13) ON CONFLICT DO NOTHING`,
     )
     .bind(
       c.org,
@@ -275,46 +275,52 @@ export async function insertChecks(db: D1Database, c: NewChecks) {
       JSON.stringify(c.warnings),
       c.signature,
       faceHead(c.signature),
+      CHECKS_SCHEME,
     )
     .run();
 }
 
+/** selectHashCandidates' statement (exported for the test that reads its query plan). */
+export const CANDIDATES_SQL = `WITH cand AS (
+    SELECT p.student_id, p.version FROM json_each(?3) k CROSS JOIN photo_checks p ON p.org = ?1 AND p.band0 = k.value
+    UNION SELECT p.student_id, p.version FROM json_each(?4) k CROSS JOIN photo_checks p ON p.org = ?1 AND p.band1 = k.value
+    UNION SELECT p.student_id, p.version FROM json_each(?5) k CROSS JOIN photo_checks p ON p.org = ?1 AND p.band2 = k.value
+    UNION SELECT p.student_id, p.version FROM json_each(?6) k CROSS JOIN photo_checks p ON p.org = ?1 AND p.band3 = k.value)
+  SELECT c.student_id, c.version, c.scheme, c.fingerprint,
+         CASE c.scheme WHEN 1 THEN c.signature ELSE c.head END AS signature,
+         c.upload_id, c.upload_row
+  FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
+  WHERE c.student_id <> ?2
+    AND CASE c.scheme WHEN 1 THEN c.band0 = ?8 OR c.band1 = ?9 OR c.band2 = ?10 OR c.band3 = ?11
+                      WHEN 2 THEN c.band0 = ?12 OR c.band1 = ?13 OR c.band2 = ?14 OR c.band3 = ?15
+                      ELSE c.band0 IN (SELECT value FROM json_each(?16)) OR c.band1 IN (SELECT value FROM json_each(?17))
+                        OR c.band2 IN (SELECT value FROM json_each(?18)) OR c.band3 IN (SELECT value FROM json_each(?19)) END
+    AND ((?7 IS NOT NULL AND c.upload_id = ?7)
+         OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
+  LIMIT ?20`;
+
 /**
- * Other students' photos sharing at least one fingerprint band: their current photos, and any
- * version written by `uploadId` (rows of the same upload not yet committed). A UNION of four
- * covering-index searches, one per band (checked with EXPLAIN QUERY PLAN: an OR over the bands
- * would scan the school's rows instead), so the cost is the handful of candidates, not the
- * school's photos. Each band is looked up with the face fingerprint's value (rows of scheme 2) and
- * the whole-card one's (`legacy`, rows of scheme 1 from before migration 0005): two index
- * probes per band, and a row counts only as a candidate of its own scheme.
+ * Other students' photos that may hold the same picture: their current photos, and any version
+ * written by `uploadId` (rows of the same upload not yet committed), found through the band
+ * indexes only. A UNION of four covering-index searches, one per band (an OR over the bands, or
+ * `band IN (SELECT … json_each)`, scans the school's rows instead: EXPLAIN QUERY PLAN, tested),
+ * each the index probed once per key of a JSON list (CROSS JOIN keeps the list outside): the
+ * photo's probes of that band (scheme 3, face-key.ts), its scheme-2 band and its scheme-1 band, so
+ * rows stored under every scheme are found; a row counts only as a candidate of its own scheme.
+ * The cost is the candidates (1–2 % of a school: BENCHMARKS.md), not the school's photos.
  */
 export async function selectHashCandidates(
   db: D1Database,
   org: string,
   studentId: string,
-  bands: readonly number[],
-  legacy: readonly number[],
+  keys: { probes: readonly (readonly number[])[]; scheme2: readonly number[]; scheme1: readonly number[] },
   uploadId: string | null,
 ) {
+  const perBand = [0, 1, 2, 3].map((b) => JSON.stringify([...keys.probes[b]!, keys.scheme2[b], keys.scheme1[b]]));
+  const scheme3 = [0, 1, 2, 3].map((b) => JSON.stringify(keys.probes[b]));
   const { results } = await db
-    .prepare(
-      `WITH cand AS (
-         SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band0 IN (?3, ?8)
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band1 IN (?4, ?9)
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band2 IN (?5, ?10)
-         UNION SELECT student_id, version FROM photo_checks WHERE org = ?1 AND band3 IN (?6, ?11))
-       SELECT c.student_id, c.version, c.scheme, c.fingerprint,
-              CASE c.scheme WHEN 1 THEN c.signature ELSE c.head END AS signature,
-              c.upload_id, c.upload_row
-       FROM cand JOIN photo_checks c ON c.org = ?1 AND c.student_id = cand.student_id AND c.version = cand.version
-       WHERE c.student_id <> ?2
-         AND CASE c.scheme WHEN 1 THEN c.band0 = ?8 OR c.band1 = ?9 OR c.band2 = ?10 OR c.band3 = ?11
-                           ELSE c.band0 = ?3 OR c.band1 = ?4 OR c.band2 = ?5 OR c.band3 = ?6 END
-         AND ((?7 IS NOT NULL AND c.upload_id = ?7)
-              OR EXISTS (SELECT 1 FROM students s WHERE s.org = c.org AND s.id = c.student_id AND s.photo_version = c.version))
-       LIMIT ?12`,
-    )
-    .bind(org, studentId, bands[0], bands[1], bands[2], bands[3], uploadId, legacy[0], legacy[1], legacy[2], legacy[3], MAX_HASH_CANDIDATES)
+    .prepare(CANDIDATES_SQL)
+    .bind(org, studentId, ...perBand, uploadId, ...keys.scheme1, ...keys.scheme2, ...scheme3, MAX_HASH_CANDIDATES)
     .all<HashCandidate>();
   if (results.length === MAX_HASH_CANDIDATES)
     console.warn(JSON.stringify({ at: "checks.candidates_capped", org, student_id: studentId, cap: MAX_HASH_CANDIDATES }));
@@ -322,9 +328,10 @@ export async function selectHashCandidates(
 }
 
 /**
- * Generated classmates share a band with about 10 % of a school (BENCHMARKS.md, photo checks), so
- * 5,000 photos give ~500 candidates; rows are a few hundred bytes each (the head part only), and
- * the cap leaves room above that. Reaching it is logged (a school of many identical pictures).
+ * A photo's probes reach about 1–2 % of a school of distinct generated students (BENCHMARKS.md,
+ * photo checks), so 5,000 photos give 50–100 candidates of a few hundred bytes each (the head part
+ * only); the cap leaves room for a school of many look-alikes. Reaching it is logged (a school of
+ * many identical pictures).
  */
 const MAX_HASH_CANDIDATES = 1000;
 
