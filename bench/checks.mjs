@@ -29,7 +29,7 @@ mkdirSync(path.dirname(outfile), { recursive: true });
 await build({
   stdin: {
     contents:
-      'export { processPortrait } from "./src/imaging/pipeline"; export * from "./src/imaging/checks"; export { faceMeasures, headBytes } from "./src/imaging/checks/face";',
+      'export { processPortrait } from "./src/imaging/pipeline"; export * from "./src/imaging/checks"; export { faceMeasures, headBytes } from "./src/imaging/checks/face"; export { keyInput } from "./src/imaging/checks/face-key";',
     resolveDir: ROOT,
     loader: "ts",
   },
@@ -41,7 +41,7 @@ await build({
   logLevel: "warning",
   plugins: [wasmModulePlugin],
 });
-const { processPortrait, hammingDistance, faceDistance, isSamePicture, FACE_MATCH } = await import(outfile);
+const { processPortrait, hammingDistance, faceDistance, isSamePicture, FACE_MATCH, faceMeasures, headBytes, keyInput } = await import(outfile);
 
 // The checks' cost against the whole pipeline's (issue 13: at most 10 %). A second bundle whose
 // pipeline hands this bench the planes it passes to checkPhoto, so checkPhoto can be timed alone.
@@ -74,13 +74,15 @@ await build({
     },
   ],
 });
+const cost = await import(costFile);
+/** The thumb and card planes the pipeline hands checkPhoto for these bytes. */
+const planesOf = (bytes) => {
+  cost.processPortrait(bytes);
+  return globalThis.__planes;
+};
 {
-  const cost = await import(costFile);
   const samples = Array.from({ length: 20 }, (_, i) => portraitJpeg({ width: 640, height: 800, seed: `cost-${i}`, quality: 88 }));
-  const planes = samples.map((b) => {
-    cost.processPortrait(b);
-    return globalThis.__planes;
-  });
+  const planes = samples.map(planesOf);
   const time = (rounds, f) => {
     for (let r = 0; r < 3; r++) f(r); // warm up
     const t = performance.now();
@@ -121,10 +123,18 @@ console.log(
 );
 
 if (values["average-head"]) {
-  const all = classes.flatMap((c) => c.checks);
-  const heads = all.map((x) => Uint8Array.from(Buffer.from(x.signature.slice(2048, 2048 + 656), "hex")));
-  const mean = heads[0].map((_, d) => Math.round(heads.reduce((s, h) => s + h[d], 0) / heads.length));
-  console.log(`THE_AVERAGE_HEAD (${all.length} portraits):\n${[...mean].join(", ")}`);
+  // face-key.ts's inputs of every portrait, averaged per input over the portraits that have it.
+  const inputs = classes
+    .flatMap((c) => c.photos)
+    .map((bytes) => {
+      const f = faceMeasures(planesOf(bytes).card);
+      return keyInput(headBytes(f.face), f.context);
+    });
+  const mean = [...inputs[0]].map((_, d) => {
+    const known = inputs.map((v) => v[d]).filter((v) => !Number.isNaN(v));
+    return Math.round(known.reduce((s, v) => s + v, 0) / known.length);
+  });
+  console.log(`THE_AVERAGE_HEAD (${inputs.length} portraits):\n${mean.join(", ")}`);
 }
 
 // What the lookup does: the photo processed second asks for its probes; isSamePicture decides.

@@ -10,7 +10,7 @@
  * measurements: README (*Checks on every photo*), BENCHMARKS.md (photo checks).
  */
 import type { Planes } from "./planes";
-import { cardSignature, hashBands, perceptualHash } from "./checks/card-hash";
+import { cardSignature, hashBands, perceptualHash, toHex } from "./checks/card-hash";
 import { faceMeasures, headBytes } from "./checks/face";
 import { faceKey } from "./checks/face-key";
 import { lumaFindings, type QualityFinding, sizeFindings } from "./checks/quality";
@@ -48,11 +48,11 @@ export function checkPhoto(thumb: Planes, card: Planes, original: { width: numbe
   const legacy = perceptualHash(thumb.y, thumb.width);
   const cardPart = cardSignature(card);
   const face = faceMeasures(card);
-  const key = faceKey(headBytes(face.face));
+  const key = faceKey(headBytes(face.face), face.context);
   return {
     fingerprint: face.fingerprint,
     // Face part, card part, context: the card rides along for copies that kept the framing (face.ts).
-    signature: hex(face.face) + cardPart + hex(face.context),
+    signature: toHex(face.face) + cardPart + toHex(face.context),
     bands: key.bands,
     probes: key.probes,
     alignedDetails: face.alignedDetails,
@@ -60,10 +60,4 @@ export function checkPhoto(thumb: Planes, card: Planes, original: { width: numbe
     legacy: { fingerprint: legacy, signature: cardPart, bands: hashBands(legacy) },
     findings,
   };
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

@@ -124,15 +124,25 @@ export function cardSignature(card: Planes): string {
   // Each column's block, worked out once (the same blocks as dividing per pixel, at a fraction of the cost).
   const block = new Int32Array(w);
   for (let col = 0; col < w; col++) block[col] = (col / fx) | 0;
+  // Blocks are runs of columns: each row's block is summed in a local (whole numbers, so the same
+  // sums as adding pixel by pixel into the table, at a third of the time: measured).
   for (let row = 0; row < h; row++) {
     const o = ((row / fy) | 0) * SIG_W;
     const base = row * w;
-    for (let col = 0; col < w; col++) {
-      const v = y[base + col]!;
-      sums[o + block[col]!]! += v;
-      total += v;
-      sq += v * v;
+    let col = 0;
+    let rowSq = 0;
+    while (col < w) {
+      const b = block[col]!;
+      let sum = 0;
+      while (col < w && block[col] === b) {
+        const v = y[base + col++]!;
+        sum += v;
+        rowSq += v * v;
+      }
+      sums[o + b]! += sum;
+      total += sum;
     }
+    sq += rowSq;
   }
   const mean = total / (w * h);
   const std = Math.sqrt(Math.max(1, sq / (w * h) - mean * mean));
@@ -151,9 +161,17 @@ export function cardSignature(card: Planes): string {
     }
     for (let i = 0; i < SIG_C; i++) out[SIG_W * SIG_H + p * SIG_C + i] = Math.round(cs[i]! / ((cw * ch) / SIG_C));
   });
-  let hex = "";
-  for (const b of out) hex += b.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(out);
+}
+
+/** Each byte's two hex digits, made once: signatures are thousands of bytes, and `toString(16)` per byte was a third of the checks' time (measured). */
+const HEX_DIGITS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Bytes as lower-case hex (how signatures are stored). */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]!]!;
+  return out;
 }
 
 /** Mean absolute difference of the normalised luma (0–255 scale, 32 = one standard deviation) plus that of the chroma. */

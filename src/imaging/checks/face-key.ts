@@ -2,28 +2,71 @@
  * The duplicate lookup's keys (scheme 3): where to look for the same picture without comparing
  * a school's photos one by one (pure).
  *
- * A random-hyperplane hash (SimHash) of the head part: the head box's 16×16 layout and its tone
- * cells (twice the weight: skin and hair colour tell people apart), less THE_AVERAGE_HEAD, so each
- * bit splits the population about in half. 128 bits make four 32-bit bands; the lookup finds
- * every stored photo sharing a band with one of the photo's PROBES: its own band, and the band with
- * any of its 6 least certain bits (the projections nearest zero) flipped — the bits a copy flips.
- * Measured (BENCHMARKS.md, photo checks): a copy shares a probed band 96–100 % of the time (the
- * lowest: brightened 15 %), and a photo reaches about 1–2 % of a school of distinct students
- * (the look-alikes: same skin, hair and hairstyle), where the 64-bit face hash's 16-bit bands of
- * scheme 2 reached 8–10 %.
+ * A random-hyperplane hash (SimHash) of what a photo's head looks like: the head box's 16×16
+ * layout, its tone cells (twice the weight: skin and hair colour tell people apart) and its
+ * surroundings, pooled to 10×10 luma and 6×6 Cb and Cr cells (1.5 times: collar, shoulders,
+ * clothes, backdrop); less THE_AVERAGE_HEAD, so each bit splits a class about in half. Cells a
+ * crop cut away count as average. 128 bits make four 32-bit bands; the lookup finds every stored
+ * photo sharing a band with one of the photo's probes: its own band, and the band with any of its
+ * 6 least certain bits (the projections nearest zero) flipped — the bits a copy flips.
+ * Measured (BENCHMARKS.md, photo checks): a copy is reached 98–100 % of the time, and a photo
+ * reaches about 0.3–1 % of a class of distinct students, where scheme 2's 16-bit bands of the
+ * face hash reached 8–10 %.
  *
- * Changing THE_AVERAGE_HEAD, the projections' seed or the band layout changes every key: stored
- * keys would no longer be found. That is a new scheme (photo_checks.scheme), never an edit.
+ * Changing THE_AVERAGE_HEAD, the weights, the projections' seed or the band layout changes every
+ * key: stored keys would no longer be found. That is a new scheme (photo_checks.scheme), not an edit.
  */
-import { HEAD_LAYOUT_BYTES } from "./face";
+import { CONTEXT, HEAD_LAYOUT_BYTES, HEAD_TONE_BYTES, OFF_CARD } from "./face";
 
-export const FACE_KEY = { bands: 4, bitsPerBand: 32, probeBits: 6, toneWeight: 2, seed: 0x5eed_f00d };
+export const FACE_KEY = { bands: 4, bitsPerBand: 32, probeBits: 6, toneWeight: 2, surroundingsWeight: 1.5, seed: 0x5eed_f00d };
+
+const POOLED_LUMA = (CONTEXT.luma / 2) ** 2;
+const POOLED_TONE = (CONTEXT.tone / 2) ** 2;
 
 /**
- * The mean head part (layout bytes, then Cb and Cr tone bytes) of 2,000 generated portraits: 1,000
- * sharing one backdrop and shirt colour and 1,000 of the vendor pool (`npm run bench -- checks`
- * prints it again with `--average-head`). Real photos differ from it somewhat; a bit that then
- * splits a school less evenly makes the lookup read more candidates, never miss a copy.
+ * The key's input before centring: the head part's bytes (layout, then tone), then the
+ * surroundings' luma (normalised to mean 128, standard deviation 32 over the cells on the card, so
+ * brightness does not move it) and tone, each pooled 2×2; NaN where a pooled cell is not whole on
+ * the card. `head`: face.ts headBytes; `context`: faceMeasures' context bytes.
+ */
+export function keyInput(head: Uint8Array, context: Uint8Array): Float64Array {
+  const out = new Float64Array(head.length + POOLED_LUMA + 2 * POOLED_TONE);
+  out.set(head, 0);
+  const lumaCells = CONTEXT.luma * CONTEXT.luma;
+  let sum = 0;
+  let sq = 0;
+  let n = 0;
+  for (let i = 0; i < lumaCells; i++) {
+    if (context[i] === OFF_CARD) continue;
+    sum += context[i]!;
+    sq += context[i]! ** 2;
+    n++;
+  }
+  const mean = sum / (n || 1);
+  const std = Math.sqrt(Math.max(0, sq / (n || 1) - mean * mean)) || 1;
+  let at = head.length;
+  at = pool(context, 0, CONTEXT.luma, (v) => 128 + ((v - mean) / std) * 32, out, at);
+  at = pool(context, lumaCells, CONTEXT.tone, (v) => v, out, at);
+  pool(context, lumaCells + CONTEXT.tone * CONTEXT.tone, CONTEXT.tone, (v) => v, out, at);
+  return out;
+}
+
+/** 2×2 means of a side×side grid of bytes starting at `from`, each through `f`; NaN unless all four are on the card. */
+function pool(bytes: Uint8Array, from: number, side: number, f: (v: number) => number, out: Float64Array, at: number): number {
+  for (let y = 0; y < side; y += 2) {
+    for (let x = 0; x < side; x += 2) {
+      const cells = [bytes[from + y * side + x]!, bytes[from + y * side + x + 1]!, bytes[from + (y + 1) * side + x]!, bytes[from + (y + 1) * side + x + 1]!];
+      out[at++] = cells.includes(OFF_CARD) ? Number.NaN : cells.reduce((s, v) => s + f(v), 0) / 4;
+    }
+  }
+  return at;
+}
+
+/**
+ * The mean keyInput of 2,000 generated portraits: 1,000 sharing one backdrop and shirt colour and
+ * 1,000 of the vendor pool (`npm run bench -- checks --average-head` prints it again from the same
+ * portraits). Real photos differ from it somewhat; a bit that then splits a school less evenly
+ * makes the lookup read more candidates, never miss a copy.
  */
 // biome-ignore format: a table of numbers, 32 to a line
 const THE_AVERAGE_HEAD = [
@@ -37,10 +80,19 @@ const THE_AVERAGE_HEAD = [
   165, 157, 146, 146, 147, 113, 116, 118, 118, 116, 113, 144, 146, 146, 155, 165, 164, 155, 144, 142, 143, 113, 115, 116, 117, 115, 113, 140, 142, 144, 153, 164,
   130, 121, 117, 117, 121, 130, 127, 115, 108, 107, 114, 126, 124, 108, 107, 106, 107, 123, 125, 107, 106, 106, 107, 125, 130, 117, 105, 105, 116, 130, 131, 127,
   108, 107, 126, 130, 125, 135, 140, 140, 136, 126, 130, 143, 151, 151, 144, 130, 133, 151, 152, 152, 151, 134, 131, 152, 153, 153, 152, 132, 126, 141, 155, 155,
-  141, 126, 125, 129, 150, 150, 129, 125,
+  141, 126, 125, 129, 150, 150, 129, 125, 155, 158, 160, 161, 157, 157, 161, 160, 158, 155, 156, 159, 160, 128, 83, 79, 123, 160, 159, 156, 156, 159, 142, 78,
+  95, 91, 72, 139, 159, 156, 155, 157, 117, 101, 116, 115, 99, 114, 157, 155, 154, 155, 124, 108, 112, 112, 107, 121, 155, 154, 152, 153, 143, 112, 114, 113,
+  110, 142, 153, 152, 149, 151, 144, 128, 107, 107, 127, 144, 151, 149, 146, 147, 136, 120, 103, 103, 118, 135, 147, 146, 141, 119, 101, 98, 99, 98, 97, 99,
+  116, 141, 107, 87, 89, 90, 93, 93, 89, 87, 85, 104, 130, 130, 127, 127, 130, 130, 131, 127, 113, 113, 126, 131, 131, 122, 106, 106, 122, 131, 131, 129,
+  109, 108, 128, 131, 132, 129, 118, 118, 129, 132, 128, 125, 124, 124, 125, 128, 125, 125, 129, 129, 125, 125, 125, 129, 145, 145, 130, 125, 125, 134, 152, 153,
+  135, 125, 124, 127, 150, 150, 127, 124, 124, 122, 133, 133, 122, 124, 119, 115, 116, 116, 115, 119,
 ];
 
 const DIMENSIONS = THE_AVERAGE_HEAD.length;
+/** Each input's weight: layout 1, tone toneWeight, surroundings surroundingsWeight. */
+const WEIGHTS = Float64Array.from({ length: DIMENSIONS }, (_, d) =>
+  d < HEAD_LAYOUT_BYTES ? 1 : d < HEAD_LAYOUT_BYTES + HEAD_TONE_BYTES ? FACE_KEY.toneWeight : FACE_KEY.surroundingsWeight,
+);
 const BITS = FACE_KEY.bands * FACE_KEY.bitsPerBand;
 
 /** The hyperplanes: BITS Gaussian vectors from a fixed seed (mulberry32 + Box–Muller), made on first use (168 KB). */
@@ -67,11 +119,12 @@ export type FaceKey = {
   probes: number[][];
 };
 
-/** The key of a head part (faceMeasures' layout and tone bytes: face.ts headBytes). */
-export function faceKey(head: Uint8Array): FaceKey {
-  if (head.length !== DIMENSIONS) throw new Error(`faceKey: ${head.length} head bytes, expected ${DIMENSIONS}`);
+/** The key of a photo's head part and surroundings (keyInput's arguments). */
+export function faceKey(head: Uint8Array, context: Uint8Array): FaceKey {
+  const input = keyInput(head, context);
+  if (input.length !== DIMENSIONS) throw new Error(`faceKey: ${input.length} inputs, expected ${DIMENSIONS}`);
   const centred = new Float32Array(DIMENSIONS);
-  for (let d = 0; d < DIMENSIONS; d++) centred[d] = (head[d]! - THE_AVERAGE_HEAD[d]!) * (d < HEAD_LAYOUT_BYTES ? 1 : FACE_KEY.toneWeight);
+  for (let d = 0; d < DIMENSIONS; d++) centred[d] = Number.isNaN(input[d]!) ? 0 : (input[d]! - THE_AVERAGE_HEAD[d]!) * WEIGHTS[d]!;
   const p = planes();
   const bands: number[] = [];
   const probes: number[][] = [];

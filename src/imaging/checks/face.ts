@@ -28,8 +28,8 @@ const BLUR = 3;
  * (every 2nd pixel: cells are ~12 pixels wide) and `tone`² Cb and Cr cells. A crop cuts some of it
  * away: those cells are unknown (OFF_CARD), and two signatures compare on the cells both have.
  */
-const CONTEXT = { half: 1.0, above: 0.3, below: 1.9, luma: 20, tone: 12 };
-const OFF_CARD = 255;
+export const CONTEXT = { half: 1.0, above: 0.3, below: 1.9, luma: 20, tone: 12 };
+export const OFF_CARD = 255;
 
 const LAYOUT_AT = FACE_DETAIL * FACE_DETAIL;
 const TONE_AT = LAYOUT_AT + FACE_LAYOUT * FACE_LAYOUT;
@@ -290,6 +290,7 @@ const HEAD_PART = { from: 2 * LAYOUT_AT, length: 2 * (FACE_BYTES - LAYOUT_AT) };
 export const faceHead = (signature: string) => signature.slice(HEAD_PART.from, HEAD_PART.from + HEAD_PART.length);
 /** The head part's layout bytes (then its tone bytes). */
 export const HEAD_LAYOUT_BYTES = FACE_LAYOUT * FACE_LAYOUT;
+export const HEAD_TONE_BYTES = 2 * FACE_CHROMA * FACE_CHROMA;
 /** The head part as raw bytes (face-key.ts's input). */
 export const headBytes = (face: Uint8Array) => face.subarray(LAYOUT_AT, FACE_BYTES);
 

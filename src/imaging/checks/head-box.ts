@@ -119,12 +119,20 @@ export function gridMeans(plane: Uint8Array, pw: number, ph: number, box: Box, c
     gxs[xx - x0] = Math.min(cols - 1, Math.max(0, ((xx + 0.5 - box.left) * fx) | 0));
     src[xx - x0] = Math.min(pw - 1, Math.max(0, xx));
   }
+  // A row's pixels of one cell are summed in a local first (cells are runs of columns): one write
+  // per cell and row instead of two per pixel; the sums are whole numbers, so the result is the same.
+  const n = gxs.length;
   for (let yy = y0; yy < y1; yy++) {
     const o = Math.min(rows - 1, Math.max(0, ((yy + 0.5 - box.top) * fy) | 0)) * cols;
     const row = Math.min(ph - 1, Math.max(0, yy)) * pw;
-    for (let k = 0; k < gxs.length; k++) {
-      out[o + gxs[k]!]! += plane[row + src[k]!]!;
-      count[o + gxs[k]!]!++;
+    let k = 0;
+    while (k < n) {
+      const cell = gxs[k]!;
+      const start = k;
+      let sum = 0;
+      while (k < n && gxs[k] === cell) sum += plane[row + src[k++]!]!;
+      out[o + cell]! += sum;
+      count[o + cell]! += k - start;
     }
   }
   for (let i = 0; i < out.length; i++) out[i]! /= count[i]! || 1;
