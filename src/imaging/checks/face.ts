@@ -10,7 +10,7 @@
  */
 import type { Planes } from "../planes";
 import { CARD_SIGNATURE_BYTES, hammingDistance, hashOf32, signatureDistance } from "./card-hash";
-import { BOX, type Box, findHeadBox, gridMeans, gridMeansInside } from "./head-box";
+import { BOX, type Box, findHeadBox, gridMeans, gridMeansInside, gridSums } from "./head-box";
 
 /** The inner face's detail: FACE_DETAIL×FACE_DETAIL luma cells (high-passed, normalised). */
 const FACE_DETAIL = 32;
@@ -77,7 +77,10 @@ export function faceMeasures(card: Planes): FaceMeasures {
   const { width: w, height: h } = card;
   const face = new Uint8Array(FACE_BYTES);
   face.set(detailBytes(card, box), 0);
-  normalisedBytes(gridMeans(card.y, w, h, box, FACE_LAYOUT, FACE_LAYOUT), face, LAYOUT_AT);
+  // The head box's 32×32 luma (the fingerprint) and, pooled 2×2, its 16×16 layout: one pass.
+  const fine = gridSums(card.y, w, h, box, 2 * FACE_LAYOUT, 2 * FACE_LAYOUT);
+  const means32 = fine.sums.map((v, i) => v / (fine.counts[i] || 1));
+  normalisedBytes(pooled(fine.sums, fine.counts, FACE_LAYOUT), face, LAYOUT_AT);
   const half = halved(box);
   [card.cb, card.cr].forEach((plane, p) => {
     const cs = gridMeans(plane, (w + 1) >> 1, (h + 1) >> 1, half, FACE_CHROMA, FACE_CHROMA);
@@ -85,7 +88,7 @@ export function faceMeasures(card: Planes): FaceMeasures {
   });
   let aligned: Int16Array[] | null = null;
   return {
-    fingerprint: hashOf32(gridMeans(card.y, w, h, box, 32, 32)),
+    fingerprint: hashOf32(means32),
     face,
     context: contextBytes(card, box),
     alignedDetails: () =>
@@ -97,6 +100,21 @@ export function faceMeasures(card: Planes): FaceMeasures {
   };
 }
 
+/** Means of a (2·side)² grid's sums pooled 2×2 into side² cells. */
+function pooled(sums: Float64Array, counts: Float64Array, side: number): Float64Array {
+  const fine = 2 * side;
+  const out = new Float64Array(side * side);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const at = 2 * y * fine + 2 * x;
+      const sum = sums[at]! + sums[at + 1]! + sums[at + fine]! + sums[at + fine + 1]!;
+      const count = counts[at]! + counts[at + 1]! + counts[at + fine]! + counts[at + fine + 1]!;
+      out[y * side + x] = sum / (count || 1);
+    }
+  }
+  return out;
+}
+
 const halved = (b: Box): Box => ({ left: b.left / 2, top: b.top / 2, width: b.width / 2, height: b.height / 2 });
 
 /** The inner face's high-passed, normalised 32×32 detail under a head box. */
@@ -106,17 +124,20 @@ function detailBytes(card: Planes, box: Box): Uint8Array {
   const inner = { left: centre - INNER.half * head, top: box.top + INNER.from * head, width: 2 * INNER.half * head, height: (INNER.to - INNER.from) * head };
   const g = FACE_DETAIL;
   const grid = gridMeans(card.y, card.width, card.height, inner, g, g);
+  // The neighbourhood means from a summed-area table: four reads per cell instead of 49.
+  const side = g + 1;
+  const area = new Float64Array(side * side);
+  for (let y = 0; y < g; y++)
+    for (let x = 0; x < g; x++) area[(y + 1) * side + x + 1] = grid[y * g + x]! + area[y * side + x + 1]! + area[(y + 1) * side + x]! - area[y * side + x]!;
   const detail = new Float64Array(g * g);
   for (let y = 0; y < g; y++) {
+    const top = Math.max(0, y - BLUR);
+    const bottom = Math.min(g - 1, y + BLUR) + 1;
     for (let x = 0; x < g; x++) {
-      let sum = 0;
-      let n = 0;
-      for (let yy = Math.max(0, y - BLUR); yy <= Math.min(g - 1, y + BLUR); yy++)
-        for (let xx = Math.max(0, x - BLUR); xx <= Math.min(g - 1, x + BLUR); xx++) {
-          sum += grid[yy * g + xx]!;
-          n++;
-        }
-      detail[y * g + x] = grid[y * g + x]! - sum / n;
+      const left = Math.max(0, x - BLUR);
+      const right = Math.min(g - 1, x + BLUR) + 1;
+      const sum = area[bottom * side + right]! - area[top * side + right]! - area[bottom * side + left]! + area[top * side + left]!;
+      detail[y * g + x] = grid[y * g + x]! - sum / ((bottom - top) * (right - left));
     }
   }
   const out = new Uint8Array(g * g);

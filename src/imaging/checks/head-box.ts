@@ -104,6 +104,13 @@ export function findHeadBox(card: Planes): Box {
 
 /** Means of a plane over a cols×rows grid laid on `box` (in the plane's own pixels); pixels outside the plane count as its nearest edge. */
 export function gridMeans(plane: Uint8Array, pw: number, ph: number, box: Box, cols: number, rows: number): Float64Array {
+  const { sums, counts } = gridSums(plane, pw, ph, box, cols, rows);
+  for (let i = 0; i < sums.length; i++) sums[i]! /= counts[i]! || 1;
+  return sums;
+}
+
+/** gridMeans' sums and pixel counts per cell (cells of a grid twice as fine pool exactly into the coarser one's). */
+export function gridSums(plane: Uint8Array, pw: number, ph: number, box: Box, cols: number, rows: number) {
   const out = new Float64Array(cols * rows);
   const count = new Float64Array(cols * rows);
   const x0 = Math.floor(box.left);
@@ -135,8 +142,7 @@ export function gridMeans(plane: Uint8Array, pw: number, ph: number, box: Box, c
       count[o + cell]! += k - start;
     }
   }
-  for (let i = 0; i < out.length; i++) out[i]! /= count[i]! || 1;
-  return out;
+  return { sums: out, counts: count };
 }
 
 /** A cell of gridMeansInside that is mostly off the plane (a crop cut it away): compared as unknown. */
@@ -159,12 +165,19 @@ export function gridMeansInside(plane: Uint8Array, pw: number, ph: number, box: 
   const fy = rows / box.height;
   const gxs: number[] = [];
   for (let xx = x0; xx < x1; xx += step) gxs.push(Math.min(cols - 1, Math.max(0, ((xx + 0.5 - box.left) * fx) | 0)));
+  const n = gxs.length;
   for (let yy = y0; yy < y1; yy += step) {
     const o = Math.min(rows - 1, Math.max(0, ((yy + 0.5 - box.top) * fy) | 0)) * cols;
     const row = yy * pw;
-    for (let k = 0, xx = x0; k < gxs.length; k++, xx += step) {
-      out[o + gxs[k]!]! += plane[row + xx]!;
-      count[o + gxs[k]!]!++;
+    // As in gridMeans: a cell's run of columns summed in a local, one write per cell and row.
+    let k = 0;
+    while (k < n) {
+      const cell = gxs[k]!;
+      const start = k;
+      let sum = 0;
+      while (k < n && gxs[k] === cell) sum += plane[row + x0 + step * k++]!;
+      out[o + cell]! += sum;
+      count[o + cell]! += k - start;
     }
   }
   const full = (box.width / cols / step) * (box.height / rows / step);
