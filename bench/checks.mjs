@@ -24,8 +24,22 @@ const { values } = parseArgs({
 });
 const n = Number(values.n);
 
+// The pipeline bundled for node, its checkPhoto import tapped so that this bench gets the planes
+// the pipeline hands it (to time checkPhoto alone, and for --average-head).
 const outfile = path.join(ROOT, ".bench", "checks", "checks-entry.mjs");
 mkdirSync(path.dirname(outfile), { recursive: true });
+const planesTap = {
+  name: "planes-tap",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/checks$/ }, (a) => (a.importer.endsWith("pipeline.ts") ? { path: "planes-tap", namespace: "planes-tap" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "planes-tap" }, () => ({
+      contents: `import { checkPhoto as real } from ${JSON.stringify(path.join(ROOT, "src/imaging/checks.ts"))};
+        export function checkPhoto(thumb, card, info) { globalThis.__planes = { thumb, card, info }; return real(thumb, card, info); }`,
+      loader: "js",
+      resolveDir: ROOT,
+    }));
+  },
+};
 await build({
   stdin: {
     contents:
@@ -39,45 +53,15 @@ await build({
   target: "node20",
   outfile,
   logLevel: "warning",
-  plugins: [wasmModulePlugin],
+  plugins: [wasmModulePlugin, planesTap],
 });
-const { processPortrait, hammingDistance, faceDistance, isSamePicture, FACE_MATCH, faceMeasures, headBytes, keyInput } = await import(outfile);
+const { processPortrait, checkPhoto, hammingDistance, faceDistance, isSamePicture, FACE_MATCH, faceMeasures, headBytes, keyInput } = await import(outfile);
 
-// The checks' cost against the whole pipeline's (issue 13: at most 10 %). A second bundle whose
-// pipeline hands this bench the planes it passes to checkPhoto, so checkPhoto can be timed alone.
-const costFile = path.join(ROOT, ".bench", "checks", "checks-cost-entry.mjs");
-await build({
-  stdin: {
-    contents: 'export { processPortrait } from "./src/imaging/pipeline"; export { checkPhoto } from "./src/imaging/checks";',
-    resolveDir: ROOT,
-    loader: "ts",
-  },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  outfile: costFile,
-  logLevel: "warning",
-  plugins: [
-    wasmModulePlugin,
-    {
-      name: "planes-tap",
-      setup(b) {
-        b.onResolve({ filter: /^\.\/checks$/ }, (a) => (a.importer.endsWith("pipeline.ts") ? { path: "planes-tap", namespace: "planes-tap" } : undefined));
-        b.onLoad({ filter: /.*/, namespace: "planes-tap" }, () => ({
-          contents: `import { checkPhoto as real } from ${JSON.stringify(path.join(ROOT, "src/imaging/checks.ts"))};
-            export function checkPhoto(thumb, card, info) { globalThis.__planes = { thumb, card, info }; return real(thumb, card, info); }`,
-          loader: "js",
-          resolveDir: ROOT,
-        }));
-      },
-    },
-  ],
-});
-const cost = await import(costFile);
+// The checks' cost against the whole pipeline's (issue 13: at most 10 %).
+
 /** The thumb and card planes the pipeline hands checkPhoto for these bytes. */
 const planesOf = (bytes) => {
-  cost.processPortrait(bytes);
+  processPortrait(bytes);
   return globalThis.__planes;
 };
 {
@@ -89,9 +73,9 @@ const planesOf = (bytes) => {
     for (let r = 0; r < rounds; r++) f(r);
     return (performance.now() - t) / rounds;
   };
-  const pipeline = time(200, (r) => cost.processPortrait(samples[r % samples.length]));
-  const checks = time(2000, (r) => cost.checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info));
-  const aligned = time(200, (r) => cost.checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info).alignedDetails()) - checks;
+  const pipeline = time(200, (r) => processPortrait(samples[r % samples.length]));
+  const checks = time(2000, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info));
+  const aligned = time(200, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info).alignedDetails()) - checks;
   console.log(
     `cost: pipeline ${pipeline.toFixed(2)} ms per 640×800 photo (checks included), checkPhoto ${checks.toFixed(2)} ms (${((checks / (pipeline - checks)) * 100).toFixed(1)} % of the rest); the crop way's aligned details, only when a candidate gets that far, ${aligned.toFixed(2)} ms more`,
   );
