@@ -307,6 +307,25 @@ describe("warnings through the API", () => {
     expect((await json(await admin("GET", "/v1/integration"))).warning_photo_count).toBe(1);
   });
 
+  it("a deleted photo's warnings go with it (student and card); restoring it brings them back", async () => {
+    const { admin } = await school();
+    await putPhoto(admin, "k1", student(1));
+    await putPhoto(admin, "k2", darkened(student(2)));
+    const warningsOf = async (id: string) => (await json(await admin("GET", `/v1/students/${id}`))).photo?.warnings.map((w: { code: string }) => w.code);
+    const openWarnings = async () => (await json(await admin("GET", "/v1/integration"))).warning_photo_count;
+    expect(await warningsOf("k2")).toEqual(["too_dark"]);
+    expect(await openWarnings()).toBe(1);
+
+    expect((await admin("DELETE", "/v1/students/k2/photo")).status).toBe(204);
+    const k2 = await json(await admin("GET", "/v1/students/k2"));
+    expect(k2.photo).toBeNull();
+    expect(await openWarnings()).toBe(0);
+
+    expect((await admin("POST", "/v1/students/k2/photo/restore")).status).toBe(200);
+    expect(await warningsOf("k2")).toEqual(["too_dark"]);
+    expect(await openWarnings()).toBe(1);
+  });
+
   it("a bulk upload: the same picture on two rows is reported on the later row; quality warnings per row; report.csv and the upload list them", async () => {
     const { admin } = await school();
     // On file already: k6's photo, which row 4 (k5) repeats.
