@@ -506,4 +506,22 @@ describe("the upload CLI's summary", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}Warnings +2 {2}photos to look at \(possible_duplicate 1, low_resolution 1, too_dark 1\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/row 3, c\.jpg: .*\(same as k1\)/));
   });
+
+  it("says the count is a floor when the upload listed only its first problems (report.csv has every row)", () => {
+    const lines: string[] = [];
+    printSummary({
+      final: {
+        status: "completed",
+        counts: { processed: 2, failed: 0 },
+        problems: [{ row: 3, file: "c.jpg", code: "too_dark", message: "m", details: { mean_luma: 20 } }],
+        problems_truncated: true,
+      },
+      report: { byStatus: { processed: 2 }, byCode: {}, lines: [], file: "r.csv" },
+      say: (l: string) => lines.push(l),
+      url: "http://x",
+    });
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}Warnings +1\+ {2}photos to look at \(too_dark 1\); counted from the first problems listed, r\.csv has every row$/),
+    );
+  });
 });

@@ -83,7 +83,11 @@ export function printSummary({ final, report, say, url }) {
       .sort((a, b) => b[1] - a[1])
       .map(([code, n]) => `${code} ${n}`)
       .join(", ");
-    say(`  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}  photos to look at (${list})`);
+    // The upload lists its first problems only: past them the count is a floor, and report.csv has every row.
+    const partial = final.problems_truncated ? "+" : "";
+    say(
+      `  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}${partial}  photos to look at (${list})${partial && `; counted from the first problems listed, ${report.file} has every row`}`,
+    );
     for (const p of checks.slice(0, 10))
       say(`    row ${p.row}, ${p.file ?? ""}: ${plainWords(p.code)}${p.details.student_id ? ` (same as ${p.details.student_id})` : ""}`);
   }
