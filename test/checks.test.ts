@@ -389,6 +389,8 @@ describe("each warning on every path a photo takes (single PUT, bulk upload of f
     { id: "k10", bytes: () => student(17), expect: [] },
     // The same picture as row 9, re-encoded brighter: within one upload the later row carries it.
     { id: "k11", bytes: () => brightened(student(17), 1.1), expect: ["possible_duplicate"], sameAs: "k10" },
+    // Row 1's very bytes (an index shifted by a row): an upload's preview says so before decoding.
+    { id: "k12", bytes: () => student(11), expect: ["possible_duplicate"], sameAs: "k1" },
   ];
 
   /**
@@ -439,6 +441,18 @@ describe("each warning on every path a photo takes (single PUT, bulk upload of f
     });
   }
 
+  /**
+   * The draft's preview, before anything is decoded: the warnings a file's header tells
+   * (low_resolution, not_a_portrait) and the same bytes on two rows, on their rows.
+   */
+  function expectDraftShows(draft: { problems: { row: number; code: string; student_id?: string; details?: { student_id?: string } }[] }) {
+    expect(draft.problems.filter((p) => p.details).map((p) => [p.row, p.code, p.student_id, p.details?.student_id])).toEqual([
+      [3, "low_resolution", "k3", undefined],
+      [7, "not_a_portrait", "k7", undefined],
+      [11, "possible_duplicate", "k12", "k1"],
+    ]);
+  }
+
   const mapping = () => cases.map((c, i) => `${c.id}@school.test,${String(i + 1).padStart(2, "0")}-${c.id}.jpg`).join("\n");
 
   it("a single PUT: each case answers with its own warnings, and GET /v1/students/:id shows the same", async () => {
@@ -458,11 +472,11 @@ describe("each warning on every path a photo takes (single PUT, bulk upload of f
     expect((await json(await other.admin("GET", "/v1/students/k5"))).photo.warnings).toEqual([]);
   });
 
-  it("a bulk upload of files: each row's warnings in the upload, report.csv and the students' photos", async () => {
+  it("a bulk upload of files: each row's warnings in the draft's preview (those known before decoding), then in the upload, report.csv and the students' photos", async () => {
     const { admin, other } = await schools();
     const id = await newUpload(admin);
     for (const [i, c] of cases.entries()) await putFile(admin, id, `${String(i + 1).padStart(2, "0")}-${c.id}.jpg`, c.bytes());
-    await putMapping(admin, id, mapping());
+    expectDraftShows(await putMapping(admin, id, mapping()));
     await submit(admin, id);
     await expectUploadShows(admin, id);
     await expectStudentsShow(admin);
@@ -478,6 +492,7 @@ describe("each warning on every path a photo takes (single PUT, bulk upload of f
     const draft = await waitForArchive(admin, id);
     expect(draft.archive.status).not.toBe("failed");
     expect(draft.counts.matched).toBe(cases.length);
+    expectDraftShows(draft);
     await submit(admin, id);
     await expectUploadShows(admin, id);
     await expectStudentsShow(admin);
