@@ -378,7 +378,7 @@ describe("each warning on every path a photo takes (single PUT, bulk upload of f
   /** In upload order (the row number is the index + 1); k9 is not sent, its photo is already on file. */
   const cases: { id: string; bytes: () => Uint8Array; expect: string[]; sameAs?: string }[] = [
     { id: "k1", bytes: () => student(11), expect: [] },
-    // Ordinary, and silent although another school holds a copy of it: one school never sees another's photos.
+    // Ordinary, and silent although another school holds this very picture: one school never sees another's photos.
     { id: "k2", bytes: () => student(12), expect: [] },
     { id: "k3", bytes: () => student(13, { width: 240, height: 300 }), expect: ["low_resolution"] },
     { id: "k4", bytes: () => darkened(student(14)), expect: ["too_dark"] },
