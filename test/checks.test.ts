@@ -522,21 +522,23 @@ describe("the upload CLI's summary", () => {
     expect(lines).toContainEqual(expect.stringMatching(/row 3, c\.jpg: .*\(same as k1\)/));
   });
 
-  it("says the count is a floor when the upload listed only its first problems (report.csv has every row)", () => {
-    const lines: string[] = [];
-    printSummary({
-      final: {
-        status: "completed",
-        counts: { processed: 2, failed: 0 },
-        problems: [{ row: 3, file: "c.jpg", code: "too_dark", message: "m", details: { mean_luma: 20 } }],
-        problems_truncated: true,
-      },
-      report: { byStatus: { processed: 2 }, byCode: {}, lines: [], file: "r.csv" },
-      say: (l: string) => lines.push(l),
-      url: "http://x",
-    });
-    expect(lines).toContainEqual(
+  it("says the count is a floor when the upload listed only its first problems (report.csv has every row), also when none of them is a warning", () => {
+    const summary = (problems: unknown[]) => {
+      const lines: string[] = [];
+      printSummary({
+        final: { status: "completed", counts: { processed: 2, failed: 0 }, problems, problems_truncated: true },
+        report: { byStatus: { processed: 2 }, byCode: {}, lines: [], file: "r.csv" },
+        say: (l: string) => lines.push(l),
+        url: "http://x",
+      });
+      return lines;
+    };
+    expect(summary([{ row: 3, file: "c.jpg", code: "too_dark", message: "m", details: { mean_luma: 20 } }])).toContainEqual(
       expect.stringMatching(/^ {2}Warnings +1\+ {2}photos to look at \(too_dark 1\); counted from the first problems listed, r\.csv has every row$/),
+    );
+    // The checks' warnings come after the other problems: a long list can hold none of them.
+    expect(summary([{ row: 1, file: null, code: "unknown_student", message: "m" }])).toContainEqual(
+      expect.stringMatching(/^ {2}Warnings +0\+ {2}photos to look at; counted from the first problems listed, r\.csv has every row$/),
     );
   });
 });
