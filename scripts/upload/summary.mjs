@@ -76,8 +76,8 @@ export function printSummary({ final, report, say, url }) {
   say(`  Skipped   ${String(by.skipped ?? 0).padStart(6)}${by.skipped ? `  (${codes("skipped")})` : ""}`);
   // The photo checks' warnings (the only problems with details): the photo was stored, the admin should look.
   const checks = (final.problems ?? []).filter((p) => p.details);
-  // The upload lists its first problems only, the checks' warnings last: past them the count is a
-  // floor (possibly 0+), never a silent 0, and report.csv has every row.
+  // The upload lists 1,000 problems at most (the photo warnings keep at least half of them): past
+  // that the count is a floor, never a silent 0, and report.csv has every row.
   const partial = final.problems_truncated ? "+" : "";
   const floorNote = partial && `; counted from the first problems listed, ${report.file} has every row`;
   if (!checks.length && partial) say(`  Warnings  ${"0".padStart(6)}+  photos to look at${floorNote}`);
