@@ -5,7 +5,8 @@
 //
 //   node bench/imaging.mjs [--rounds 5] [--only 640x800,12mp] [--json out.json] [--impl path/to/entry.ts]
 //
-// Corpus (generated once into .bench/corpus/imaging/, reused after): placeholder portraits from
+// Corpus (generated once into .bench/corpus/portraits-<generator key>/imaging/, reused after while
+// the generator is unchanged: bench/lib/corpus.mjs GENERATOR_KEY): placeholder portraits from
 // scripts/lib/portrait.mjs at 640×800 and 1200×1500 (JPEG and PNG, as uploads come), and 12 MP
 // phone-like JPEGs (3000×4000 4:2:0 and 4:4:4, 4000×3000, and a 4000×3000 one stored sideways with
 // EXIF orientation 6), with sensor-like noise so that they weigh what phone photos weigh (3–5 MB).
@@ -25,11 +26,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CORPUS_DIR } from "./lib/corpus.mjs";
 import { wasmModulePlugin } from "./lib/wasm-module.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const CORPUS = path.join(ROOT, ".bench", "corpus", "imaging");
-const SHARED = path.join(ROOT, ".bench", "corpus");
+// Under the generator's key, like the shared corpus: a changed portrait.mjs makes new pictures here too.
+const CORPUS = path.join(CORPUS_DIR, "imaging");
+const SHARED = CORPUS_DIR;
 const BUILD = path.join(ROOT, ".bench", "imaging");
 
 const QUALITY = 84;

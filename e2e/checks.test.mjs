@@ -1,10 +1,12 @@
 // Issue 13 in the pages: the report of an upload filters to rows with photo warnings and shows a
 // possible duplicate with both students' thumbnails side by side; the student page lists the
-// current photo's warnings; a draft's preview already shows the warnings known without decoding.
+// current photo's warnings and drops them with the photo (replaced or deleted); the status card
+// counts photos with open warnings; a draft's preview already shows the warnings known without decoding.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { demoImportRows, DEMO_STUDENTS } from "../scripts/demo-roster.mjs";
-import { portraitJpeg } from "../scripts/lib/portrait.mjs";
+import jpeg from "jpeg-js";
+import { portraitJpeg, renderPortrait } from "../scripts/lib/portrait.mjs";
 import { startServer } from "./harness.mjs";
 import { DESKTOP, eventually, launchBrowser, screenshot } from "./lib/browser.mjs";
 
@@ -21,8 +23,15 @@ async function api(method, p, { body, type } = {}) {
   return text ? JSON.parse(text) : null;
 }
 
-const [first, second, third] = DEMO_STUDENTS.slice(0, 3);
+const [first, second, third, fourth, fifth] = DEMO_STUDENTS.slice(0, 5);
 const nameOf = (s) => `${s.first_name} ${s.last_name}`;
+
+/** A portrait with every channel through `f`: badly exposed (too dark, washed out). */
+function exposedJpeg(seed, f) {
+  const img = renderPortrait({ seed });
+  const data = img.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(f(v)))));
+  return Buffer.from(jpeg.encode({ data, width: img.width, height: img.height }, 85).data);
+}
 
 before(async () => {
   server = await startServer();
@@ -71,6 +80,45 @@ describe("photo checks in the pages", { concurrency: false }, () => {
     await page.goto(`${server.url}/admin/students/${third.id}#token=${admin}`);
     await page.getByRole("heading", { name: nameOf(third), level: 1 }).waitFor({ state: "visible", timeout: 20_000 });
     assert.equal(await page.getByRole("list", { name: "Photo warnings" }).count(), 0);
+    await page.context().close();
+  });
+
+  test("the card counts photos with open warnings; a student's warnings go when the page replaces the photo with a clean one or deletes it", T, async () => {
+    const dark = await api("PUT", `/v1/students/${fourth.id}/photo`, { body: exposedJpeg("e2e-checks:dark", (v) => v * 0.2), type: "image/jpeg" });
+    assert.deepEqual(
+      dark.photo.warnings.map((w) => w.code),
+      ["too_dark"],
+    );
+    const bright = await api("PUT", `/v1/students/${fifth.id}/photo`, { body: exposedJpeg("e2e-checks:bright", (v) => v * 0.25 + 200), type: "image/jpeg" });
+    assert.deepEqual(
+      bright.photo.warnings.map((w) => w.code),
+      ["too_bright"],
+    );
+    const page = await browser.newPage({ viewport: DESKTOP });
+    // The duplicate from the first upload and these two.
+    await page.goto(`${server.url}/admin/profile-pictures#token=${admin}`);
+    await page.getByText("3 photos with warnings to check").waitFor({ state: "visible", timeout: 20_000 });
+
+    // Replaced on the page by an ordinary portrait: the warning leaves with the photo.
+    await page.goto(`${server.url}/admin/students/${fourth.id}#token=${admin}`);
+    const list = page.getByRole("list", { name: "Photo warnings" });
+    await list.waitFor({ state: "visible", timeout: 20_000 });
+    assert.match(await list.textContent(), /Picture too dark/);
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Replace photo" }).click()]);
+    await chooser.setFiles({ name: "retake.jpg", mimeType: "image/jpeg", buffer: portraitJpeg({ seed: "e2e-checks:retake" }) });
+    await page.getByText("Photo replaced.").waitFor({ state: "visible", timeout: 20_000 });
+    await eventually(async () => assert.equal(await list.count(), 0));
+
+    // Deleted on the page: no photo, no warning.
+    await page.goto(`${server.url}/admin/students/${fifth.id}#token=${admin}`);
+    await list.waitFor({ state: "visible", timeout: 20_000 });
+    assert.match(await list.textContent(), /Picture too bright/);
+    await page.getByRole("button", { name: "Delete photo" }).click();
+    await page.getByText("Photo deleted.").waitFor({ state: "visible", timeout: 20_000 });
+    await eventually(async () => assert.equal(await list.count(), 0));
+
+    await page.goto(`${server.url}/admin/profile-pictures#token=${admin}`);
+    await page.getByText("1 photo with warnings to check").waitFor({ state: "visible", timeout: 20_000 });
     await page.context().close();
   });
 

@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
+import { portraitJpeg } from "../scripts/lib/portrait.mjs";
 import { importRoster, makeDemoDelivery } from "../scripts/make-demo-delivery.mjs";
 import { freePort, startServer } from "./harness.mjs";
 
@@ -283,6 +284,36 @@ describe("npm run upload (scripts/upload.mjs)", { timeout: 600_000 }, () => {
     assert.equal(upload.status, "completed");
     assert.equal(upload.counts.processed, COUNT);
     assert.equal(upload.counts.files_received, COUNT, "re-sent names replaced the earlier files");
+  });
+
+  test("photo warnings: the summary counts them by kind and names the other student of a duplicate; report.csv lists them per row", async () => {
+    const cwd = mkdtempSync(path.join(work, "run-warnings-"));
+    const dir = path.join(cwd, "retakes");
+    mkdirSync(dir);
+    // The same picture for two students (an index shifted by a row), and one too small for the card.
+    const same = portraitJpeg({ seed: "cli-warnings:same" });
+    writeFileSync(path.join(dir, "a.jpg"), same);
+    writeFileSync(path.join(dir, "b.jpg"), same);
+    writeFileSync(path.join(dir, "c.jpg"), portraitJpeg({ seed: "cli-warnings:small", width: 240, height: 300 }));
+    const [s1, s2, s3] = delivery.students;
+    const mapping = path.join(cwd, "mapping.csv");
+    writeFileSync(mapping, `${s1.email},a.jpg\n${s2.email},b.jpg\n${s3.email},c.jpg\n`);
+    const r = await runCli([dir, mapping, "--url", server.url, "--token", admin], { cwd });
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /Result: completed/);
+    assert.match(
+      r.stdout,
+      /^ {2}Warnings +2 {2}photos to look at \((possible_duplicate 1, low_resolution 1|low_resolution 1, possible_duplicate 1)\)$/m,
+      show(r),
+    );
+    assert.match(r.stdout, new RegExp(`row 2, b\\.jpg: .*\\(same as ${s1.id}\\)`), show(r));
+    const rows = reportOf(r, cwd)
+      .csv.replace(/^\uFEFF/, "")
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(",").slice(4, 6).join(" "));
+    assert.deepEqual(rows, ["processed ", "processed possible_duplicate", "processed low_resolution"]);
   });
 
   test("a bad token: exit 1 with a clear message", async () => {

@@ -15,7 +15,7 @@ import { faceHead, isNearFace, isSameCardPicture, isSamePicture, type PhotoCheck
 import { processPortrait } from "../src/imaging/pipeline";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { decodeJpeg, encodeJpeg, orientedJpeg, raster, solid } from "./helpers/images";
-import { getUpload, newUpload, putFile, putMapping, reportRows, submit, waitUntilFinal } from "./helpers/uploads";
+import { getUpload, newUpload, putArchive, putFile, putMapping, reportRows, submit, waitForArchive, waitUntilFinal } from "./helpers/uploads";
 
 const shared = portraitLook("shared-look");
 /** A distinct student sharing the class's backdrop and shirt colour. */
@@ -36,6 +36,14 @@ function brightened(bytes: Uint8Array, k: number): Uint8Array {
   const data = r.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(v * k))));
   return encodeJpeg({ ...r, data }, 70);
 }
+
+/** Every channel through `f` (alpha kept), re-encoded: a badly exposed copy of a portrait. */
+function exposed(bytes: Uint8Array, f: (v: number) => number): Uint8Array {
+  const r = decodeJpeg(bytes);
+  return encodeJpeg({ ...r, data: r.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(f(v))))) }, 85);
+}
+const darkened = (bytes: Uint8Array) => exposed(bytes, (v) => v * 0.2);
+const washedOut = (bytes: Uint8Array) => exposed(bytes, (v) => v * 0.25 + 200);
 
 /** Scales by `k` with nearest neighbour (a resized copy) and re-encodes. */
 function resized(bytes: Uint8Array, k: number): Uint8Array {
@@ -99,7 +107,7 @@ function twins(i: number): [Uint8Array, Uint8Array] {
   return [make(`twin-${i}-a`), make(`twin-${i}-b`)];
 }
 
-const roster = Array.from({ length: 6 }, (_, i) => ({
+const roster = Array.from({ length: 12 }, (_, i) => ({
   id: `k${i + 1}`,
   email: `k${i + 1}@school.test`,
   sis_id: `90${i + 1}`,
@@ -135,11 +143,8 @@ describe("quality checks (src/imaging/checks.ts)", () => {
   });
 
   it("too_dark and too_bright", () => {
-    const r = decodeJpeg(student(2));
-    const dark = encodeJpeg({ ...r, data: r.data.map((v, i) => (i % 4 === 3 ? v : Math.round(v * 0.2))) }, 85);
-    const bright = encodeJpeg({ ...r, data: r.data.map((v, i) => (i % 4 === 3 ? v : Math.min(255, Math.round(v * 0.25 + 200)))) }, 85);
-    expect(codes(dark)).toEqual(["too_dark"]);
-    expect(codes(bright)).toEqual(["too_bright"]);
+    expect(codes(darkened(student(2)))).toEqual(["too_dark"]);
+    expect(codes(washedOut(student(2)))).toEqual(["too_bright"]);
   });
 
   it("blank_image: almost one colour (and only that, even when it is also dark)", () => {
@@ -366,6 +371,56 @@ describe("warnings through the API", () => {
     expect((await json(await admin("GET", "/v1/integration"))).warning_photo_count).toBe(1);
   });
 
+  it("a deleted photo's warnings go with it (student and card); restoring it brings them back", async () => {
+    const { admin } = await school();
+    await putPhoto(admin, "k1", student(1));
+    await putPhoto(admin, "k2", darkened(student(2)));
+    const warningsOf = async (id: string) => (await json(await admin("GET", `/v1/students/${id}`))).photo?.warnings.map((w: { code: string }) => w.code);
+    const openWarnings = async () => (await json(await admin("GET", "/v1/integration"))).warning_photo_count;
+    expect(await warningsOf("k2")).toEqual(["too_dark"]);
+    expect(await openWarnings()).toBe(1);
+
+    expect((await admin("DELETE", "/v1/students/k2/photo")).status).toBe(204);
+    const k2 = await json(await admin("GET", "/v1/students/k2"));
+    expect(k2.photo).toBeNull();
+    expect(await openWarnings()).toBe(0);
+
+    expect((await admin("POST", "/v1/students/k2/photo/restore")).status).toBe(200);
+    expect(await warningsOf("k2")).toEqual(["too_dark"]);
+    expect(await openWarnings()).toBe(1);
+  });
+
+  it("an upload with more problems than it lists still lists its photo warnings (the page's filter, its duplicate pairs and the CLI's count read them there)", async () => {
+    const { admin } = await school();
+    const id = await newUpload(admin);
+    await putFile(admin, id, "a.jpg", student(1));
+    await putFile(admin, id, "b.jpg", brightened(student(1), 1.1));
+    await putFile(admin, id, "c.jpg", student(1));
+    // 1,001 rows for students who are not on the roster, before the three that go ahead.
+    const unknown = Array.from({ length: 1001 }, (_, i) => `nobody${i}@school.test,x${i}.jpg`);
+    const draft = await putMapping(admin, id, [...unknown, "k1@school.test,a.jpg", "k2@school.test,b.jpg", "k3@school.test,c.jpg"].join("\n"));
+    expect(draft.problems_truncated).toBe(true);
+    // The draft's preview: the same bytes as row 1002's.
+    expect(draft.problems.filter((p: { details?: unknown }) => p.details)).toEqual([
+      expect.objectContaining({ row: 1004, code: "possible_duplicate", student_id: "k3", details: expect.objectContaining({ student_id: "k1" }) }),
+    ]);
+    await submit(admin, id);
+    const done = await waitUntilFinal(admin, id);
+    expect(done.counts.processed).toBe(3);
+    expect(done.problems_truncated).toBe(true);
+    expect(
+      done.problems
+        .filter((p: { details?: unknown }) => p.details)
+        .map((p: { row: number; code: string; details: { student_id: string } }) => [p.row, p.code, p.details.student_id])
+        .sort((a: [number], b: [number]) => a[0] - b[0]),
+    ).toEqual([
+      [1003, "possible_duplicate", "k1"],
+      [1004, "possible_duplicate", "k1"],
+    ]);
+    // The other problems fill the rest of the list.
+    expect(done.problems).toHaveLength(1000);
+  });
+
   it("a bulk upload: the same picture on two rows is reported on the later row; quality warnings per row; report.csv and the upload list them", async () => {
     const { admin } = await school();
     // On file already: k6's photo, which row 4 (k5) repeats.
@@ -406,6 +461,140 @@ describe("warnings through the API", () => {
   });
 });
 
+/**
+ * One photo per warning, ordinary portraits beside them, and the duplicate both ways, sent down
+ * each path a photo takes. The same school-wide set for every path, so a path that skipped a check
+ * (or ran it on the wrong pixels) shows up as one row whose warnings differ.
+ */
+describe("each warning on every path a photo takes (single PUT, bulk upload of files, zip archive)", () => {
+  // The picture k9 has on file before the photos arrive; k8's is a resized copy of it.
+  const onFile = () => student(16);
+  const wide = () => student(7, { width: 1000, height: 640 });
+  /** In upload order (the row number is the index + 1); k9 is not sent, its photo is already on file. */
+  const cases: { id: string; bytes: () => Uint8Array; expect: string[]; sameAs?: string }[] = [
+    { id: "k1", bytes: () => student(11), expect: [] },
+    // Ordinary, and silent although another school holds this very picture: one school never sees another's photos.
+    { id: "k2", bytes: () => student(12), expect: [] },
+    { id: "k3", bytes: () => student(13, { width: 240, height: 300 }), expect: ["low_resolution"] },
+    { id: "k4", bytes: () => darkened(student(14)), expect: ["too_dark"] },
+    { id: "k5", bytes: () => washedOut(student(15)), expect: ["too_bright"] },
+    { id: "k6", bytes: () => encodeJpeg(solid(640, 800, [200, 180, 160]), 85), expect: ["blank_image"] },
+    { id: "k7", bytes: wide, expect: ["not_a_portrait"] },
+    { id: "k8", bytes: () => resized(onFile(), 0.8), expect: ["possible_duplicate"], sameAs: "k9" },
+    { id: "k10", bytes: () => student(17), expect: [] },
+    // The same picture as row 9, re-encoded brighter: within one upload the later row carries it.
+    { id: "k11", bytes: () => brightened(student(17), 1.1), expect: ["possible_duplicate"], sameAs: "k10" },
+    // Row 1's very bytes (an index shifted by a row): an upload's preview says so before decoding.
+    { id: "k12", bytes: () => student(11), expect: ["possible_duplicate"], sameAs: "k1" },
+  ];
+
+  /**
+   * A school with k9's photo on file, next to another school (same database) holding k2's very
+   * picture on its k5 and k6: the other school's own k6 is warned (so the picture is one the check
+   * finds), this school's k2 must not be.
+   */
+  async function schools() {
+    const other = await school();
+    expect((await putPhoto(other.admin, "k5", student(12))).status).toBe(200);
+    const { photo: control } = await json(await putPhoto(other.admin, "k6", student(12)));
+    expect(control.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k5" }) })]);
+    const mine = await school();
+    const { photo } = await json(await putPhoto(mine.admin, "k9", onFile()));
+    expect(photo.warnings).toEqual([]);
+    return { ...mine, other };
+  }
+
+  /** What GET /v1/students/:id shows for each case's student (and k9, which stays silent). */
+  async function expectStudentsShow(admin: Awaited<ReturnType<typeof as>>) {
+    for (const c of [...cases, { id: "k9", expect: [] as string[], sameAs: undefined }]) {
+      const { photo } = await json(await admin("GET", `/v1/students/${c.id}`));
+      expect(
+        photo.warnings.map((w: { code: string }) => w.code),
+        c.id,
+      ).toEqual(c.expect);
+      if (c.sameAs) expect(photo.warnings[0].details.student_id, c.id).toBe(c.sameAs);
+    }
+  }
+
+  /** A bulk upload's outcome: every row processed, each row's warnings in the upload and in report.csv. */
+  async function expectUploadShows(admin: Awaited<ReturnType<typeof as>>, id: string) {
+    const done = await waitUntilFinal(admin, id);
+    expect(done.status).toBe("completed");
+    expect(done.counts.processed).toBe(cases.length);
+    const byRow = new Map<number, { code: string; student_id?: string; details: { student_id?: string } }[]>();
+    for (const p of done.problems) byRow.set(p.row, [...(byRow.get(p.row) ?? []), p]);
+    const report = await reportRows(admin, id);
+    cases.forEach((c, i) => {
+      const row = i + 1;
+      const problems = byRow.get(row) ?? [];
+      expect(
+        problems.map((p) => p.code),
+        `row ${row} (${c.id})`,
+      ).toEqual(c.expect);
+      if (c.sameAs) expect(problems[0]!.details.student_id, `row ${row}`).toBe(c.sameAs);
+      expect([report[i]!.row, report[i]!.status, report[i]!.code], `report.csv row ${row}`).toEqual([row, "processed", c.expect[0] ?? null]);
+    });
+  }
+
+  /**
+   * The draft's preview, before anything is decoded: the warnings a file's header tells
+   * (low_resolution, not_a_portrait) and the same bytes on two rows, on their rows.
+   */
+  function expectDraftShows(draft: { problems: { row: number; code: string; student_id?: string; details?: { student_id?: string } }[] }) {
+    expect(draft.problems.filter((p) => p.details).map((p) => [p.row, p.code, p.student_id, p.details?.student_id])).toEqual([
+      [3, "low_resolution", "k3", undefined],
+      [7, "not_a_portrait", "k7", undefined],
+      [11, "possible_duplicate", "k12", "k1"],
+    ]);
+  }
+
+  const mapping = () => cases.map((c, i) => `${c.id}@school.test,${String(i + 1).padStart(2, "0")}-${c.id}.jpg`).join("\n");
+
+  it("a single PUT: each case answers with its own warnings, and GET /v1/students/:id shows the same", async () => {
+    const { admin, other } = await schools();
+    for (const c of cases) {
+      const res = await putPhoto(admin, c.id, c.bytes());
+      expect(res.status, c.id).toBe(200);
+      const { photo } = await json(res);
+      expect(
+        photo.warnings.map((w: { code: string }) => w.code),
+        c.id,
+      ).toEqual(c.expect);
+      if (c.sameAs) expect(photo.warnings[0].details.student_id, c.id).toBe(c.sameAs);
+    }
+    await expectStudentsShow(admin);
+    // The other school's photo did not pick up a warning from this school's copy either.
+    expect((await json(await other.admin("GET", "/v1/students/k5"))).photo.warnings).toEqual([]);
+  });
+
+  it("a bulk upload of files: each row's warnings in the draft's preview (those known before decoding), then in the upload, report.csv and the students' photos", async () => {
+    const { admin, other } = await schools();
+    const id = await newUpload(admin);
+    for (const [i, c] of cases.entries()) await putFile(admin, id, `${String(i + 1).padStart(2, "0")}-${c.id}.jpg`, c.bytes());
+    expectDraftShows(await putMapping(admin, id, mapping()));
+    await submit(admin, id);
+    await expectUploadShows(admin, id);
+    await expectStudentsShow(admin);
+    expect((await json(await other.admin("GET", "/v1/students/k5"))).photo.warnings).toEqual([]);
+  });
+
+  it("a zip archive (photos in a folder, the mapping inside): the same warnings on the same rows", async () => {
+    const { admin, other } = await schools();
+    const id = await newUpload(admin);
+    const files: Record<string, Uint8Array> = { "delivery/mapping.csv": new TextEncoder().encode(mapping()) };
+    for (const [i, c] of cases.entries()) files[`delivery/photos/${String(i + 1).padStart(2, "0")}-${c.id}.jpg`] = c.bytes();
+    await putArchive(admin, id, files);
+    const draft = await waitForArchive(admin, id);
+    expect(draft.archive.status).not.toBe("failed");
+    expect(draft.counts.matched).toBe(cases.length);
+    expectDraftShows(draft);
+    await submit(admin, id);
+    await expectUploadShows(admin, id);
+    await expectStudentsShow(admin);
+    expect((await json(await other.admin("GET", "/v1/students/k5"))).photo.warnings).toEqual([]);
+  });
+});
+
 describe("the upload CLI's summary", () => {
   it("counts the photos with warnings by kind and names the other student of a duplicate", () => {
     const lines: string[] = [];
@@ -426,5 +615,25 @@ describe("the upload CLI's summary", () => {
     });
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}Warnings +2 {2}photos to look at \(possible_duplicate 1, low_resolution 1, too_dark 1\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/row 3, c\.jpg: .*\(same as k1\)/));
+  });
+
+  it("says the count is a floor when the upload listed only its first problems (report.csv has every row), also when none of them is a warning", () => {
+    const summary = (problems: unknown[]) => {
+      const lines: string[] = [];
+      printSummary({
+        final: { status: "completed", counts: { processed: 2, failed: 0 }, problems, problems_truncated: true },
+        report: { byStatus: { processed: 2 }, byCode: {}, lines: [], file: "r.csv" },
+        say: (l: string) => lines.push(l),
+        url: "http://x",
+      });
+      return lines;
+    };
+    expect(summary([{ row: 3, file: "c.jpg", code: "too_dark", message: "m", details: { mean_luma: 20 } }])).toContainEqual(
+      expect.stringMatching(/^ {2}Warnings +1\+ {2}photos to look at \(too_dark 1\); counted from the first problems listed, r\.csv has every row$/),
+    );
+    // An older server listed the checks' warnings after the other problems: a long list could hold none of them.
+    expect(summary([{ row: 1, file: null, code: "unknown_student", message: "m" }])).toContainEqual(
+      expect.stringMatching(/^ {2}Warnings +0\+ {2}photos to look at; counted from the first problems listed, r\.csv has every row$/),
+    );
   });
 });

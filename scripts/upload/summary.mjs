@@ -76,6 +76,11 @@ export function printSummary({ final, report, say, url }) {
   say(`  Skipped   ${String(by.skipped ?? 0).padStart(6)}${by.skipped ? `  (${codes("skipped")})` : ""}`);
   // The photo checks' warnings (the only problems with details): the photo was stored, the admin should look.
   const checks = (final.problems ?? []).filter((p) => p.details);
+  // The upload lists 1,000 problems at most (the photo warnings keep at least half of them): past
+  // that the count is a floor, never a silent 0, and report.csv has every row.
+  const partial = final.problems_truncated ? "+" : "";
+  const floorNote = partial && `; counted from the first problems listed, ${report.file} has every row`;
+  if (!checks.length && partial) say(`  Warnings  ${"0".padStart(6)}+  photos to look at${floorNote}`);
   if (checks.length) {
     const byCode = new Map();
     for (const p of checks) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1);
@@ -83,7 +88,7 @@ export function printSummary({ final, report, say, url }) {
       .sort((a, b) => b[1] - a[1])
       .map(([code, n]) => `${code} ${n}`)
       .join(", ");
-    say(`  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}  photos to look at (${list})`);
+    say(`  Warnings  ${String(new Set(checks.map((p) => p.row)).size).padStart(6)}${partial}  photos to look at (${list})${floorNote}`);
     for (const p of checks.slice(0, 10))
       say(`    row ${p.row}, ${p.file ?? ""}: ${plainWords(p.code)}${p.details.student_id ? ` (same as ${p.details.student_id})` : ""}`);
   }

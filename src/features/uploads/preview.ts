@@ -137,6 +137,21 @@ async function liveRowCounts(db: D1Database, org: string, uploadId: string) {
   return { processed: by.processed ?? 0, failed: by.failed ?? 0, pending: by.pending ?? 0 };
 }
 
+/**
+ * The problems an upload lists: at most maxListedProblems, in their order. The photo warnings (the
+ * problems with details) come last, and the pages' warning filter, their duplicate pairs and the
+ * CLI's count read them from this list only: past the cap they keep at least half of it, whatever
+ * room the other problems leave (report.csv has every row).
+ */
+function listedProblems(all: UploadProblem[]): UploadProblem[] {
+  const cap = UPLOAD_LIMITS.maxListedProblems;
+  if (all.length <= cap) return all;
+  const warnings = all.filter((p) => p.details).length;
+  let warningsLeft = Math.min(warnings, Math.max(cap - (all.length - warnings), Math.floor(cap / 2)));
+  let othersLeft = cap - warningsLeft;
+  return all.filter((p) => (p.details ? warningsLeft-- > 0 : othersLeft-- > 0));
+}
+
 function toApi(upload: UploadRow, counts: UploadCounts, problems: UploadProblem[]): Upload {
   return {
     id: upload.id,
@@ -150,7 +165,7 @@ function toApi(upload: UploadRow, counts: UploadCounts, problems: UploadProblem[
     mapping_file: upload.mapping_name,
     archive: upload.archive_status ? { status: upload.archive_status, message: upload.archive_message } : null,
     counts,
-    problems: problems.slice(0, UPLOAD_LIMITS.maxListedProblems),
+    problems: listedProblems(problems),
     problems_truncated: problems.length > UPLOAD_LIMITS.maxListedProblems,
   };
 }
