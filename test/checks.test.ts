@@ -390,6 +390,32 @@ describe("warnings through the API", () => {
     expect(await openWarnings()).toBe(1);
   });
 
+  it("a possible_duplicate closes when either picture of the pair is replaced or deleted (student and card)", async () => {
+    const { admin } = await school();
+    const codesOf = async (id: string) => (await json(await admin("GET", `/v1/students/${id}`))).photo?.warnings.map((w: { code: string }) => w.code);
+    const openWarnings = async () => (await json(await admin("GET", "/v1/integration"))).warning_photo_count;
+    // k2 got k1's picture (a shifted index): k2's photo names k1; k3's dark photo is another warning.
+    await putPhoto(admin, "k1", student(1));
+    await putPhoto(admin, "k2", student(1, { quality: 60 }));
+    await putPhoto(admin, "k3", darkened(student(3)));
+    expect(await codesOf("k2")).toEqual(["possible_duplicate"]);
+    expect(await openWarnings()).toBe(2);
+
+    // The admin finds that k1 held the wrong picture and gives k1 its own: k2's warning no longer stands.
+    await putPhoto(admin, "k1", student(11));
+    expect(await codesOf("k2")).toEqual([]);
+    expect(await codesOf("k3")).toEqual(["too_dark"]);
+    expect(await openWarnings()).toBe(1);
+
+    // Restoring k1's earlier photo brings the pair back; deleting it closes it again.
+    expect((await admin("POST", "/v1/students/k1/photo/restore")).status).toBe(200);
+    expect(await codesOf("k2")).toEqual(["possible_duplicate"]);
+    expect(await openWarnings()).toBe(2);
+    expect((await admin("DELETE", "/v1/students/k1/photo")).status).toBe(204);
+    expect(await codesOf("k2")).toEqual([]);
+    expect(await openWarnings()).toBe(1);
+  });
+
   it("an upload with more problems than it lists still lists its photo warnings (the page's filter, its duplicate pairs and the CLI's count read them there)", async () => {
     const { admin } = await school();
     const id = await newUpload(admin);

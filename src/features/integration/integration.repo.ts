@@ -18,6 +18,7 @@ type Counts = {
   warning_photo_count: number | null;
 };
 
+import { openWarningSql } from "../photos/photos.repo";
 /** The setting, the counts and the latest upload, in one round trip. */
 export async function selectIntegrationFacts(db: D1Database, org: string) {
   const [orgRow, counts, lastUpload] = await db.batch<Record<string, unknown>>([
@@ -30,6 +31,7 @@ export async function selectIntegrationFacts(db: D1Database, org: string) {
                 sum(CASE WHEN photo_opt_out = 0 AND photo_version IS NOT NULL THEN 1 ELSE 0 END) AS eligible_with_photo,
                 sum(CASE WHEN photo_version IS NOT NULL AND EXISTS (
                       SELECT 1 FROM photo_checks c WHERE c.org = s.org AND c.student_id = s.id AND c.version = s.photo_version AND c.warnings <> '[]'
+                        AND EXISTS (SELECT 1 FROM json_each(c.warnings) w WHERE ${openWarningSql("c", "w")})
                     ) THEN 1 ELSE 0 END) AS warning_photo_count
          FROM students s WHERE org = ?1`,
       )

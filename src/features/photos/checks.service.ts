@@ -29,12 +29,17 @@ export type ChecksOutcome = {
   laterRows: { row: number; warning: PhotoWarning }[];
 };
 
-function duplicateWarning(otherStudentId: string, distance: number, sameUpload: boolean): PhotoWarning {
+/**
+ * `details.version` is the other student's photo that matched: the warning stays open only while
+ * that is still their photo (photos.repo.ts openWarningSql), so replacing or deleting either
+ * picture of the pair closes it.
+ */
+function duplicateWarning(other: { studentId: string; version: string }, distance: number, sameUpload: boolean): PhotoWarning {
   const where = sameUpload ? "in this upload" : "on file";
   return {
     code: "possible_duplicate",
-    message: `The same or a nearly identical picture is the photo of student ${otherStudentId} (${where}). Check that each student has their own picture.`,
-    details: { student_id: otherStudentId, distance, where: sameUpload ? "upload" : "on_file" },
+    message: `The same or a nearly identical picture is the photo of student ${other.studentId} (${where}). Check that each student has their own picture.`,
+    details: { student_id: other.studentId, version: other.version, distance, where: sameUpload ? "upload" : "on_file" },
   };
 }
 
@@ -90,11 +95,11 @@ export async function runPhotoChecks(db: D1Database, ctx: ChecksContext, checks:
   for (const m of matches) {
     const sameUpload = ctx.uploadId !== null && m.upload_id === ctx.uploadId;
     if (sameUpload && m.upload_row !== null && ctx.uploadRow !== null && m.upload_row > ctx.uploadRow) {
-      const theirs = duplicateWarning(ctx.studentId, m.distance, true);
+      const theirs = duplicateWarning({ studentId: ctx.studentId, version: ctx.version }, m.distance, true);
       outcome.statements.push(addVersionWarningStatement(db, ctx.org, m.student_id, m.version, theirs));
       outcome.laterRows.push({ row: m.upload_row, warning: theirs });
     } else if (!mine) {
-      mine = duplicateWarning(m.student_id, m.distance, sameUpload);
+      mine = duplicateWarning({ studentId: m.student_id, version: m.version }, m.distance, sameUpload);
     }
   }
   if (mine) {

@@ -362,13 +362,27 @@ export function addVersionWarningStatement(db: D1Database, org: string, studentI
     .bind(org, studentId, version, JSON.stringify(warning), warning.code);
 }
 
+/**
+ * Whether warning `w` (a json_each row over photo_checks `c`'s warnings) is still open: every
+ * warning is, except a possible_duplicate whose other student no longer has the photo it matched
+ * (details.version; a warning from before it was recorded: while they have any photo). Replacing or
+ * deleting either picture of a pair closes it, which is what an admin fixing a mix-up expects.
+ * The one home of that rule: the student's photo and the integration card's count both use it.
+ */
+export const openWarningSql = (c: string, w: string) =>
+  `(${w}.value ->> 'code' <> 'possible_duplicate' OR EXISTS (
+     SELECT 1 FROM students other WHERE other.org = ${c}.org AND other.id = ${w}.value ->> '$.details.student_id'
+       AND other.photo_version = coalesce(${w}.value ->> '$.details.version', other.photo_version)))`;
+
 export type DescribedVersion = PhotoVersionRow & { warnings: string | null };
 
-/** A version with its checks' warnings (JSON; null for a version from before the checks). */
+/** A version with its checks' open warnings (JSON; null for a version from before the checks). */
 export async function selectVersionWithWarnings(db: D1Database, org: string, studentId: string, version: string) {
   return db
     .prepare(
-      `SELECT v.*, c.warnings FROM photo_versions v
+      `SELECT v.*, CASE WHEN c.warnings IS NULL THEN NULL
+                   ELSE (SELECT json_group_array(json(w.value)) FROM json_each(c.warnings) w WHERE ${openWarningSql("c", "w")}) END AS warnings
+       FROM photo_versions v
        LEFT JOIN photo_checks c ON c.org = v.org AND c.student_id = v.student_id AND c.version = v.version
        WHERE v.org = ?1 AND v.student_id = ?2 AND v.version = ?3`,
     )
