@@ -67,15 +67,21 @@ const planesOf = (bytes) => {
 {
   const samples = Array.from({ length: 20 }, (_, i) => portraitJpeg({ width: 640, height: 800, seed: `cost-${i}`, quality: 88 }));
   const planes = samples.map(planesOf);
+  // The best of 5 batches: the machine is shared, and a batch that met another process's burst says nothing about ours.
   const time = (rounds, f) => {
-    for (let r = 0; r < 3; r++) f(r); // warm up
-    const t = performance.now();
-    for (let r = 0; r < rounds; r++) f(r);
-    return (performance.now() - t) / rounds;
+    for (let r = 0; r < 20; r++) f(r); // warm up
+    let best = Number.POSITIVE_INFINITY;
+    for (let batch = 0; batch < 5; batch++) {
+      const t = performance.now();
+      for (let r = 0; r < rounds; r++) f(r);
+      best = Math.min(best, (performance.now() - t) / rounds);
+    }
+    return best;
   };
-  const pipeline = time(200, (r) => processPortrait(samples[r % samples.length]));
-  const checks = time(2000, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info));
-  const aligned = time(200, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info).alignedDetails()) - checks;
+
+  const pipeline = time(60, (r) => processPortrait(samples[r % samples.length]));
+  const checks = time(400, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info));
+  const aligned = time(60, (r) => checkPhoto(planes[r % 20].thumb, planes[r % 20].card, planes[r % 20].info).alignedDetails()) - checks;
   console.log(
     `cost: pipeline ${pipeline.toFixed(2)} ms per 640×800 photo (checks included), checkPhoto ${checks.toFixed(2)} ms (${((checks / (pipeline - checks)) * 100).toFixed(1)} % of the rest); the crop way's aligned details, only when a candidate gets that far, ${aligned.toFixed(2)} ms more`,
   );

@@ -61,7 +61,7 @@ function resized(bytes: Uint8Array, k: number): Uint8Array {
 
 /**
  * The share of slight crops the rule must find in this test: the bench finds 75–81 % of 200
- * students per crop (BENCHMARKS.md), this test's 32 crops 24 (75 %); the whole-card
+ * students per crop (BENCHMARKS.md, scheme 3), this test's 32 crops 24 (75 %); the whole-card
  * rule found 2–7 %, scheme 2's face rule 53 % of these 32.
  */
 const CROP_RECALL_FLOOR = 0.6;
@@ -226,7 +226,7 @@ describe("the duplicate lookup's keys (scheme 3)", () => {
         pairs++;
         if (reaches(class_[j]!, class_[i]!) || reaches(class_[i]!, class_[j]!)) reached++;
       }
-    // Measured on 2 × 1,000 students: 1–2 % (BENCHMARKS.md); scheme 2's 16-bit bands reached 8–10 %.
+    // Measured on 2 × 1,000 students: 0.45–1.44 % (BENCHMARKS.md); scheme 2's 16-bit bands reached 8.3–8.5 %.
     expect(reached / pairs).toBeLessThan(0.05);
   });
 

@@ -307,7 +307,7 @@ export const CANDIDATES_SQL = `WITH cand AS (
  * each the index probed once per key of a JSON list (CROSS JOIN keeps the list outside): the
  * photo's probes of that band (scheme 3, face-key.ts), its scheme-2 band and its scheme-1 band, so
  * rows stored under every scheme are found; a row counts only as a candidate of its own scheme.
- * The cost is the candidates (1–2 % of a school: BENCHMARKS.md), not the school's photos.
+ * The cost is the candidates (0.45–1.44 % of a class: BENCHMARKS.md), not the school's photos.
  */
 export async function selectHashCandidates(
   db: D1Database,
@@ -328,8 +328,8 @@ export async function selectHashCandidates(
 }
 
 /**
- * A photo's probes reach about 1–2 % of a school of distinct generated students (BENCHMARKS.md,
- * photo checks), so 5,000 photos give 50–100 candidates of a few hundred bytes each (the head part
+ * A photo's probes reach 0.45–1.44 % of a class of distinct generated students (BENCHMARKS.md,
+ * photo checks), so 5,000 photos give 20–70 candidates of a few hundred bytes each (the head part
  * only); the cap leaves room for a school of many look-alikes. Reaching it is logged (a school of
  * many identical pictures).
  */
