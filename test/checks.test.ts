@@ -254,8 +254,10 @@ describe("rows stored under scheme 2 (face signature without the head's surround
     const { org, admin } = await school();
     expect((await putPhoto(admin, "k1", student(1))).status).toBe(200);
     const checks = processPortrait(student(1)).checks;
-    // What a scheme-2 row holds: the face and card parts (no context), the face hash's bands.
-    const scheme2 = checks.signature.slice(0, 2 * (1352 + 1440));
+    // What a scheme-2 row holds: its detail over scheme 2's region, the rest of the face part and the
+    // card part (no surroundings), and the face hash's bands.
+    const detail = Array.from(checks.scheme2Detail(), (v) => (v + 128).toString(16).padStart(2, "0")).join("");
+    const scheme2 = detail + checks.signature.slice(2 * 1024, 2 * (1352 + 1440));
     await env.DB.prepare(
       "UPDATE photo_checks SET scheme = 2, signature = ?2, band0 = ?3, band1 = ?4, band2 = ?5, band3 = ?6 WHERE org = ?1 AND student_id = 'k1'",
     )

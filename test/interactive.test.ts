@@ -54,10 +54,11 @@ describe("background work steps aside for requests in the same isolate (issue 12
     const inSteps = await runSteps(portraitSteps(bytes));
     expect(inSteps.info).toEqual(atOnce.info);
     // The checks, and the aligned details their closure works out when asked.
-    const { alignedDetails: stepsAligned, ...stepsChecks } = inSteps.checks;
-    const { alignedDetails: onceAligned, ...onceChecks } = atOnce.checks;
+    const { alignedDetails: stepsAligned, scheme2Detail: stepsScheme2, ...stepsChecks } = inSteps.checks;
+    const { alignedDetails: onceAligned, scheme2Detail: onceScheme2, ...onceChecks } = atOnce.checks;
     expect(stepsChecks).toEqual(onceChecks);
     expect(stepsAligned()).toEqual(onceAligned());
+    expect(stepsScheme2()).toEqual(onceScheme2());
     for (const size of ["thumb", "card", "full"] as const) expect(inSteps.renditions[size]).toEqual(atOnce.renditions[size]);
   });
 });

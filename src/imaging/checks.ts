@@ -19,7 +19,7 @@ export { hammingDistance, isSameCardPicture } from "./checks/card-hash";
 export { FACE_MATCH, faceDistance, faceHead, isNearFace, isSamePicture } from "./checks/face";
 export { type CheckCode, type QualityFinding, QUALITY_THRESHOLDS, sizeFindings } from "./checks/quality";
 
-/** The scheme a new photo's checks are stored under (photo_checks.scheme; migration 0005 lists them). */
+/** The scheme a new photo's checks are stored under (photo_checks.scheme; schema.sql lists them). */
 export const CHECKS_SCHEME = 3;
 
 /** A fingerprint, its verification signature and its four indexed bands (the lookup's keys). */
@@ -29,6 +29,8 @@ export type PhotoChecks = Fingerprint & {
   probes: number[][];
   /** The inner face's detail under small moves of the head box, for isSamePicture (worked out on first use). */
   alignedDetails: () => Int16Array[];
+  /** The inner face's detail over scheme 2's region, to compare with a scheme-2 row (worked out on first use). */
+  scheme2Detail: () => Int16Array;
   /**
    * Scheme 2's bands (the 64-bit face hash's four 16-bit quarters), to find rows stored under scheme
    * 2, whose signature this photo's compares with directly; `legacy` is scheme 1's whole-card
@@ -56,6 +58,7 @@ export function checkPhoto(thumb: Planes, card: Planes, original: { width: numbe
     bands: key.bands,
     probes: key.probes,
     alignedDetails: face.alignedDetails,
+    scheme2Detail: face.scheme2Detail,
     scheme2Bands: hashBands(face.fingerprint),
     legacy: { fingerprint: legacy, signature: cardPart, bands: hashBands(legacy) },
     findings,

@@ -18,8 +18,14 @@ const FACE_DETAIL = 32;
 const FACE_LAYOUT = 16;
 /** Skin and hair tone: FACE_CHROMA×FACE_CHROMA Cb and Cr cells of the head box. */
 const FACE_CHROMA = 6;
-/** The inner face in head widths: ±half around the head's centre, from…to below its top (brows to chin, cheek to cheek). */
-const INNER = { half: 0.3, from: 0.55, to: 1.15 };
+/**
+ * The inner face in head widths: ±half around the head's centre, from…to below its top (brows to
+ * chin, cheek to cheek). Scheme 2 began at 0.55, which on the generated faces cuts through the eyes
+ * and leaves brows and glasses out (two faint faces, one with glasses, measured as close as a copy);
+ * its stored detail is still compared with the photo's own detail over SCHEME2_INNER.
+ */
+const INNER = { half: 0.3, from: 0.45, to: 1.15 };
+const SCHEME2_INNER = { half: 0.3, from: 0.55, to: 1.15 };
 /** The high-pass: each cell minus the mean of the (2·BLUR+1)² cells around it, so features (eyes, brows, nose, mouth) count, not the face's shading. */
 const BLUR = 3;
 /**
@@ -39,21 +45,14 @@ export const CONTEXT_BYTES = CONTEXT.luma * CONTEXT.luma + 2 * CONTEXT.tone * CO
 const CONTEXT_AT = FACE_BYTES + CARD_SIGNATURE_BYTES;
 
 /**
- * Where the head box may really be, for a copy whose head was found a little off (a crop rescales
- * the card, and the box moves by a pixel and its width by 1–2 %, measured): [scale, down, right]
- * in card pixels. The photo being checked tries each against a stored face (`alignedDetails`).
+ * Where the head box may really be, for a copy whose head was found a little off: [scale, down,
+ * right] in card pixels. A crop rescales the card, and the box's width moves by 1–2 % and its top,
+ * anchored where the head reaches half its width (a bun or a parting moves that), by up to ~5 pixels
+ * (measured). The photo being checked tries each against a stored face (`alignedDetails`).
  */
-const ALIGNMENTS: readonly (readonly [number, number, number])[] = [
-  [1, 0, 0],
-  [0.97, 0, 0],
-  [0.985, 0, 0],
-  [1.015, 0, 0],
-  [1.03, 0, 0],
-  [1, -1.5, 0],
-  [1, 1.5, 0],
-  [1, 0, -1.5],
-  [1, 0, 1.5],
-];
+const ALIGNMENTS: readonly (readonly [number, number, number])[] = [1, 0.97, 1.03].flatMap((scale) =>
+  [0, -1.5, 1.5, -3, 3, -4.5, 4.5].map((down) => [scale, down, 0] as const),
+);
 
 export type FaceMeasures = {
   /** The pHash of the head box's 32×32 luma: the same for a crop, a resize or a re-encode. */
@@ -63,6 +62,8 @@ export type FaceMeasures = {
   context: Uint8Array;
   /** The inner face's detail under each of ALIGNMENTS (centred bytes), worked out on first use only. */
   alignedDetails: () => Int16Array[];
+  /** The inner face's detail over SCHEME2_INNER (centred bytes), for rows stored under scheme 2; on first use only. */
+  scheme2Detail: () => Int16Array;
 };
 
 /**
@@ -87,6 +88,7 @@ export function faceMeasures(card: Planes): FaceMeasures {
     for (let i = 0; i < cs.length; i++) face[TONE_AT + p * cs.length + i] = Math.max(0, Math.min(255, Math.round(cs[i]!)));
   });
   let aligned: Int16Array[] | null = null;
+  let scheme2: Int16Array | null = null;
   return {
     fingerprint: hashOf32(means32),
     face,
@@ -94,9 +96,9 @@ export function faceMeasures(card: Planes): FaceMeasures {
     alignedDetails: () =>
       (aligned ??= ALIGNMENTS.map(([scale, down, right]) => {
         const moved = { left: box.left + (box.width * (1 - scale)) / 2 + right, top: box.top + down, width: box.width * scale, height: box.height * scale };
-        const bytes = detailBytes(card, moved);
-        return Int16Array.from(bytes, (b) => b - 128);
+        return Int16Array.from(detailBytes(card, moved), (b) => b - 128);
       })),
+    scheme2Detail: () => (scheme2 ??= Int16Array.from(detailBytes(card, box, SCHEME2_INNER), (b) => b - 128)),
   };
 }
 
@@ -118,10 +120,15 @@ function pooled(sums: Float64Array, counts: Float64Array, side: number): Float64
 const halved = (b: Box): Box => ({ left: b.left / 2, top: b.top / 2, width: b.width / 2, height: b.height / 2 });
 
 /** The inner face's high-passed, normalised 32×32 detail under a head box. */
-function detailBytes(card: Planes, box: Box): Uint8Array {
+function detailBytes(card: Planes, box: Box, region = INNER): Uint8Array {
   const head = box.width / (2 * BOX.halfWidth);
   const centre = box.left + box.width / 2;
-  const inner = { left: centre - INNER.half * head, top: box.top + INNER.from * head, width: 2 * INNER.half * head, height: (INNER.to - INNER.from) * head };
+  const inner = {
+    left: centre - region.half * head,
+    top: box.top + region.from * head,
+    width: 2 * region.half * head,
+    height: (region.to - region.from) * head,
+  };
   const g = FACE_DETAIL;
   const grid = gridMeans(card.y, card.width, card.height, inner, g, g);
   // The neighbourhood means from a summed-area table: four reads per cell instead of 49.
@@ -339,7 +346,8 @@ export function isNearFace(a: { fingerprint: string; signature: string }, b: { f
  *   (collar, shoulders, backdrop beside it) within `contextLuma` and `contextTone`, and the inner
  *   face's detail within `detail` at the best of ALIGNMENTS (tried below `alignFrom`). The surroundings are what tell apart
  *   two different students whose faces' detail is faint (dark skin on a card, low contrast).
- * Scheme-2 rows (no context) keep their own crop rule: `detail` ≤ `scheme2Detail`, unaligned.
+ * Scheme-2 rows (no context, detail over SCHEME2_INNER) keep their own crop rule: `detail` ≤
+ * `scheme2Detail`, unaligned, against the photo's detail over the same region.
  */
 export const FACE_MATCH = {
   hash: 10,
@@ -350,26 +358,31 @@ export const FACE_MATCH = {
   faceLayout: 0.008,
   contextLuma: 0.01,
   contextTone: 4,
-  detail: 0.045,
-  /** Beyond this unaligned detail, no alignment is tried: crops measured at most 0.33, distinct candidates at a median 0.48; ALIGNMENTS cost ~1 ms per photo. */
+  detail: 0.055,
+  /** Beyond this unaligned detail, no alignment is tried: crops measured at most ALIGN_FROM_MEASURED; ALIGNMENTS cost ~2 ms per photo. */
   alignFrom: 0.4,
   scheme2Detail: 0.06,
 };
 
-type Checked = { fingerprint: string; signature: string; alignedDetails?: () => Int16Array[] };
+type Checked = { fingerprint: string; signature: string; alignedDetails?: () => Int16Array[]; scheme2Detail?: () => Int16Array };
+
+/** A scheme-2 signature: face and card parts only (no surroundings), its detail over SCHEME2_INNER. */
+const isScheme2 = (signature: string) => signature.length === 2 * (FACE_BYTES + CARD_SIGNATURE_BYTES);
 
 /**
  * The one rule for "the same picture" between two scheme-2/3 signatures. `a` is the photo being
- * checked: when it brings its `alignedDetails` (it still has its pixels), the crop way compares
- * each against `b`'s stored detail.
+ * checked: it brings the details it can still work out from its pixels (`alignedDetails` for the
+ * crop way, `scheme2Detail` for a scheme-2 `b`).
  */
 export function isSamePicture(a: Checked, b: Checked): boolean {
   if (hammingDistance(a.fingerprint, b.fingerprint) > FACE_MATCH.hash) return false;
   const d = faceDistance(a.signature, b.signature);
   const m = FACE_MATCH;
   if (d.layout > m.layout || d.chroma > m.chroma) return false;
+  if (isScheme2(b.signature) && !isScheme2(a.signature) && a.scheme2Detail)
+    d.detail = shiftedCorrelationDistance(a.scheme2Detail(), centred(b.signature, 0, LAYOUT_AT), FACE_DETAIL);
   if (d.card <= m.card && d.detail <= m.cardDetail) return true;
-  if (!d.context) return d.detail <= m.scheme2Detail;
+  if (!d.context) return isScheme2(b.signature) && d.detail <= m.scheme2Detail;
   if (d.layout > m.faceLayout || d.context.luma > m.contextLuma || d.context.tone > m.contextTone) return false;
   if (d.detail <= m.detail) return true;
   if (!a.alignedDetails || d.detail > m.alignFrom) return false;
