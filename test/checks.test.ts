@@ -60,7 +60,7 @@ function resized(bytes: Uint8Array, k: number): Uint8Array {
 }
 
 /**
- * The share of slight crops the rule must find in this test: the bench finds CROPS_BENCH of 200
+ * The share of slight crops the rule must find in this test: the bench finds 88–91 % of 200
  * students per crop (BENCHMARKS.md, scheme 3), this test's 32 crops 29 (91 %); the whole-card
  * rule found 2–7 %, scheme 2's face rule 53 % of these 32.
  */
