@@ -45,13 +45,13 @@ export const CONTEXT_BYTES = CONTEXT.luma * CONTEXT.luma + 2 * CONTEXT.tone * CO
 const CONTEXT_AT = FACE_BYTES + CARD_SIGNATURE_BYTES;
 
 /**
- * Where the head box may really be, for a copy whose head was found a little off: [scale, down,
- * right] in card pixels. A crop rescales the card, and the box's width moves by 1–2 % and its top,
+ * Where the head box may really be, for a copy whose head was found a little off: [scale, down]
+ * (down in card pixels). A crop rescales the card, and the box's width moves by 1–2 % and its top,
  * anchored where the head reaches half its width (a bun or a parting moves that), by up to ~5 pixels
  * (measured). The photo being checked tries each against a stored face (`alignedDetails`).
  */
-const ALIGNMENTS: readonly (readonly [number, number, number])[] = [1, 0.97, 1.03].flatMap((scale) =>
-  [0, -1.5, 1.5, -3, 3, -4.5, 4.5].map((down) => [scale, down, 0] as const),
+const ALIGNMENTS: readonly (readonly [number, number])[] = [1, 0.97, 1.03].flatMap((scale) =>
+  [0, -1.5, 1.5, -3, 3, -4.5, 4.5].map((down) => [scale, down] as const),
 );
 
 export type FaceMeasures = {
@@ -78,7 +78,7 @@ export function faceMeasures(card: Planes): FaceMeasures {
   const { width: w, height: h } = card;
   const face = new Uint8Array(FACE_BYTES);
   face.set(detailBytes(card, box), 0);
-  // The head box's 32×32 luma (the fingerprint) and, pooled 2×2, its 16×16 layout: one pass.
+  // The head box's 32×32 luma (the fingerprint: hashOf32 takes 32×32) and, pooled 2×2, its 16×16 layout: one pass.
   const fine = gridSums(card.y, w, h, box, 2 * FACE_LAYOUT, 2 * FACE_LAYOUT);
   const means32 = fine.sums.map((v, i) => v / (fine.counts[i] || 1));
   normalisedBytes(pooled(fine.sums, fine.counts, FACE_LAYOUT), face, LAYOUT_AT);
@@ -94,8 +94,9 @@ export function faceMeasures(card: Planes): FaceMeasures {
     face,
     context: contextBytes(card, box),
     alignedDetails: () =>
-      (aligned ??= ALIGNMENTS.map(([scale, down, right]) => {
-        const moved = { left: box.left + (box.width * (1 - scale)) / 2 + right, top: box.top + down, width: box.width * scale, height: box.height * scale };
+      (aligned ??= ALIGNMENTS.map(([scale, down]) => {
+        // Scaled about the box's vertical centre line, from its top.
+        const moved = { left: box.left + (box.width * (1 - scale)) / 2, top: box.top + down, width: box.width * scale, height: box.height * scale };
         return Int16Array.from(detailBytes(card, moved), (b) => b - 128);
       })),
     scheme2Detail: () => (scheme2 ??= Int16Array.from(detailBytes(card, box, SCHEME2_INNER), (b) => b - 128)),
