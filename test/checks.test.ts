@@ -12,6 +12,9 @@ import { portraitJpeg as studentPortrait, portraitLook } from "../scripts/lib/po
 import { printSummary } from "../scripts/upload/summary.mjs";
 import { CANDIDATES_SQL } from "../src/features/photos/photos.repo";
 import { faceHead, isNearFace, isSameCardPicture, isSamePicture, type PhotoChecks } from "../src/imaging/checks";
+import { CARD_SIGNATURE_BYTES } from "../src/imaging/checks/card-hash";
+import { FACE_BYTES } from "../src/imaging/checks/face";
+import { toHex } from "../src/shared/hex";
 import { processPortrait } from "../src/imaging/pipeline";
 import { as, importRoster, json, newOrg } from "./helpers/api";
 import { decodeJpeg, encodeJpeg, orientedJpeg, raster, solid } from "./helpers/images";
@@ -249,42 +252,50 @@ describe("the duplicate lookup's keys (scheme 3)", () => {
   });
 });
 
+/**
+ * k1's photo on file, its photo_checks row then rewritten as an older scheme stored it (`set`:
+ * its columns); a copy of that picture on k2 must be a possible_duplicate naming k1, k3's own
+ * picture nothing.
+ */
+async function olderRowIsCompared(set: Record<string, string | number>) {
+  const { org, admin } = await school();
+  expect((await putPhoto(admin, "k1", student(1))).status).toBe(200);
+  const columns = Object.keys(set);
+  await env.DB.prepare(`UPDATE photo_checks SET ${columns.map((c, i) => `${c} = ?${i + 2}`).join(", ")} WHERE org = ?1 AND student_id = 'k1'`)
+    .bind(org, ...Object.values(set))
+    .run();
+  const { photo } = await json(await putPhoto(admin, "k2", student(1, { quality: 60 })));
+  expect(photo.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k1" }) })]);
+  const { photo: own } = await json(await putPhoto(admin, "k3", student(3)));
+  expect(own.warnings).toEqual([]);
+}
+
 describe("rows stored under scheme 2 (face signature without the head's surroundings)", () => {
   it("are found by their 16-bit face-hash bands and compared by scheme 2's rule", async () => {
-    const { org, admin } = await school();
-    expect((await putPhoto(admin, "k1", student(1))).status).toBe(200);
     const checks = processPortrait(student(1)).checks;
     // What a scheme-2 row holds: its detail over scheme 2's region, the rest of the face part and the
     // card part (no surroundings), and the face hash's bands.
-    const detail = Array.from(checks.scheme2Detail(), (v) => (v + 128).toString(16).padStart(2, "0")).join("");
-    const scheme2 = detail + checks.signature.slice(2 * 1024, 2 * (1352 + 1440));
-    await env.DB.prepare(
-      "UPDATE photo_checks SET scheme = 2, signature = ?2, band0 = ?3, band1 = ?4, band2 = ?5, band3 = ?6 WHERE org = ?1 AND student_id = 'k1'",
-    )
-      .bind(org, scheme2, ...checks.scheme2Bands)
-      .run();
-    const { photo } = await json(await putPhoto(admin, "k2", student(1, { quality: 60 })));
-    expect(photo.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k1" }) })]);
-    const { photo: own } = await json(await putPhoto(admin, "k3", student(3)));
-    expect(own.warnings).toEqual([]);
+    const detail = checks.scheme2Detail();
+    const signature = toHex(Uint8Array.from(detail, (v) => v + 128)) + checks.signature.slice(2 * detail.length, 2 * (FACE_BYTES + CARD_SIGNATURE_BYTES));
+    const [band0, band1, band2, band3] = checks.scheme2Bands;
+    await olderRowIsCompared({ scheme: 2, signature, band0: band0!, band1: band1!, band2: band2!, band3: band3! });
   });
 });
 
 describe("rows stored before the face signature (scheme 1, migration 0005)", () => {
   it("are still compared, by their own whole-card rule: a copy of such a photo is a possible_duplicate", async () => {
-    const { org, admin } = await school();
-    expect((await putPhoto(admin, "k1", student(1))).status).toBe(200);
-    // Make k1's row what it was before migration 0005: the whole-card fingerprint and signature.
+    // What k1's row was before migration 0005: the whole-card fingerprint and signature.
     const legacy = processPortrait(student(1)).checks.legacy;
-    await env.DB.prepare(
-      "UPDATE photo_checks SET scheme = 1, fingerprint = ?2, signature = ?3, band0 = ?4, band1 = ?5, band2 = ?6, band3 = ?7 WHERE org = ?1 AND student_id = 'k1'",
-    )
-      .bind(org, legacy.fingerprint, legacy.signature, ...legacy.bands)
-      .run();
-    const { photo } = await json(await putPhoto(admin, "k2", student(1, { quality: 60 })));
-    expect(photo.warnings).toEqual([expect.objectContaining({ code: "possible_duplicate", details: expect.objectContaining({ student_id: "k1" }) })]);
-    const { photo: own } = await json(await putPhoto(admin, "k3", student(3)));
-    expect(own.warnings).toEqual([]);
+    const [band0, band1, band2, band3] = legacy.bands;
+    await olderRowIsCompared({
+      scheme: 1,
+      fingerprint: legacy.fingerprint,
+      signature: legacy.signature,
+      band0: band0!,
+      band1: band1!,
+      band2: band2!,
+      band3: band3!,
+    });
   });
 });
 

@@ -10,7 +10,8 @@
  * measurements: README (*Checks on every photo*), BENCHMARKS.md (photo checks).
  */
 import type { Planes } from "./planes";
-import { cardSignature, hashBands, perceptualHash, toHex } from "./checks/card-hash";
+import { toHex } from "../shared/hex";
+import { cardSignature, hashBands, perceptualHash } from "./checks/card-hash";
 import { faceMeasures, headBytes } from "./checks/face";
 import { faceKey } from "./checks/face-key";
 import { lumaFindings, type QualityFinding, sizeFindings } from "./checks/quality";

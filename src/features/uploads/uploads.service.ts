@@ -12,6 +12,7 @@
  *   archive.ts          unpacking a staged zip (queue step)
  *   process-row.ts      one row's photo (queue step)
  */
+import { toHex } from "../../shared/hex";
 import { timeSortableId } from "../../shared/ids";
 import { classifyFileName, normalizeEntryName } from "../../shared/delivery";
 import { ApiError, badRequest, conflict, notFound, toApiError } from "../../http/errors";
@@ -120,10 +121,7 @@ export async function stageFile(env: Env, org: string, upload: UploadRow, rawNam
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 /** Re-receiving a name replaces the earlier file. */

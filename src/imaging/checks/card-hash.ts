@@ -9,6 +9,7 @@
  * bits of each other are the same picture (thresholds and their measurements: README, BENCHMARKS.md).
  * The face fingerprint (face.ts) is the same hash of the head box's luma (hashOf32).
  */
+import { hexByteAt, toHex } from "../../shared/hex";
 import type { Planes } from "../planes";
 
 /** Two fingerprints this many bits apart or fewer are candidates for the same picture (see BENCHMARKS.md). */
@@ -171,23 +172,13 @@ export function cardSignature(card: Planes): string {
   return toHex(out);
 }
 
-/** Each byte's two hex digits, made once: signatures are thousands of bytes, and `toString(16).padStart` per byte is several times slower. */
-const HEX_DIGITS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-/** Bytes as lower-case hex (how signatures are stored). */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]!]!;
-  return out;
-}
-
 /** Mean absolute difference of the normalised luma (0–255 scale, 32 = one standard deviation) plus that of the chroma. */
 export function signatureDistance(a: string, b: string): number {
   if (a.length !== b.length || !a.length) return Infinity;
   let dl = 0;
   let dc = 0;
   for (let i = 0; i < a.length; i += 2) {
-    const d = Math.abs(parseInt(a.slice(i, i + 2), 16) - parseInt(b.slice(i, i + 2), 16));
+    const d = Math.abs(hexByteAt(a, i / 2) - hexByteAt(b, i / 2));
     if (i < 2 * SIG_W * SIG_H) dl += d;
     else dc += d;
   }

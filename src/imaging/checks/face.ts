@@ -8,6 +8,7 @@
  *   context     CONTEXT_BYTES  scheme 3 only: luma and tone around the head, in head widths
  * All measurements and limits: `npm run bench -- checks`, BENCHMARKS.md (photo checks).
  */
+import { hexByteAt } from "../../shared/hex";
 import type { Planes } from "../planes";
 import { CARD_SIGNATURE_BYTES, hammingDistance, hashOf32, signatureDistance } from "./card-hash";
 import { BOX, type Box, findHeadBox, gridMeans, gridMeansInside, gridSums } from "./head-box";
@@ -186,13 +187,10 @@ function normalisedBytes(values: Float64Array, out: Uint8Array, at: number) {
   for (let i = 0; i < values.length; i++) out[at + i] = Math.max(0, Math.min(255, Math.round(128 + ((values[i]! - mean) / std) * 32)));
 }
 
-/** Byte `i` of a hex string. */
-const byteAt = (hex: string, i: number) => parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-
 /** The bytes of a hex string from byte `at` to `end`, less 128 (normalised values around 0). */
 function centred(hex: string, at: number, end: number): Int16Array {
   const out = new Int16Array(end - at);
-  for (let i = at; i < end; i++) out[i - at] = byteAt(hex, i) - 128;
+  for (let i = at; i < end; i++) out[i - at] = hexByteAt(hex, i) - 128;
   return out;
 }
 
@@ -252,12 +250,12 @@ function headDistance(a: string, b: string, at: number, bAt: number) {
   const la: number[] = [];
   const lb: number[] = [];
   for (let i = 0; i < FACE_LAYOUT * FACE_LAYOUT; i++) {
-    la.push(byteAt(a, at + i));
-    lb.push(byteAt(b, bAt + i));
+    la.push(hexByteAt(a, at + i));
+    lb.push(hexByteAt(b, bAt + i));
   }
   let dc = 0;
   const tones = 2 * FACE_CHROMA * FACE_CHROMA;
-  for (let i = FACE_LAYOUT * FACE_LAYOUT; i < FACE_LAYOUT * FACE_LAYOUT + tones; i++) dc += Math.abs(byteAt(a, at + i) - byteAt(b, bAt + i));
+  for (let i = FACE_LAYOUT * FACE_LAYOUT; i < FACE_LAYOUT * FACE_LAYOUT + tones; i++) dc += Math.abs(hexByteAt(a, at + i) - hexByteAt(b, bAt + i));
   return { layout: correlationDistance(la, lb), chroma: Math.round((dc / tones) * 10) / 10 };
 }
 
@@ -273,8 +271,8 @@ function contextDistance(a: string, b: string): { luma: number; tone: number } |
   const v: number[] = [];
   const lumaCells = CONTEXT.luma * CONTEXT.luma;
   for (let i = CONTEXT_AT; i < CONTEXT_AT + lumaCells; i++) {
-    const x = byteAt(a, i);
-    const y = byteAt(b, i);
+    const x = hexByteAt(a, i);
+    const y = hexByteAt(b, i);
     if (x !== OFF_CARD && y !== OFF_CARD) {
       u.push(x);
       v.push(y);
@@ -284,8 +282,8 @@ function contextDistance(a: string, b: string): { luma: number; tone: number } |
   let dc = 0;
   let n = 0;
   for (let i = CONTEXT_AT + lumaCells; i < end; i++) {
-    const x = byteAt(a, i);
-    const y = byteAt(b, i);
+    const x = hexByteAt(a, i);
+    const y = hexByteAt(b, i);
     if (x !== OFF_CARD && y !== OFF_CARD) {
       dc += Math.abs(x - y);
       n++;

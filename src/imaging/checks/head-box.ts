@@ -109,27 +109,37 @@ export function gridMeans(plane: Uint8Array, pw: number, ph: number, box: Box, c
   return sums;
 }
 
-/** gridMeans' sums and pixel counts per cell (cells of a grid twice as fine pool exactly into the coarser one's). */
-export function gridSums(plane: Uint8Array, pw: number, ph: number, box: Box, cols: number, rows: number) {
+/**
+ * gridMeans' sums and pixel counts per cell (cells of a grid twice as fine pool exactly into the
+ * coarser one's), over every `step`-th pixel and row. Pixels outside the plane count as its nearest
+ * edge, or with `onPlaneOnly` are left out (gridMeansInside).
+ */
+export function gridSums(plane: Uint8Array, pw: number, ph: number, box: Box, cols: number, rows: number, { step = 1, onPlaneOnly = false } = {}) {
   const out = new Float64Array(cols * rows);
   const count = new Float64Array(cols * rows);
-  const x0 = Math.floor(box.left);
-  const y0 = Math.floor(box.top);
-  const x1 = Math.ceil(box.left + box.width);
-  const y1 = Math.ceil(box.top + box.height);
+  let x0 = Math.floor(box.left);
+  let y0 = Math.floor(box.top);
+  let x1 = Math.ceil(box.left + box.width);
+  let y1 = Math.ceil(box.top + box.height);
+  if (onPlaneOnly) {
+    x0 = Math.max(0, x0);
+    y0 = Math.max(0, y0);
+    x1 = Math.min(pw, x1);
+    y1 = Math.min(ph, y1);
+  }
   const fx = cols / box.width;
   const fy = rows / box.height;
   // Each column's cell and source pixel, worked out once rather than per row.
-  const gxs = new Int32Array(x1 - x0);
-  const src = new Int32Array(x1 - x0);
-  for (let xx = x0; xx < x1; xx++) {
-    gxs[xx - x0] = Math.min(cols - 1, Math.max(0, ((xx + 0.5 - box.left) * fx) | 0));
-    src[xx - x0] = Math.min(pw - 1, Math.max(0, xx));
+  const n = Math.max(0, Math.ceil((x1 - x0) / step));
+  const gxs = new Int32Array(n);
+  const src = new Int32Array(n);
+  for (let k = 0, xx = x0; k < n; k++, xx += step) {
+    gxs[k] = Math.min(cols - 1, Math.max(0, ((xx + 0.5 - box.left) * fx) | 0));
+    src[k] = Math.min(pw - 1, Math.max(0, xx));
   }
   // A row's pixels of one cell are summed in a local first (cells are runs of columns): one write
   // per cell and row instead of two per pixel; the sums are whole numbers, so the result is the same.
-  const n = gxs.length;
-  for (let yy = y0; yy < y1; yy++) {
+  for (let yy = y0; yy < y1; yy += step) {
     const o = Math.min(rows - 1, Math.max(0, ((yy + 0.5 - box.top) * fy) | 0)) * cols;
     const row = Math.min(ph - 1, Math.max(0, yy)) * pw;
     let k = 0;
@@ -155,32 +165,8 @@ export const OFF_PLANE = Number.NaN;
  * the head), where a cropped copy simply has less: it must read as unknown, not as different.
  */
 export function gridMeansInside(plane: Uint8Array, pw: number, ph: number, box: Box, cols: number, rows: number, step: number): Float64Array {
-  const out = new Float64Array(cols * rows);
-  const count = new Float64Array(cols * rows);
-  const x0 = Math.max(0, Math.floor(box.left));
-  const y0 = Math.max(0, Math.floor(box.top));
-  const x1 = Math.min(pw, Math.ceil(box.left + box.width));
-  const y1 = Math.min(ph, Math.ceil(box.top + box.height));
-  const fx = cols / box.width;
-  const fy = rows / box.height;
-  const gxs: number[] = [];
-  for (let xx = x0; xx < x1; xx += step) gxs.push(Math.min(cols - 1, Math.max(0, ((xx + 0.5 - box.left) * fx) | 0)));
-  const n = gxs.length;
-  for (let yy = y0; yy < y1; yy += step) {
-    const o = Math.min(rows - 1, Math.max(0, ((yy + 0.5 - box.top) * fy) | 0)) * cols;
-    const row = yy * pw;
-    // As in gridMeans: a cell's run of columns summed in a local, one write per cell and row.
-    let k = 0;
-    while (k < n) {
-      const cell = gxs[k]!;
-      const start = k;
-      let sum = 0;
-      while (k < n && gxs[k] === cell) sum += plane[row + x0 + step * k++]!;
-      out[o + cell]! += sum;
-      count[o + cell]! += k - start;
-    }
-  }
+  const { sums, counts } = gridSums(plane, pw, ph, box, cols, rows, { step, onPlaneOnly: true });
   const full = (box.width / cols / step) * (box.height / rows / step);
-  for (let i = 0; i < out.length; i++) out[i] = count[i]! >= 0.75 * full ? out[i]! / count[i]! : OFF_PLANE;
-  return out;
+  for (let i = 0; i < sums.length; i++) sums[i] = counts[i]! >= 0.75 * full ? sums[i]! / counts[i]! : OFF_PLANE;
+  return sums;
 }
